@@ -1,0 +1,47 @@
+/// Decoupled knowledge distillation (Zhao et al., CVPR 2022) with the standardization switch
+/// (PAPER.md §3; official code `mdistiller/distillers/DKD.py::dkd_loss`).
+module LogitStd.Core.Losses.Dkd
+
+open TorchSharp
+open LogitStd.Core
+open LogitStd.Core.Standardize
+
+/// The masking constant the official code subtracts at the target class before the non-target softmax.
+[<Literal>]
+let TargetMaskOffset = 1000.0
+
+/// The two DKD parts, each already multiplied by T² and averaged over the batch.
+type Parts = { Tckd: torch.Tensor; Nckd: torch.Tensor }
+
+/// TCKD and NCKD as the official code computes them. LS is applied once to the full logit vector,
+/// before the target / non-target split. The binary probabilities are
+/// b = [p[y], Σ_{k≠y} p[k]] (the non-target mass is a sum, not 1 − p[y]) and log b is taken
+/// directly, without clamping. `kl_div` sums over everything and the result is divided by B.
+let parts (prep: Prep) (temperature: float) (student: torch.Tensor) (teacher: torch.Tensor) (target: torch.Tensor) : Parts =
+    Validate.temperature "temperature" temperature
+    Validate.samePair student teacher
+    Validate.targets target student.shape.[0] student.shape.[1]
+    use scope = torch.NewDisposeScope()
+    let b = float student.shape.[0]
+    let t2 = temperature * temperature
+    let s = apply prep student
+    let t = apply prep teacher
+    let gt = torch.zeros_like(s).scatter_(1L, target.unsqueeze(1L), torch.ones_like(s))
+    let other = 1.0 - gt
+    let binary (p: torch.Tensor) = torch.cat([| (p * gt).sum(1L, true); (p * other).sum(1L, true) |], 1L)
+    let ps = binary ((s / temperature).softmax(1L))
+    let pt = binary ((t / temperature).softmax(1L))
+    let kl input target' = torch.nn.functional.kl_div(input, target', reduction = torch.nn.Reduction.Sum, log_target = false)
+    let tckd = kl (ps.log()) pt * t2 / b
+    let masked (x: torch.Tensor) = x / temperature - gt * TargetMaskOffset
+    let nckd = kl ((masked s).log_softmax(1L)) ((masked t).softmax(1L)) * t2 / b
+    { Tckd = tckd.MoveToOuterDisposeScope(); Nckd = nckd.MoveToOuterDisposeScope() }
+
+/// dkd(s, t, y; α, β, T) = α · TCKD + β · NCKD.
+let dkd (prep: Prep) (alpha: float) (beta: float) (temperature: float) (student: torch.Tensor) (teacher: torch.Tensor) (target: torch.Tensor) : torch.Tensor =
+    Validate.weight "alpha" alpha
+    Validate.weight "beta" beta
+    use scope = torch.NewDisposeScope()
+    let p = parts prep temperature student teacher target
+    let loss = p.Tckd * alpha + p.Nckd * beta
+    loss.MoveToOuterDisposeScope()

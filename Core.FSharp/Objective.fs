@@ -1,0 +1,197 @@
+/// The training objective as data: a list of named, weighted terms (torchdistill's criterion,
+/// mdistiller's loss dictionary). Evaluating it returns every named, already-weighted term so a
+/// trainer can log each one; `describe` prints its formula, e.g. `0.1·CE + 9·KD(τ=2, zscore)`.
+module LogitStd.Core.Objective
+
+open System
+open TorchSharp
+open LogitStd.Core
+open LogitStd.Core.Standardize
+open LogitStd.Core.Losses
+
+/// One loss kind with its own hyper-parameters (the weight lives in `WeightedTerm`).
+type Term =
+    /// Cross-entropy of the raw student logits (main view).
+    | CrossEntropy
+    /// CE(s_w, y) + CE(s_s, y): MLKD's cross-entropy over both views.
+    | CrossEntropyTwoViews
+    /// Hinton KD at temperature T (τ with ZScore).
+    | Kd of temperature: float * prep: Prep
+    /// α·TCKD + β·NCKD, scaled by the warm-up factor min(epoch/warmup, 1).
+    | Dkd of alpha: float * beta: float * temperature: float * warmup: int * prep: Prep
+    /// MLKD instance level (the only level with LS).
+    | MlkdInstance of temperature: float * prep: Prep
+    /// MLKD class level (raw logits).
+    | MlkdClass of temperature: float
+    /// MLKD batch level (raw logits).
+    | MlkdBatch of temperature: float
+    /// KD at CTKD's learned global temperature t_start + t_end·sigmoid(GRL(g, λ(epoch))).
+    | Ctkd of tStart: float * tEnd: float * prep: Prep
+
+/// A named term with its weight.
+type WeightedTerm = { Name: string; Weight: float; Term: Term }
+
+/// The whole objective: the sum of its weighted terms.
+type Objective = { Terms: WeightedTerm list }
+
+/// What one training step provides to the objective. Options are None where not needed.
+type Inputs =
+    { Student: torch.Tensor
+      Teacher: torch.Tensor option
+      Target: torch.Tensor
+      StudentStrong: torch.Tensor option
+      TeacherStrong: torch.Tensor option
+      /// Current epoch, counted from 1 (DKD warm-up, CTKD λ).
+      Epoch: int
+      /// CTKD's learnable temperature parameter g (a one-element tensor requiring grad).
+      TemperatureParam: torch.Tensor option }
+
+let private prepText p = match p with Raw -> "raw" | ZScore -> "zscore"
+
+let private termText t =
+    match t with
+    | CrossEntropy -> "CE"
+    | CrossEntropyTwoViews -> "(CE(weak) + CE(strong))"
+    | Kd (temp, p) -> sprintf "KD(%s=%g, %s)" (if p = ZScore then "τ" else "T") temp (prepText p)
+    | Dkd (a, b, temp, w, p) ->
+        let inner = sprintf "DKD(α=%g, β=%g, %s=%g, %s)" a b (if p = ZScore then "τ" else "T") temp (prepText p)
+        if w > 0 then sprintf "min(epoch/%d, 1)·%s" w inner else inner
+    | MlkdInstance (temp, p) -> sprintf "MLKD-instance(τ=%g, %s)" temp (prepText p)
+    | MlkdClass temp -> sprintf "MLKD-class(τ=%g)" temp
+    | MlkdBatch temp -> sprintf "MLKD-batch(τ=%g)" temp
+    | Ctkd (a, b, p) -> sprintf "KD(T=%g+%g·σ(GRL(g)), %s)" a b (prepText p)
+
+/// The formula, e.g. `0.1·CE + 9·KD(τ=2, zscore)`.
+let describe (o: Objective) : string =
+    o.Terms |> List.map (fun w -> sprintf "%g·%s" w.Weight (termText w.Term)) |> String.concat " + "
+
+let private termNeedsTeacher t =
+    match t with
+    | CrossEntropy | CrossEntropyTwoViews -> false
+    | _ -> true
+
+let private termNeedsStrong t =
+    match t with
+    | CrossEntropyTwoViews | MlkdInstance _ -> true
+    | _ -> false
+
+/// Whether any term distils from a teacher.
+let needsTeacher (o: Objective) = o.Terms |> List.exists (fun w -> termNeedsTeacher w.Term)
+/// Whether any term needs MLKD's strong view.
+let needsStrongView (o: Objective) = o.Terms |> List.exists (fun w -> termNeedsStrong w.Term)
+/// Whether any term needs CTKD's learnable temperature.
+let needsTemperatureParam (o: Objective) = o.Terms |> List.exists (fun w -> match w.Term with Ctkd _ -> true | _ -> false)
+
+/// Checks names are unique and non-empty, weights finite, temperatures positive.
+let validate (o: Objective) : unit =
+    if List.isEmpty o.Terms then invalidArg "objective" "the objective has no terms"
+    for w in o.Terms do
+        if String.IsNullOrWhiteSpace w.Name then invalidArg "objective" "a term has an empty name"
+        Validate.weight (sprintf "weight of term '%s'" w.Name) w.Weight
+        match w.Term with
+        | Kd (t, _) | MlkdInstance (t, _) | MlkdClass t | MlkdBatch t -> Validate.temperature (sprintf "temperature of term '%s'" w.Name) t
+        | Dkd (a, b, t, warm, _) ->
+            Validate.temperature (sprintf "temperature of term '%s'" w.Name) t
+            Validate.weight "alpha" a
+            Validate.weight "beta" b
+            if warm < 0 then invalidArg "objective" (sprintf "warmup of term '%s' must be >= 0, got %d" w.Name warm)
+        | Ctkd (a, b, _) ->
+            if not (a > 0.0 && Double.IsFinite a && b >= 0.0 && Double.IsFinite b) then
+                invalidArg "objective" (sprintf "CTKD term '%s' needs t_start > 0 and t_end >= 0, got %g and %g" w.Name a b)
+        | CrossEntropy | CrossEntropyTwoViews -> ()
+    let dup = o.Terms |> List.countBy (fun w -> w.Name) |> List.tryFind (fun (_, n) -> n > 1)
+    match dup with
+    | Some (n, _) -> invalidArg "objective" (sprintf "term name '%s' is used twice" n)
+    | None -> ()
+
+let private required (name: string) (what: string) (v: torch.Tensor option) =
+    match v with
+    | Some t -> t
+    | None -> invalidArg "inputs" (sprintf "term '%s' needs %s, which this step did not provide" name what)
+
+/// Evaluates every term and returns (name, weighted value) in order. Tensors are fresh; the caller
+/// owns them (a dispose scope per training step releases them).
+let evaluate (o: Objective) (inputs: Inputs) : (string * torch.Tensor) list =
+    Validate.logits "student" inputs.Student
+    Validate.targets inputs.Target inputs.Student.shape.[0] inputs.Student.shape.[1]
+    let masks =
+        lazy (
+            let tw = required "mlkd" "teacher logits" inputs.Teacher
+            Mlkd.masks tw)
+    let views name =
+        { Mlkd.Views.StudentWeak = inputs.Student
+          Mlkd.Views.StudentStrong = required name "the strong-view student logits" inputs.StudentStrong
+          Mlkd.Views.TeacherWeak = required name "teacher logits" inputs.Teacher
+          Mlkd.Views.TeacherStrong = required name "the strong-view teacher logits" inputs.TeacherStrong }
+    let ce (x: torch.Tensor) = torch.nn.functional.cross_entropy(x, inputs.Target)
+    let value (w: WeightedTerm) : torch.Tensor =
+        match w.Term with
+        | CrossEntropy -> ce inputs.Student
+        | CrossEntropyTwoViews -> ce inputs.Student + ce (required w.Name "the strong-view student logits" inputs.StudentStrong)
+        | Kd (t, p) -> Kd.kd p t inputs.Student (required w.Name "teacher logits" inputs.Teacher)
+        | Dkd (a, b, t, warm, p) ->
+            Dkd.dkd p a b t inputs.Student (required w.Name "teacher logits" inputs.Teacher) inputs.Target
+            * Schedules.dkdWarmup warm inputs.Epoch
+        | MlkdInstance (t, p) ->
+            let v = views w.Name
+            Mlkd.validateViews v
+            Mlkd.instanceLevel p t v (fst masks.Value)
+        | MlkdClass t ->
+            let tw = required w.Name "teacher logits" inputs.Teacher
+            Validate.samePair inputs.Student tw
+            Mlkd.classLevel t inputs.Student tw (snd masks.Value)
+        | MlkdBatch t ->
+            let tw = required w.Name "teacher logits" inputs.Teacher
+            Validate.samePair inputs.Student tw
+            Mlkd.batchLevel t inputs.Student tw (fst masks.Value)
+        | Ctkd (a, b, p) ->
+            let g = required w.Name "the CTKD temperature parameter" inputs.TemperatureParam
+            Ctkd.ctkd p a b (Schedules.ctkdLambda inputs.Epoch) g inputs.Student (required w.Name "teacher logits" inputs.Teacher)
+    o.Terms |> List.map (fun w -> w.Name, value w * w.Weight)
+
+/// The sum of the evaluated terms.
+let total (terms: (string * torch.Tensor) list) : torch.Tensor =
+    match terms with
+    | [] -> invalidArg "terms" "no terms to sum"
+    | (_, first) :: rest -> rest |> List.fold (fun acc (_, t) -> acc + t) first
+
+/// The paper's settings (PAPER.md §3).
+module Presets =
+    let private ce w = { Name = "ce"; Weight = w; Term = CrossEntropy }
+    let private prepOf ls = if ls then ZScore else Raw
+
+    /// Cross-entropy alone: the "student alone" baseline and teacher training.
+    let crossEntropy = { Terms = [ ce 1.0 ] }
+
+    /// Hinton KD with explicit settings.
+    let kdWith (ls: bool) (temperature: float) (ceWeight: float) (kdWeight: float) =
+        { Terms = [ ce ceWeight; { Name = "kd"; Weight = kdWeight; Term = Kd(temperature, prepOf ls) } ] }
+
+    /// Vanilla KD (mdistiller): T 4, CE 0.1, KD 0.9. KD+LS (paper): τ 2, CE 0.1, KD 9.
+    let kd (ls: bool) = if ls then kdWith true 2.0 0.1 9.0 else kdWith false 4.0 0.1 0.9
+
+    /// DKD with explicit settings.
+    let dkdWith (ls: bool) (alpha: float) (beta: float) (temperature: float) (ceWeight: float) (warmup: int) =
+        { Terms = [ ce ceWeight; { Name = "dkd"; Weight = 1.0; Term = Dkd(alpha, beta, temperature, warmup, prepOf ls) } ] }
+
+    /// DKD (CIFAR-100): CE 1, α 1, β 8, T 4, warm-up 20. DKD+LS: α and β × 9, τ 2.
+    let dkd (ls: bool) = if ls then dkdWith true 9.0 72.0 2.0 1.0 20 else dkdWith false 1.0 8.0 4.0 1.0 20
+
+    /// MLKD with explicit settings.
+    let mlkdWith (ls: bool) (temperature: float) (ceWeight: float) (kdWeight: float) =
+        { Terms =
+            [ { Name = "ce"; Weight = ceWeight; Term = CrossEntropyTwoViews }
+              { Name = "kd"; Weight = kdWeight; Term = MlkdInstance(temperature, prepOf ls) }
+              { Name = "cc"; Weight = kdWeight; Term = MlkdClass temperature }
+              { Name = "bc"; Weight = kdWeight; Term = MlkdBatch temperature } ] }
+
+    /// MLKD: mdistiller's KD defaults (T 4, CE 0.1, KD 0.9), which the official MLKD reads;
+    /// MLKD+LS (paper): τ 2, CE 0.1, KD 9.
+    let mlkd (ls: bool) = if ls then mlkdWith true 2.0 0.1 9.0 else mlkdWith false 4.0 0.1 0.9
+
+    /// CTKD with explicit settings.
+    let ctkdWith (ls: bool) (tStart: float) (tEnd: float) (ceWeight: float) (kdWeight: float) =
+        { Terms = [ ce ceWeight; { Name = "kd"; Weight = kdWeight; Term = Ctkd(tStart, tEnd, prepOf ls) } ] }
+
+    /// CTKD: t_start 1, t_end 20, CE 0.1, KD 0.9; CTKD+LS: KD 9.
+    let ctkd (ls: bool) = ctkdWith ls 1.0 20.0 0.1 (if ls then 9.0 else 0.9)
