@@ -4,6 +4,17 @@ module LogitStd.Core.Cli
 
 open Argu
 
+/// The datasets the program reads.
+type DatasetKind =
+    | [<CustomCommandLine("fashion-mnist")>] Fashion_Mnist
+    | [<CustomCommandLine("cifar100")>] Cifar100
+    | [<CustomCommandLine("imagefolder")>] Imagefolder
+
+/// Which split of a dataset.
+type Split =
+    | Train
+    | Test
+
 type CheckReferenceArgs =
     | [<MainCommand; Mandatory; Last>] Files of file: string list
     | Write_Actual of path: string
@@ -13,17 +24,81 @@ type CheckReferenceArgs =
             | Files _ -> "reference-vector files (format logitstd-reference/1) to recompute and compare."
             | Write_Actual _ -> "write the same cases with LogitStd's own values in place of `expected` to this JSON file."
 
+type DatasetCheckArgs =
+    | [<Mandatory>] Dataset of DatasetKind
+    | Data_Dir of dir: string
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Dataset _ -> "which dataset to validate."
+            | Data_Dir _ -> "the folder holding the dataset (default: ./data, then the system copy for Fashion-MNIST)."
+
+type DatasetArgs =
+    | [<CliPrefix(CliPrefix.None)>] Check of ParseResults<DatasetCheckArgs>
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Check _ -> "validate a dataset and print its splits, counts and per-class histogram."
+
+type ModelsArgs =
+    | Classes of k: int
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Classes _ -> "number of classes for the parameter counts (default 100)."
+
+type EvalArgs =
+    | [<Mandatory>] Model of name: string
+    | [<Mandatory>] Weights of file: string
+    | [<Mandatory>] Dataset of DatasetKind
+    | Data_Dir of dir: string
+    | Split of Split
+    | Batch_Size of n: int
+    | Save_Logits of file: string
+    | Threads of n: int
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Model _ -> "model architecture (see `logitstd models`)."
+            | Weights _ -> "a LogitStd or PyTorch checkpoint."
+            | Dataset _ -> "the dataset to evaluate on."
+            | Data_Dir _ -> "the dataset folder."
+            | Split _ -> "test (default) or train."
+            | Batch_Size _ -> "batch size (default 256)."
+            | Save_Logits _ -> "write one CSV row of K logits per image, in dataset order."
+            | Threads _ -> "torch threads (default: the number of cores)."
+
 [<RequireSubcommand>]
 type Command =
     | [<CliPrefix(CliPrefix.None)>] Check_Reference of ParseResults<CheckReferenceArgs>
+    | [<CliPrefix(CliPrefix.None)>] Dataset of ParseResults<DatasetArgs>
+    | [<CliPrefix(CliPrefix.None)>] Models of ParseResults<ModelsArgs>
+    | [<CliPrefix(CliPrefix.None)>] Eval of ParseResults<EvalArgs>
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Check_Reference _ -> "recompute reference vectors (loss values and gradients) and report mismatches."
+            | Dataset _ -> "dataset tools."
+            | Models _ -> "list every model with its parameter count."
+            | Eval _ -> "evaluate a checkpoint: top-1, top-5, loss and logit statistics."
+
+/// Options of `logitstd eval`.
+type EvalOptions =
+    { Model: string
+      Weights: string
+      Dataset: DatasetKind
+      DataDir: string option
+      Split: Split
+      BatchSize: int
+      SaveLogits: string option
+      Threads: int option }
 
 /// A parsed command line.
 type Parsed =
     | CheckReference of files: string list * writeActual: string option
+    | DatasetCheck of dataset: DatasetKind * dataDir: string option
+    | ListModels of classes: int
+    | Evaluate of EvalOptions
 
 /// The outcome of parsing: a command, a help text (exit 0), or an error with usage (exit 2).
 type ParseOutcome =
@@ -33,12 +108,35 @@ type ParseOutcome =
 
 let private parser = lazy (ArgumentParser.Create<Command>(programName = "logitstd"))
 
+exception private InvalidValue of string
+
+let private positive (what: string) (v: int) =
+    if v <= 0 then raise (InvalidValue(sprintf "%s must be positive, got %d" what v)) else v
+
+let private toParsed (r: ParseResults<Command>) : Parsed =
+    match r.GetSubCommand() with
+    | Check_Reference a -> CheckReference(a.GetResult CheckReferenceArgs.Files, a.TryGetResult Write_Actual)
+    | Dataset d ->
+        match d.GetSubCommand() with
+        | Check c -> DatasetCheck(c.GetResult DatasetCheckArgs.Dataset, c.TryGetResult DatasetCheckArgs.Data_Dir)
+    | Models m -> ListModels(m.TryGetResult Classes |> Option.map (positive "--classes") |> Option.defaultValue 100)
+    | Eval e ->
+        Evaluate
+            { Model = e.GetResult EvalArgs.Model
+              Weights = e.GetResult Weights
+              Dataset = e.GetResult EvalArgs.Dataset
+              DataDir = e.TryGetResult EvalArgs.Data_Dir
+              Split = e.TryGetResult EvalArgs.Split |> Option.defaultValue Test
+              BatchSize = e.TryGetResult Batch_Size |> Option.map (positive "--batch-size") |> Option.defaultValue 256
+              SaveLogits = e.TryGetResult Save_Logits
+              Threads = e.TryGetResult EvalArgs.Threads |> Option.map (positive "--threads") }
+
 /// Parses the program's arguments.
 let parse (argv: string[]) : ParseOutcome =
     try
         let r = parser.Value.ParseCommandLine(argv, raiseOnUsage = true)
-        match r.GetSubCommand() with
-        | Check_Reference a -> Run(CheckReference(a.GetResult Files, a.TryGetResult Write_Actual))
+        Run(toParsed r)
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText -> Help e.Message
     | :? ArguParseException as e -> Error e.Message
+    | InvalidValue msg -> Error(sprintf "ERROR: %s\nUse --help for usage." msg)

@@ -22,6 +22,13 @@ public static class Program
         }
     }
 
-    static int Dispatch(Core.Cli.Parsed command) =>
-        CheckReferenceCommand.Run(command.files.ToList(), Microsoft.FSharp.Core.OptionModule.ToObj(command.writeActual), Console.Out, Console.Error);
+    static int Dispatch(Core.Cli.Parsed command) => command switch
+    {
+        Core.Cli.Parsed.CheckReference c =>
+            CheckReferenceCommand.Run(c.files.ToList(), c.writeActual.ToNullable(), Console.Out, Console.Error),
+        Core.Cli.Parsed.DatasetCheck d => DatasetCommand.Check(d.dataset, d.dataDir.ToNullable(), Console.Out, Console.Error),
+        Core.Cli.Parsed.ListModels m => ModelsCommand.Run(m.classes, Console.Out, Console.Error),
+        Core.Cli.Parsed.Evaluate e => EvalCommand.Run(e.Item, Console.Out, Console.Error),
+        _ => throw new InvalidOperationException($"unhandled command {command}"),
+    };
 }

@@ -1,0 +1,19 @@
+/// The entry point shared by the test executables: runs Expecto and ends with a plain
+/// `N passed, M failed` line (CI greps it) and a non-zero exit code on any failure.
+module LogitStd.Tests.TestMain
+
+open Expecto
+open Expecto.Impl
+
+let run (argv: string[]) (tests: Test) : int =
+    let baseline = defaultConfig.printer
+    let printer =
+        { baseline with
+            summary =
+                fun config summary ->
+                    async {
+                        do! baseline.summary config summary
+                        let failed = summary.failed.Length + summary.errored.Length
+                        printfn "%d passed, %d failed" summary.passed.Length failed
+                    } }
+    runTestsWithCLIArgs [ CLIArguments.Printer printer ] argv tests
