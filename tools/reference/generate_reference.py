@@ -11,14 +11,17 @@ checked against the sample cases that the official implementation produced
 on purpose, because the published numbers come from them:
 
 * Z-score: ``(x - mean) / (1e-7 + std)`` per row, unbiased std (K-1), eps added to the std.
-  Autograd flows through mean and std, so a zero-spread student row gets the std backward at 0:
-  ``0/0 = NaN`` when the row mean is exact, astronomically large values when rounding leaves a
-  spread of ~1e-16. Those gradients are recorded as computed (cases whose description contains
-  ``constant_row``); a consumer should only require a finite gradient and the exact loss there.
+  Autograd flows through mean and std. A zero-spread student row standardizes to zeros and its
+  gradient is scaled by ``1 / (1e-7 + std)``, about 1e7: torch 1.13 masks the std backward to 0
+  where std == 0 (otherwise 0/0), and where rounding leaves a ~1e-16 spread the std term stays
+  small. Gradients of up to ~1e8 result; they are recorded as computed (cases whose description
+  contains ``constant_row``); a consumer may require only a finite gradient and the exact loss.
 * kd: ``T^2 * kl_div(log_softmax(prep(s)/T), softmax(prep(t)/T), reduction="none").sum(1).mean()``.
 * dkd: binary target/non-target probabilities via ``cat_mask`` (sums of the full softmax), the
   log of the student's binary probabilities taken directly (no clamp: a probability that
-  underflows to 0 gives -inf, cases named ``huge``), ``kl_div(..., reduction="sum") * T^2 / B``;
+  underflows to 0 gives -inf; torch >= 1.12 computes kl_div as ``xlogy(p, p) - p * input``, so
+  0 * -inf gives NaN, or +inf where the teacher's probability is positive: raw DKD cases named
+  ``huge``), ``kl_div(..., reduction="sum") * T^2 / B``;
   NCKD on ``x/T - 1000 * gt_mask`` (not a true -inf mask: with raw logits of magnitude 1e4 the
   target class still dominates at T = 1).
 * kd-objective: ``ce_weight * CE(raw s, y) + kd_weight * kd``.
@@ -264,12 +267,13 @@ def _grad(x):
 
 
 def compute(case):
-    """Return the `expected` object for a case (inputs, loss, params, standardize)."""
+    """Return ``(expected, extra)`` for a case: the `expected` object, and for ctkd the forward
+    temperature (``extra["temperature"]``, checked against the case name by --verify)."""
     loss, p, ls = case["loss"], case["params"], case["standardize"]
     if loss == "zscore":
         with torch.no_grad():
             z = normalize(_t(case["student"]))
-        return {"value": z.tolist(), "grad_student": None}
+        return {"value": z.tolist(), "grad_student": None}, {}
 
     if loss == "mlkd-objective":
         sw = _t(case["student"]["weak"], True)
@@ -279,7 +283,7 @@ def compute(case):
         value = mlkd_objective(sw, ss, tw, ts, _y(case["target"]), p["temperature"],
                                p["ce_weight"], p["kd_weight"], ls)
         value.backward()
-        return {"value": value.item(), "grad_student": {"weak": _grad(sw), "strong": _grad(ss)}}
+        return {"value": value.item(), "grad_student": {"weak": _grad(sw), "strong": _grad(ss)}}, {}
 
     s = _t(case["student"], True)
     t = _t(case["teacher"])
@@ -306,12 +310,7 @@ def compute(case):
     else:
         raise ValueError("unknown loss kind: %r" % loss)
     value.backward()
-    return {"value": value.item(), "grad_student": _grad(s)}
-
-
-def compute_expected(case):
-    out = compute(case)
-    return out[0] if isinstance(out, tuple) else out
+    return {"value": value.item(), "grad_student": _grad(s)}, extra
 
 
 # ----------------------------------------------------------------------------------------------
@@ -444,7 +443,7 @@ def make_pair(kind_key, desc, b, k):
     elif family == "constant_row_student_exact":
         s = g.normal(b, k, STUDENT_SCALE)
         t = g.normal(b, k, TEACHER_SCALE)
-        s[0] = [2.0] * k  # exact mean: std backward is 0/0 = NaN
+        s[0] = [2.0] * k  # exact mean: std == 0 exactly (torch masks the std backward there)
     elif family == "constant_row_all_student":
         t = g.normal(b, k, TEACHER_SCALE)
         s = [[r12(g.rng.uniform(-3, 3))] * k for _ in range(b)]
@@ -579,9 +578,10 @@ def plan():
         if fam in ("identical", "affine"):
             continue
         s, t, _ = make_pair("zscore", desc, b, k)
-        add("zscore", desc, True, {}, {}, s, None, None)
-        if fam in ("constant_row_teacher", "huge", "tiny_spread_offset", "mixed_scale"):
-            add("zscore", desc.replace(fam, fam + "_teacher_side", 1), True, {}, {}, t, None, None)
+        # constant_row_teacher: standardize the matrix that holds the constant rows
+        add("zscore", desc, True, {}, {}, t if fam == "constant_row_teacher" else s, None, None)
+        if fam in ("huge", "tiny_spread_offset", "mixed_scale"):
+            add("zscore", shape_desc(fam + "_alt", b, k), True, {}, {}, t, None, None)
 
     # ---- kd
     for fam, b, k in [("random", b, k) for b, k in RANDOM_SHAPES] + EDGE_SETS:
@@ -718,12 +718,11 @@ def generate(out_path):
     cases = plan()
     names = set()
     lines = []
-    flagged = {"constant_row": 0, "huge": 0}
     for case in cases:
         if case["name"] in names:
             raise SystemExit("duplicate case name: " + case["name"])
         names.add(case["name"])
-        expected = compute_expected(case)
+        expected, _ = compute(case)
         case["expected"] = expected
         if has_nonfinite(expected) or max_abs(expected) > 1e12:
             if "constant_row" not in case["name"] and "huge" not in case["name"]:
@@ -734,10 +733,12 @@ def generate(out_path):
               "temperature) re-implemented from PAPER.md and verified against "
               "reference-sample.json; PyTorch %s, float64, seed %d. Cases whose name contains "
               "'constant_row' have a zero-spread student (or teacher) row under the Z-score: the "
-              "std backward at 0 makes the reference student gradient NaN or astronomically "
-              "large there (require only a finite gradient and the exact loss); cases whose name "
-              "contains 'huge' use logits of magnitude 1e4 (raw DKD takes log(0) = -inf, "
-              "values/gradients may be non-finite)." % (torch.__version__, SEED))
+              "student gradient there is scaled by 1/(1e-7 + std), up to ~1e8 (torch masks the "
+              "std backward at std == 0); a consumer may require only a finite gradient and the "
+              "exact loss there. Cases whose name contains 'huge' use logits of magnitude 1e4: "
+              "raw DKD takes log(0) = -inf for an underflowed binary probability, and torch "
+              "1.13's kl_div (xlogy form) turns 0 * -inf into NaN, so those values and gradients "
+              "are NaN or Infinity." % (torch.__version__, SEED))
     head = json.dumps({"format": FORMAT, "source": source})
     text = head[:-1] + ', "cases": [\n' + ",\n".join(lines) + "\n]}\n"
     with open(out_path, "w", encoding="utf-8", newline="\n") as f:
@@ -759,8 +760,7 @@ def verify(path):
     failed = 0
     for raw in doc["cases"]:
         case = decode_nonfinite(raw)
-        out = compute(case)
-        got, extra = (out if isinstance(out, tuple) else (out, {}))
+        got, extra = compute(case)
         errors = close(case["expected"], got)
         if "temperature" in extra and "/temperature=" in case["name"]:
             named = float(case["name"].split("/temperature=")[1].split("/")[0])
