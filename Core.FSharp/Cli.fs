@@ -16,7 +16,7 @@ type Split =
     | Test
 
 type CheckReferenceArgs =
-    | [<MainCommand; Mandatory; Last>] Files of file: string list
+    | [<MainCommand; Mandatory>] Files of file: string list
     | Write_Actual of path: string
     interface IArgParserTemplate with
         member a.Usage =

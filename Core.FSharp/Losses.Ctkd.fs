@@ -28,8 +28,10 @@ let temperature (tStart: float) (tEnd: float) (lambda: float) (param: torch.Tens
 /// The gradient reaches `param` through the reversal layer (λ times the plain gradient).
 let ctkd (prep: Prep) (tStart: float) (tEnd: float) (lambda: float) (param: torch.Tensor) (student: torch.Tensor) (teacher: torch.Tensor) : torch.Tensor =
     if param.numel() <> 1L then invalidArg "param" (sprintf "the CTKD temperature parameter must be a single value, got shape %s" (Validate.shapeText param))
+    // t_start > 0 and t_end >= 0 keep the temperature positive for any parameter value.
+    Validate.temperature "t_start" tStart
+    if not (tEnd >= 0.0 && System.Double.IsFinite tEnd) then invalidArg "t_end" (sprintf "t_end must be a finite number >= 0, got %g" tEnd)
     use scope = torch.NewDisposeScope()
     let t = temperature tStart tEnd lambda param
-    if t.item<float>() <= 0.0 then invalidArg "param" (sprintf "CTKD temperature %g is not positive (t_start %g, t_end %g)" (t.item<float>()) tStart tEnd)
     let loss = Kd.kdAtTensorTemperature prep (t.reshape(1L, 1L).to_type(student.dtype)) student teacher
     loss.reshape([||]).MoveToOuterDisposeScope()

@@ -1,0 +1,8 @@
+module LogitStd.Core.Tests.Main
+
+open Expecto
+
+[<EntryPoint>]
+let main argv =
+    let all = testList "Core" [ StandardizeTests.tests; LossesTests.tests; ObjectiveTests.tests ]
+    LogitStd.Tests.TestMain.run argv all

@@ -1,0 +1,35 @@
+/// The command line: help exits 0, bad flags exit 2 with the usage.
+module LogitStd.Shell.Tests.CliTests
+
+open Expecto
+open LogitStd.Core
+
+let tests =
+    testList "command line" [
+        testCase "--help on the program and on every command" <| fun () ->
+            for args in [ [| "--help" |]; [| "check-reference"; "--help" |]; [| "dataset"; "check"; "--help" |]; [| "models"; "--help" |]; [| "eval"; "--help" |] ] do
+                match Cli.parse args with
+                | Cli.Help text -> Expect.stringContains text "USAGE: logitstd" (String.concat " " args)
+                | other -> failtestf "%A gave %A" args other
+
+        testCase "an unknown command or flag is an error naming it" <| fun () ->
+            match Cli.parse [| "bogus" |] with
+            | Cli.Error text -> Expect.stringContains text "bogus" "names it"
+            | other -> failtestf "got %A" other
+            match Cli.parse [| "models"; "--classes"; "0" |] with
+            | Cli.Error text -> Expect.stringContains text "--classes must be positive" "names the flag"
+            | other -> failtestf "got %A" other
+            match Cli.parse [| "dataset"; "check"; "--dataset"; "mnist" |] with
+            | Cli.Error text -> Expect.stringContains text "--dataset" "names the flag"
+            | other -> failtestf "got %A" other
+
+        testCase "check-reference needs at least one file" <| fun () ->
+            match Cli.parse [| "check-reference" |] with
+            | Cli.Error _ -> ()
+            | other -> failtestf "got %A" other
+            match Cli.parse [| "check-reference"; "a.json"; "b.json"; "--write-actual"; "o.json" |] with
+            | Cli.Run(Cli.CheckReference(files, out)) ->
+                Expect.equal files [ "a.json"; "b.json" ] "files"
+                Expect.equal out (Some "o.json") "output"
+            | other -> failtestf "got %A" other
+    ]
