@@ -10,10 +10,14 @@ var fashionDir = dataDir.Combine("fashion-mnist");
 string[] fashionFiles = { "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz" };
 string[] testProjects = { "tests/Core.Tests/Core.Tests.fsproj", "tests/Shell.Tests/Shell.Tests.fsproj" };
 
-int Run(string file, string args, DirectoryPath workdir = null)
+int Run(string file, string args, DirectoryPath workdir = null, IDictionary<string, string> env = null)
 {
-    return StartProcess(file, new ProcessSettings { Arguments = args, WorkingDirectory = workdir ?? root });
+    return StartProcess(file, new ProcessSettings { Arguments = args, WorkingDirectory = workdir ?? root, EnvironmentVariables = env });
 }
+
+// The Test target's tally, printed as the very last line: `N passed, M failed`.
+int testsPassed = 0, testsFailed = 0;
+bool testsRan = false;
 
 // ---------------------------------------------------------------- tasks
 Task("Build")
@@ -61,20 +65,41 @@ Task("Test")
     .IsDependentOn("Data")
     .Does(() =>
 {
-    var failures = new List<string>();
+    testsRan = true;
+    var tally = root.CombineWithFilePath("artifacts/test-tally.txt");
+    EnsureDirectoryExists(tally.GetDirectory());
+    if (FileExists(tally)) DeleteFile(tally);
+    var env = new Dictionary<string, string> { ["LOGITSTD_TEST_TALLY"] = tally.FullPath };
+    int TallyLines() => FileExists(tally) ? System.IO.File.ReadAllLines(tally.FullPath).Count(l => l.Trim().Length > 0) : 0;
+    int crashed = 0;
     foreach (var p in testProjects)
     {
         Information($"==> {p}");
-        var code = Run("dotnet", $"run --no-build --project {p} -c {configuration} -- --fail-on-focused-tests --summary");
-        if (code != 0) failures.Add($"{p} (exit {code})");
+        var linesBefore = TallyLines();
+        var code = Run("dotnet", $"run --no-build --project {p} -c {configuration} -- --fail-on-focused-tests --colours 0", env: env);
+        if (code != 0) Error($"{p} exited with {code}");
+        // A project that crashed before printing its summary counts as one failure.
+        if (code != 0 && TallyLines() == linesBefore) crashed++;
     }
-    Information("==> logitstd check-reference (shared sample and committed vectors)");
+    if (FileExists(tally))
+        foreach (var line in System.IO.File.ReadAllLines(tally.FullPath).Where(l => l.Trim().Length > 0))
+        {
+            var parts = line.Split(' ');
+            testsPassed += int.Parse(parts[0]);
+            testsFailed += int.Parse(parts[1]);
+        }
+    testsFailed += crashed;
+    Information("==> logitstd check-reference (the official sample and the committed vectors)");
     var refs = new List<string> { "tests/reference/logitstd-reference.json" };
     if (FileExists("../shared/reference-sample.json")) refs.Insert(0, "../shared/reference-sample.json");
     var refCode = Run("dotnet", $"Shell.CSharp/bin/{configuration}/net10.0/linux-x64/logitstd.dll check-reference {string.Join(" ", refs)}");
-    if (refCode != 0) failures.Add($"check-reference (exit {refCode})");
-    if (failures.Count > 0) throw new Exception("Failed: " + string.Join(", ", failures));
+    if (refCode == 0) testsPassed++; else testsFailed++;
 });
 
 // ---------------------------------------------------------------- execution
 RunTarget(target);
+if (testsRan)
+{
+    Console.WriteLine($"{testsPassed} passed, {testsFailed} failed");
+    if (testsFailed > 0) System.Environment.Exit(1);
+}

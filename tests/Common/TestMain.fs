@@ -15,5 +15,9 @@ let run (argv: string[]) (tests: Test) : int =
                         do! baseline.summary config summary
                         let failed = summary.failed.Length + summary.errored.Length
                         printfn "%d passed, %d failed" summary.passed.Length failed
+                        // The Cake Test target sums every project's counts into one final line.
+                        match System.Environment.GetEnvironmentVariable "LOGITSTD_TEST_TALLY" with
+                        | null | "" -> ()
+                        | path -> System.IO.File.AppendAllText(path, sprintf "%d %d\n" summary.passed.Length failed)
                     } }
     runTestsWithCLIArgs [ CLIArguments.Printer printer ] argv tests
