@@ -68,12 +68,45 @@ type EvalArgs =
             | Save_Logits _ -> "write one CSV row of K logits per image, in dataset order."
             | Threads _ -> "torch threads (default: the number of cores)."
 
+/// The figures `logitstd plot` draws.
+type PlotKind =
+    /// Figure 2's toy case, computed by the core.
+    | Toy
+    /// Figure 3, row 1: one test image's logits, teacher and student overlaid.
+    | Logit_Bars
+    /// Figure 3, row 2: |M_student − M_teacher| of the class-mean logit matrices.
+    | Heatmap
+    /// Figure 5: 2-D histograms of per-sample logit mean against std.
+    | Stats
+    /// Distributions of per-sample logit range (max − min), teacher and students.
+    | Ranges
+    /// Training curves: test top-1 and loss per epoch, several runs.
+    | Curves
+    /// Results chart: mean test top-1 with error bars over seeds, per method.
+    | Results
+
+type PlotArgs =
+    | [<MainCommand; Mandatory>] Kind of PlotKind
+    | Runs of dirs: string list
+    | [<Mandatory>] Out of file: string
+    | Sample of index: int
+    | Standardized
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Kind _ -> "which figure to draw."
+            | Runs _ -> "run folders to draw from (a student run knows its teacher's logits)."
+            | Out _ -> "output file: .png or .svg."
+            | Sample _ -> "logit-bars: the test image index (default 0)."
+            | Standardized -> "logit-bars/heatmap/stats: show the Z-scored logits instead of the raw ones."
+
 [<RequireSubcommand>]
 type Command =
     | [<CliPrefix(CliPrefix.None)>] Check_Reference of ParseResults<CheckReferenceArgs>
     | [<CliPrefix(CliPrefix.None)>] Dataset of ParseResults<DatasetArgs>
     | [<CliPrefix(CliPrefix.None)>] Models of ParseResults<ModelsArgs>
     | [<CliPrefix(CliPrefix.None)>] Eval of ParseResults<EvalArgs>
+    | [<CliPrefix(CliPrefix.None)>] Plot of ParseResults<PlotArgs>
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -81,6 +114,7 @@ type Command =
             | Dataset _ -> "dataset tools."
             | Models _ -> "list every model with its parameter count."
             | Eval _ -> "evaluate a checkpoint: top-1, top-5, loss and logit statistics."
+            | Plot _ -> "draw a paper-style figure from saved run folders (never retrains)."
 
 /// Options of `logitstd eval`.
 type EvalOptions =
@@ -93,12 +127,21 @@ type EvalOptions =
       SaveLogits: string option
       Threads: int option }
 
+/// Options of `logitstd plot`.
+type PlotOptions =
+    { Kind: PlotKind
+      Runs: string list
+      Out: string
+      Sample: int
+      Standardized: bool }
+
 /// A parsed command line.
 type Parsed =
     | CheckReference of files: string list * writeActual: string option
     | DatasetCheck of dataset: DatasetKind * dataDir: string option
     | ListModels of classes: int
     | Evaluate of EvalOptions
+    | Draw of PlotOptions
 
 /// The outcome of parsing: a command, a help text (exit 0), or an error with usage (exit 2).
 type ParseOutcome =
@@ -130,6 +173,13 @@ let private toParsed (r: ParseResults<Command>) : Parsed =
               BatchSize = e.TryGetResult Batch_Size |> Option.map (positive "--batch-size") |> Option.defaultValue 256
               SaveLogits = e.TryGetResult Save_Logits
               Threads = e.TryGetResult EvalArgs.Threads |> Option.map (positive "--threads") }
+    | Plot p ->
+        Draw
+            { Kind = p.GetResult Kind
+              Runs = p.GetResults Runs |> List.concat
+              Out = p.GetResult Out
+              Sample = p.TryGetResult Sample |> Option.defaultValue 0
+              Standardized = p.Contains Standardized }
 
 /// Parses the program's arguments.
 let parse (argv: string[]) : ParseOutcome =
