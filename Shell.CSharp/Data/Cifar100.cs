@@ -1,0 +1,138 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+
+namespace LogitStd.Shell.Data;
+
+/// <summary>
+/// CIFAR-100, binary version (Krizhevsky 2009): <c>train.bin</c> (50,000 records) and
+/// <c>test.bin</c> (10,000), each record 1 coarse-label byte, 1 fine-label byte and 3,072 pixel
+/// bytes (1,024 red, 1,024 green, 1,024 blue, rows top to bottom). The loader uses the fine labels.
+/// Read from the extracted <c>cifar-100-binary/</c> folder, from a folder holding the two files, or
+/// straight from <c>cifar-100-binary.tar.gz</c>.
+/// </summary>
+public static class Cifar100
+{
+    /// <summary>Bytes per record: coarse label, fine label, 3 × 32 × 32 pixels.</summary>
+    public const int RecordBytes = 2 + ImageBytes;
+
+    /// <summary>Pixel bytes per image.</summary>
+    public const int ImageBytes = 3 * 32 * 32;
+
+    /// <summary>Number of fine classes.</summary>
+    public const int FineClasses = 100;
+
+    /// <summary>Number of coarse classes (superclasses).</summary>
+    public const int CoarseClasses = 20;
+
+    /// <summary>The archive name of the official download.</summary>
+    public const string Archive = "cifar-100-binary.tar.gz";
+
+    /// <summary>
+    /// Opens both splits. <paramref name="dataDir"/> (default <c>./data</c>) may be the extracted
+    /// <c>cifar-100-binary</c> folder, a folder that contains it, a folder with the archive, or the
+    /// archive itself.
+    /// </summary>
+    public static (ImageDataset Train, ImageDataset Test) Open(string? dataDir)
+    {
+        var root = dataDir ?? "data";
+        if (File.Exists(root) && root.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase))
+            return OpenArchive(root);
+        foreach (var dir in new[] { Path.Combine(root, "cifar-100-binary"), root })
+            if (File.Exists(Path.Combine(dir, "train.bin")) || File.Exists(Path.Combine(dir, "test.bin")))
+            {
+                var names = ReadClassNames(Path.Combine(dir, "fine_label_names.txt"));
+                return (ReadFile(Path.Combine(dir, "train.bin"), "train", names), ReadFile(Path.Combine(dir, "test.bin"), "test", names));
+            }
+        var archive = Path.Combine(root, Archive);
+        if (File.Exists(archive)) return OpenArchive(archive);
+        throw new DatasetException(
+            $"CIFAR-100 not found in {Path.GetFullPath(root)}: put train.bin and test.bin (the extracted cifar-100-binary folder) or {Archive} there, or pass --data-dir DIR");
+    }
+
+    /// <summary>Reads and validates one binary file (used for a single-file check and by <see cref="Open"/>).</summary>
+    public static ImageDataset ReadFile(string path, string split, IReadOnlyList<string>? classNames = null)
+    {
+        if (!File.Exists(path)) throw new DatasetException($"{path}: missing file");
+        var bytes = File.ReadAllBytes(path);
+        return Parse(bytes, path, split, Path.GetFullPath(path), classNames);
+    }
+
+    /// <summary>Reads both splits (and the class names, if present) from the gzipped tar archive.</summary>
+    public static (ImageDataset Train, ImageDataset Test) OpenArchive(string archivePath)
+    {
+        if (!File.Exists(archivePath)) throw new DatasetException($"{archivePath}: missing file");
+        byte[]? train = null, test = null, names = null;
+        try
+        {
+            using var file = File.OpenRead(archivePath);
+            using var gzip = new GZipStream(file, CompressionMode.Decompress);
+            using var tar = new TarReader(gzip);
+            while (tar.GetNextEntry() is { } entry)
+            {
+                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null) continue;
+                var name = Path.GetFileName(entry.Name);
+                if (name is not ("train.bin" or "test.bin" or "fine_label_names.txt")) continue;
+                var data = new byte[entry.Length];
+                int got = entry.DataStream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
+                if (got < data.Length)
+                    throw new DatasetException($"{archivePath}: truncated: member {entry.Name} should hold {entry.Length:N0} bytes but the archive ends after {got:N0}");
+                switch (name)
+                {
+                    case "train.bin": train = data; break;
+                    case "test.bin": test = data; break;
+                    default: names = data; break;
+                }
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
+        {
+            throw new DatasetException($"{archivePath}: corrupt or truncated archive: {e.Message}", e);
+        }
+        if (train is null) throw new DatasetException($"{archivePath}: missing file: the archive has no train.bin");
+        if (test is null) throw new DatasetException($"{archivePath}: missing file: the archive has no test.bin");
+        var classNames = names is null ? null : ParseClassNames(System.Text.Encoding.UTF8.GetString(names), archivePath);
+        var source = Path.GetFullPath(archivePath);
+        return (Parse(train, $"{archivePath}:train.bin", "train", source, classNames),
+                Parse(test, $"{archivePath}:test.bin", "test", source, classNames));
+    }
+
+    /// <summary>Validates the records of one file and splits them into pixels and fine labels.</summary>
+    static ImageDataset Parse(byte[] bytes, string path, string split, string source, IReadOnlyList<string>? classNames)
+    {
+        if (bytes.Length == 0) throw new DatasetException($"{path}: empty file, expected records of {RecordBytes:N0} bytes");
+        if (bytes.Length % RecordBytes != 0)
+        {
+            int whole = bytes.Length / RecordBytes;
+            throw new DatasetException(
+                $"{path}: truncated: {bytes.Length:N0} bytes is not a whole number of {RecordBytes:N0}-byte records (record {whole} at offset {(long)whole * RecordBytes:N0} has only {bytes.Length % RecordBytes:N0} bytes)");
+        }
+        int count = bytes.Length / RecordBytes;
+        var labels = new int[count];
+        var pixels = new byte[(long)count * ImageBytes];
+        for (int i = 0; i < count; i++)
+        {
+            long offset = (long)i * RecordBytes;
+            int coarse = bytes[offset], fine = bytes[offset + 1];
+            if (coarse >= CoarseClasses)
+                throw new DatasetException($"{path}: record {i} (offset {offset:N0}): coarse label {coarse} out of range 0..{CoarseClasses - 1}");
+            if (fine >= FineClasses)
+                throw new DatasetException($"{path}: record {i} (offset {offset + 1:N0}): fine label {fine} out of range 0..{FineClasses - 1}");
+            labels[i] = fine;
+            Buffer.BlockCopy(bytes, (int)(offset + 2), pixels, i * ImageBytes, ImageBytes);
+        }
+        var names = classNames ?? Enumerable.Range(0, FineClasses).Select(k => k.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        return new InMemoryImageDataset("cifar100", split, source, pixels, labels, names, 3, 32, 32);
+    }
+
+    /// <summary>Reads <c>fine_label_names.txt</c> when it is there; numbers stand in for names otherwise.</summary>
+    static IReadOnlyList<string>? ReadClassNames(string path) =>
+        File.Exists(path) ? ParseClassNames(File.ReadAllText(path), path) : null;
+
+    static IReadOnlyList<string> ParseClassNames(string text, string path)
+    {
+        var names = text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+        if (names.Length != FineClasses)
+            throw new DatasetException($"{path}: {names.Length} class names, expected {FineClasses}");
+        return names;
+    }
+}

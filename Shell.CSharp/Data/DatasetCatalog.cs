@@ -1,0 +1,83 @@
+using DatasetKind = LogitStd.Core.Cli.DatasetKind;
+
+namespace LogitStd.Shell.Data;
+
+/// <summary>
+/// Opens a dataset by kind (the CLI's <see cref="DatasetKind"/>) and gives its default transforms,
+/// so the trainer, <c>eval</c> and <c>dataset check</c> agree on where data lives and how it is
+/// augmented.
+/// </summary>
+public static class DatasetCatalog
+{
+    /// <summary>
+    /// Reads and validates the training and test splits. <paramref name="dataDir"/>: Fashion-MNIST —
+    /// the folder with the four IDX files (default <c>./data/fashion-mnist</c>, then
+    /// <c>/usr/share/datasets/fashion-mnist</c>); CIFAR-100 — the extracted folder, its parent or
+    /// the <c>.tar.gz</c> (default <c>./data</c>); image folder — a folder with <c>train/</c> and
+    /// <c>val/</c> (or <c>test/</c>) class folders (default <c>./data/imagenet</c>).
+    /// </summary>
+    /// <exception cref="DatasetException">Missing, truncated or malformed data.</exception>
+    public static (ImageDataset Train, ImageDataset Test) Open(DatasetKind kind, string? dataDir)
+    {
+        switch (kind.Tag)
+        {
+            case DatasetKind.Tags.Fashion_Mnist: return FashionMnist.Open(dataDir);
+            case DatasetKind.Tags.Cifar100: return Cifar100.Open(dataDir);
+            case DatasetKind.Tags.Imagefolder: return OpenImageFolder(dataDir ?? Path.Combine("data", "imagenet"));
+            default: throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown dataset kind");
+        }
+    }
+
+    /// <summary>
+    /// The splits <c>dataset check</c> validates: both splits as <see cref="Open"/> reads them, or —
+    /// when <paramref name="dataDir"/> names a single CIFAR <c>.bin</c> file — that file alone.
+    /// </summary>
+    public static IReadOnlyList<ImageDataset> OpenForCheck(DatasetKind kind, string? dataDir)
+    {
+        if (kind.IsCifar100 && dataDir is not null && File.Exists(dataDir) && dataDir.EndsWith(".bin", StringComparison.OrdinalIgnoreCase))
+            return [Cifar100.ReadFile(dataDir, Path.GetFileNameWithoutExtension(dataDir))];
+        var (train, test) = Open(kind, dataDir);
+        return [train, test];
+    }
+
+    /// <summary>The training transform: CIFAR crop + flip, Fashion-MNIST normalisation only, ImageNet RandomResizedCrop + flip.</summary>
+    public static IImageTransform TrainTransform(DatasetKind kind) =>
+        kind.Tag switch
+        {
+            DatasetKind.Tags.Fashion_Mnist => Transforms.FashionMnistTrain(),
+            DatasetKind.Tags.Cifar100 => Transforms.CifarTrain(),
+            DatasetKind.Tags.Imagefolder => Transforms.ImageNetTrain(),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown dataset kind"),
+        };
+
+    /// <summary>The evaluation transform: normalisation only (ImageNet: resize 256 + centre crop 224).</summary>
+    public static IImageTransform TestTransform(DatasetKind kind) =>
+        kind.Tag switch
+        {
+            DatasetKind.Tags.Fashion_Mnist => Transforms.FashionMnistTest(),
+            DatasetKind.Tags.Cifar100 => Transforms.CifarTest(),
+            DatasetKind.Tags.Imagefolder => Transforms.ImageNetEval(),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown dataset kind"),
+        };
+
+    /// <summary>MLKD's strong view for the dataset; image folders have none (MLKD's ImageNet recipe is not part of this project).</summary>
+    public static IImageTransform StrongTransform(DatasetKind kind) =>
+        kind.Tag switch
+        {
+            DatasetKind.Tags.Fashion_Mnist => Transforms.FashionMnistStrong(),
+            DatasetKind.Tags.Cifar100 => Transforms.CifarStrong(),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "no strong view defined for this dataset"),
+        };
+
+    static (ImageDataset Train, ImageDataset Test) OpenImageFolder(string root)
+    {
+        if (!Directory.Exists(root))
+            throw new DatasetException($"{Path.GetFullPath(root)}: missing folder (an image folder dataset needs train/ and val/ inside, one subfolder per class)");
+        var trainDir = Path.Combine(root, "train");
+        var testDir = new[] { "val", "test" }.Select(s => Path.Combine(root, s)).FirstOrDefault(Directory.Exists)
+            ?? throw new DatasetException($"{Path.GetFullPath(root)}: missing folder val/ (or test/) beside train/");
+        var train = ImageFolderDataset.Open(trainDir, "train");
+        var test = ImageFolderDataset.Open(testDir, Path.GetFileName(testDir), train.ClassNames);
+        return (train, test);
+    }
+}
