@@ -1,0 +1,49 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LogitStd.Shell.Models;
+
+/// <summary>What the data side must know about a model: its name, head size and input geometry.</summary>
+/// <param name="Name">The canonical zoo name (mdistiller's spelling, e.g. <c>resnet8x4</c>).</param>
+/// <param name="Family">The architecture family (e.g. <c>ResNet (CIFAR)</c>), for listings.</param>
+/// <param name="Dataset">The dataset the architecture is laid out for: <c>cifar</c>, <c>imagenet</c> or <c>fashion-mnist</c>.</param>
+/// <param name="Classes">Size of the classifier head, i.e. the number of logits.</param>
+/// <param name="InputShape">Expected input as (channels, height, width), without the batch dimension.</param>
+/// <param name="FeatureDim">Length of the pooled penultimate feature returned beside the logits.</param>
+/// <param name="HeadWeight">State-dict key of the classifier's weight matrix (rows = classes).</param>
+public sealed record ModelInfo(
+    string Name,
+    string Family,
+    string Dataset,
+    int Classes,
+    IReadOnlyList<int> InputShape,
+    int FeatureDim,
+    string HeadWeight);
+
+/// <summary>
+/// A classifier of the zoo. <c>forward</c> maps a batch (N, C, H, W) to its logits (N, K) and its
+/// pooled penultimate feature (N, D): the figures need both, and mdistiller's models return both
+/// (as <c>feats["pooled_feat"]</c>).
+/// </summary>
+/// <remarks>
+/// Submodules are fields registered by name, so <see cref="nn.Module.state_dict"/> keys equal the
+/// PyTorch ones and mdistiller checkpoints load by name. Intermediate tensors are not disposed inside
+/// <c>forward</c>; call it inside a <c>torch.NewDisposeScope()</c>.
+/// </remarks>
+public abstract class Classifier : nn.Module<Tensor, (Tensor Logits, Tensor Feature)>
+{
+    /// <summary>Creates the module; derived classes register their components and initialise weights.</summary>
+    protected Classifier(ModelInfo info) : base(info.Name)
+    {
+        Info = info;
+    }
+
+    /// <summary>Name, class count, input shape, feature size and head key of this model.</summary>
+    public ModelInfo Info { get; }
+
+    /// <summary>Number of trainable parameters (buffers such as BN running statistics excluded), as <c>sum(p.numel() for p in model.parameters())</c>.</summary>
+    public long ParameterCount => parameters().Sum(p => p.numel());
+
+    /// <summary>Runs the model and returns the logits and the pooled penultimate feature.</summary>
+    public (Tensor Logits, Tensor Feature) Forward(Tensor input) => forward(input);
+}

@@ -1,0 +1,33 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LogitStd.Shell.Models;
+
+/// <summary>
+/// Small constructors with every PyTorch-relevant argument spelled out (STYLE.md §8), so model files
+/// read like their layer tables, and Sequential containers whose children are named "0", "1", …
+/// exactly where PyTorch's <c>nn.Sequential</c> numbers them (parameter-free layers keep their index).
+/// </summary>
+internal static class Layers
+{
+    public static Conv2d Conv(long inC, long outC, long kernel, long stride = 1, long padding = 0, long groups = 1, bool bias = false) =>
+        nn.Conv2d(inC, outC, kernel, stride: stride, padding: padding, groups: groups, bias: bias);
+
+    /// <summary>BatchNorm2d with PyTorch's defaults (eps 1e-5, momentum 0.1, affine, running statistics).</summary>
+    public static BatchNorm2d BN(long channels) => nn.BatchNorm2d(channels, eps: 1e-5, momentum: 0.1, affine: true, track_running_stats: true);
+
+    /// <summary>A Sequential whose children are named by position, as PyTorch names them.</summary>
+    public static Sequential Seq(params nn.Module<Tensor, Tensor>[] modules) =>
+        nn.Sequential(modules.Select((m, i) => (i.ToString(System.Globalization.CultureInfo.InvariantCulture), m)).ToArray());
+
+    /// <summary>Channel shuffle of ShuffleNet: (N, g·c, H, W) → (N, g, c, H, W) → transpose → (N, c·g, H, W).</summary>
+    public static Tensor ChannelShuffle(Tensor x, long groups)
+    {
+        var (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
+        return x.reshape(n, groups, c / groups, h, w).permute(0, 2, 1, 3, 4).reshape(n, c, h, w);
+    }
+
+    /// <summary>Global average pooling to (N, C): equals mdistiller's fixed-size <c>AvgPool2d</c> at the native input size.</summary>
+    public static Tensor GlobalAvgPool(Tensor x) => nn.functional.adaptive_avg_pool2d(x, 1).flatten(1);
+}

@@ -1,0 +1,89 @@
+using TorchSharp.Modules;
+using static LogitStd.Shell.Models.Layers;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace LogitStd.Shell.Models;
+
+/// <summary>
+/// mdistiller's CIFAR ResNet (<c>models/cifar/resnet.py</c>): a 3×3 stem, three stages of n basic
+/// blocks (depth = 6n + 2) with strides 1/2/2, a 1×1 conv + BN projection where the shape changes,
+/// global average pooling (mdistiller's <c>AvgPool2d(8)</c> on 32×32 inputs) and a linear head <c>fc</c>.
+/// resnet8…resnet110 use channels 16/16/32/64; the ×4 variants 32/64/128/256.
+/// </summary>
+public sealed class ResNetCifar : Classifier
+{
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly Sequential layer1;
+    private readonly Sequential layer2;
+    private readonly Sequential layer3;
+    private readonly Linear fc;
+
+    /// <summary>Builds resnet<paramref name="depth"/> with stem/stage widths <paramref name="filters"/> (4 values).</summary>
+    public ResNetCifar(string name, int depth, IReadOnlyList<int> filters, int classes)
+        : base(new ModelInfo(name, "ResNet (CIFAR)", "cifar", classes, [3, 32, 32], filters[3], "fc.weight"))
+    {
+        if ((depth - 2) % 6 != 0) throw new ArgumentException($"CIFAR ResNet depth must be 6n+2, got {depth}", nameof(depth));
+        var n = (depth - 2) / 6;
+        conv1 = Conv(3, filters[0], 3, padding: 1);
+        bn1 = BN(filters[0]);
+        var inplanes = (long)filters[0];
+        layer1 = MakeLayer(ref inplanes, filters[1], n, 1);
+        layer2 = MakeLayer(ref inplanes, filters[2], n, 2);
+        layer3 = MakeLayer(ref inplanes, filters[3], n, 2);
+        fc = nn.Linear(filters[3], classes);
+        RegisterComponents();
+        // mdistiller: kaiming_normal_(fan_out, relu) for convs, BN 1/0, the linear layer keeps PyTorch's default.
+        Init.Apply(this, conv: Init.ConvFanOut, bn: Init.BatchNorm);
+    }
+
+    private static Sequential MakeLayer(ref long inplanes, long planes, int blocks, long stride)
+    {
+        var list = new List<nn.Module<Tensor, Tensor>>();
+        Sequential? downsample = stride != 1 || inplanes != planes
+            ? Seq(Conv(inplanes, planes, 1, stride: stride), BN(planes))
+            : null;
+        list.Add(new Block(inplanes, planes, stride, downsample));
+        inplanes = planes;
+        for (var i = 1; i < blocks; i++) list.Add(new Block(inplanes, planes, 1, null));
+        return Seq([.. list]);
+    }
+
+    /// <inheritdoc />
+    public override (Tensor Logits, Tensor Feature) forward(Tensor x)
+    {
+        var h = F.relu(bn1.call(conv1.call(x)));
+        h = layer3.call(layer2.call(layer1.call(h)));
+        var feature = GlobalAvgPool(h);
+        return (fc.call(feature), feature);
+    }
+
+    /// <summary>BasicBlock: conv3×3-BN-ReLU-conv3×3-BN, plus the (projected) input, then ReLU.</summary>
+    private sealed class Block : nn.Module<Tensor, Tensor>
+    {
+        private readonly Conv2d conv1;
+        private readonly BatchNorm2d bn1;
+        private readonly Conv2d conv2;
+        private readonly BatchNorm2d bn2;
+        private readonly Sequential? downsample;
+
+        public Block(long inplanes, long planes, long stride, Sequential? downsample) : base("BasicBlock")
+        {
+            conv1 = Conv(inplanes, planes, 3, stride: stride, padding: 1);
+            bn1 = BN(planes);
+            conv2 = Conv(planes, planes, 3, padding: 1);
+            bn2 = BN(planes);
+            this.downsample = downsample;
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            var o = F.relu(bn1.call(conv1.call(x)));
+            o = bn2.call(conv2.call(o));
+            var residual = downsample is null ? x : downsample.call(x);
+            return F.relu(o.add_(residual));
+        }
+    }
+}

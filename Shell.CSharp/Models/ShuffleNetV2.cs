@@ -1,0 +1,132 @@
+using TorchSharp.Modules;
+using static LogitStd.Shell.Models.Layers;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace LogitStd.Shell.Models;
+
+/// <summary>
+/// mdistiller's ShuffleV2 (<c>models/cifar/ShuffleNetv2.py</c>, net size 1): a 1×1 stem of 24 channels,
+/// three stages (116/232/464 channels) each made of a stride-2 <c>DownBlock</c> and 3/7/3 basic blocks
+/// (channel split in halves, shuffle with 2 groups), a 1×1 <c>conv2</c> to 1024 channels with BN-ReLU,
+/// global average pooling and a linear head <c>linear</c>. PyTorch's default initialisation, as mdistiller.
+/// </summary>
+public sealed class ShuffleNetV2 : Classifier
+{
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly Sequential layer1;
+    private readonly Sequential layer2;
+    private readonly Sequential layer3;
+    private readonly Conv2d conv2;
+    private readonly BatchNorm2d bn2;
+    private readonly Linear linear;
+
+    /// <summary>Builds ShuffleNetV2 with stage widths and head width <paramref name="outChannels"/> (4 values) and <paramref name="blocks"/> per stage.</summary>
+    public ShuffleNetV2(string name, IReadOnlyList<int> outChannels, IReadOnlyList<int> blocks, int classes)
+        : base(new ModelInfo(name, "ShuffleNetV2", "cifar", classes, [3, 32, 32], outChannels[3], "linear.weight"))
+    {
+        conv1 = Conv(3, 24, 1);
+        bn1 = BN(24);
+        long inC = 24;
+        layer1 = MakeLayer(ref inC, outChannels[0], blocks[0]);
+        layer2 = MakeLayer(ref inC, outChannels[1], blocks[1]);
+        layer3 = MakeLayer(ref inC, outChannels[2], blocks[2]);
+        conv2 = Conv(outChannels[2], outChannels[3], 1);
+        bn2 = BN(outChannels[3]);
+        linear = nn.Linear(outChannels[3], classes);
+        RegisterComponents();
+    }
+
+    private static Sequential MakeLayer(ref long inC, long outC, int blocks)
+    {
+        var list = new List<nn.Module<Tensor, Tensor>> { new DownBlock(inC, outC) };
+        for (var i = 0; i < blocks; i++) list.Add(new BasicBlock(outC));
+        inC = outC;
+        return Seq([.. list]);
+    }
+
+    /// <inheritdoc />
+    public override (Tensor Logits, Tensor Feature) forward(Tensor x)
+    {
+        var h = F.relu(bn1.call(conv1.call(x)));
+        h = layer3.call(layer2.call(layer1.call(h)));
+        var feature = GlobalAvgPool(F.relu(bn2.call(conv2.call(h))));
+        return (linear.call(feature), feature);
+    }
+
+    /// <summary>Keeps the first half of the channels, transforms the second (1×1, depthwise 3×3, 1×1), concatenates, shuffles.</summary>
+    private sealed class BasicBlock : nn.Module<Tensor, Tensor>
+    {
+        private readonly Conv2d conv1;
+        private readonly BatchNorm2d bn1;
+        private readonly Conv2d conv2;
+        private readonly BatchNorm2d bn2;
+        private readonly Conv2d conv3;
+        private readonly BatchNorm2d bn3;
+        private readonly long half;
+
+        public BasicBlock(long channels) : base("BasicBlock")
+        {
+            half = channels / 2;
+            conv1 = Conv(half, half, 1);
+            bn1 = BN(half);
+            conv2 = Conv(half, half, 3, padding: 1, groups: half);
+            bn2 = BN(half);
+            conv3 = Conv(half, half, 1);
+            bn3 = BN(half);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            var x1 = x.narrow(1, 0, half);
+            var x2 = x.narrow(1, half, x.shape[1] - half);
+            var o = F.relu(bn1.call(conv1.call(x2)));
+            o = bn2.call(conv2.call(o));
+            o = F.relu(bn3.call(conv3.call(o)));
+            return ChannelShuffle(cat([x1, o], 1), 2);
+        }
+    }
+
+    /// <summary>Two stride-2 branches (depthwise-then-1×1 on the left, 1×1-depthwise-1×1 on the right), concatenated and shuffled.</summary>
+    private sealed class DownBlock : nn.Module<Tensor, Tensor>
+    {
+        private readonly Conv2d conv1;
+        private readonly BatchNorm2d bn1;
+        private readonly Conv2d conv2;
+        private readonly BatchNorm2d bn2;
+        private readonly Conv2d conv3;
+        private readonly BatchNorm2d bn3;
+        private readonly Conv2d conv4;
+        private readonly BatchNorm2d bn4;
+        private readonly Conv2d conv5;
+        private readonly BatchNorm2d bn5;
+
+        public DownBlock(long inC, long outC) : base("DownBlock")
+        {
+            var mid = outC / 2;
+            conv1 = Conv(inC, inC, 3, stride: 2, padding: 1, groups: inC);
+            bn1 = BN(inC);
+            conv2 = Conv(inC, mid, 1);
+            bn2 = BN(mid);
+            conv3 = Conv(inC, mid, 1);
+            bn3 = BN(mid);
+            conv4 = Conv(mid, mid, 3, stride: 2, padding: 1, groups: mid);
+            bn4 = BN(mid);
+            conv5 = Conv(mid, mid, 1);
+            bn5 = BN(mid);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            var left = bn1.call(conv1.call(x));
+            left = F.relu(bn2.call(conv2.call(left)));
+            var right = F.relu(bn3.call(conv3.call(x)));
+            right = bn4.call(conv4.call(right));
+            right = F.relu(bn5.call(conv5.call(right)));
+            return ChannelShuffle(cat([left, right], 1), 2);
+        }
+    }
+}

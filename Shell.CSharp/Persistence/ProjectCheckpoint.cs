@@ -1,0 +1,290 @@
+using System.IO.Compression;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LogitStd.Shell.Persistence;
+
+/// <summary>
+/// The project's own checkpoint: a container of named sections, each either a set of named tensors
+/// (model weights, optimizer state), a JSON document (model description, epoch, best accuracy) or raw
+/// bytes (an RNG state). On disk it is an uncompressed zip holding <c>logitstd-checkpoint.json</c>
+/// (format, version and the section table with every tensor's dtype and shape) and one file per
+/// tensor with its raw little-endian bytes, so it round-trips bit for bit and needs no pickle.
+/// Section names are unique; setting a section again replaces it. The container owns its tensors.
+/// </summary>
+public sealed class ProjectCheckpoint : IDisposable
+{
+    /// <summary>The value of the manifest's <c>format</c> field, by which files are recognised.</summary>
+    public const string FormatName = "logitstd-checkpoint";
+
+    /// <summary>Current format version; readers refuse newer versions.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>Name of the manifest entry inside the zip.</summary>
+    public const string ManifestEntry = "logitstd-checkpoint.json";
+
+    /// <summary>Conventional section holding the model's state dict.</summary>
+    public const string ModelSection = "model";
+
+    /// <summary>Conventional section holding the model's <see cref="Models.ModelInfo"/> as JSON.</summary>
+    public const string ModelInfoSection = "model-info";
+
+    private readonly List<string> order = [];
+    private readonly Dictionary<string, Dictionary<string, Tensor>> tensorSections = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> jsonSections = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, byte[]> byteSections = new(StringComparer.Ordinal);
+
+    /// <summary>Section names in the order they were first set (the order they are written).</summary>
+    public IReadOnlyList<string> SectionNames => order;
+
+    /// <summary>Whether a section of that name exists.</summary>
+    public bool Contains(string section) => order.Contains(section);
+
+    /// <summary>Stores copies (detached, contiguous, CPU) of <paramref name="tensors"/> as section <paramref name="section"/>; the caller keeps its tensors.</summary>
+    public void SetTensors(string section, IEnumerable<KeyValuePair<string, Tensor>> tensors)
+    {
+        var copy = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (key, t) in tensors) copy.Add(key, t.detach().cpu().contiguous().clone());
+        Remove(section);
+        order.Add(section);
+        tensorSections[section] = copy;
+    }
+
+    /// <summary>Stores a JSON document (any JSON text) as section <paramref name="section"/>.</summary>
+    public void SetJson(string section, string json)
+    {
+        using (JsonDocument.Parse(json)) { } // Refuse invalid JSON at write time, not when the file is read back.
+        Remove(section);
+        order.Add(section);
+        jsonSections[section] = json;
+    }
+
+    /// <summary>Stores raw bytes (copied) as section <paramref name="section"/>.</summary>
+    public void SetBytes(string section, ReadOnlySpan<byte> data)
+    {
+        Remove(section);
+        order.Add(section);
+        byteSections[section] = data.ToArray();
+    }
+
+    /// <summary>The tensors of section <paramref name="section"/> (owned by this container).</summary>
+    public IReadOnlyDictionary<string, Tensor> GetTensors(string section) =>
+        tensorSections.TryGetValue(section, out var s) ? s : throw Missing(section, "tensor");
+
+    /// <summary>The JSON text of section <paramref name="section"/>.</summary>
+    public string GetJson(string section) =>
+        jsonSections.TryGetValue(section, out var s) ? s : throw Missing(section, "JSON");
+
+    /// <summary>The bytes of section <paramref name="section"/>.</summary>
+    public ReadOnlyMemory<byte> GetBytes(string section) =>
+        byteSections.TryGetValue(section, out var s) ? s : throw Missing(section, "bytes");
+
+    /// <summary>Removes a section if present (disposing its tensors).</summary>
+    public void Remove(string section)
+    {
+        if (!order.Remove(section)) return;
+        if (tensorSections.Remove(section, out var ts)) foreach (var t in ts.Values) t.Dispose();
+        jsonSections.Remove(section);
+        byteSections.Remove(section);
+    }
+
+    /// <summary>Writes the container to <paramref name="path"/> atomically (temporary file, then rename).</summary>
+    public void Save(string path)
+    {
+        Atomic.Write(path, stream =>
+        {
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+            var manifest = new Manifest { Format = FormatName, Version = FormatVersion };
+            for (var i = 0; i < order.Count; i++)
+            {
+                var name = order[i];
+                var dir = $"sections/{i}";
+                if (tensorSections.TryGetValue(name, out var tensors))
+                {
+                    var entries = new List<TensorRecord>();
+                    var j = 0;
+                    foreach (var (key, t) in tensors)
+                    {
+                        var file = $"{dir}/{j++}.bin";
+                        using (var s = zip.CreateEntry(file, CompressionLevel.NoCompression).Open()) t.WriteBytesToStream(s);
+                        entries.Add(new TensorRecord { Key = key, DType = t.dtype.ToString(), Shape = t.shape, File = file });
+                    }
+                    manifest.Sections.Add(new SectionRecord { Name = name, Kind = "tensors", Tensors = entries });
+                }
+                else
+                {
+                    var (kind, bytes) = jsonSections.TryGetValue(name, out var json)
+                        ? ("json", System.Text.Encoding.UTF8.GetBytes(json))
+                        : ("bytes", byteSections[name]);
+                    var file = $"{dir}/{kind}";
+                    using (var s = zip.CreateEntry(file, CompressionLevel.NoCompression).Open()) s.Write(bytes);
+                    manifest.Sections.Add(new SectionRecord { Name = name, Kind = kind, File = file });
+                }
+            }
+            using var m = zip.CreateEntry(ManifestEntry, CompressionLevel.NoCompression).Open();
+            JsonSerializer.Serialize(m, manifest, ManifestJson.Options);
+        });
+    }
+
+    /// <summary>True when <paramref name="path"/> is a zip holding this format's manifest.</summary>
+    public static bool IsProjectCheckpoint(string path)
+    {
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            return zip.GetEntry(ManifestEntry) is not null;
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Reads a container written by <see cref="Save"/>.</summary>
+    /// <exception cref="CheckpointFormatException">Not this format, a newer version, or a damaged file.</exception>
+    public static ProjectCheckpoint Load(string path)
+    {
+        var result = new ProjectCheckpoint();
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            var manifest = ReadManifest(zip, path);
+            foreach (var section in manifest.Sections)
+            {
+                switch (section.Kind)
+                {
+                    case "tensors":
+                        var dict = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+                        result.order.Add(section.Name);
+                        result.tensorSections[section.Name] = dict;
+                        foreach (var rec in section.Tensors ?? [])
+                        {
+                            var dtype = Enum.Parse<ScalarType>(rec.DType);
+                            var t = empty(rec.Shape, dtype);
+                            dict.Add(rec.Key, t);
+                            var entry = zip.GetEntry(rec.File) ?? throw new CheckpointFormatException($"'{path}': missing entry {rec.File}");
+                            if (entry.Length != t.NumberOfElements * t.ElementSize)
+                                throw new CheckpointFormatException($"'{path}': {section.Name}/{rec.Key} holds {entry.Length} bytes, expected {t.NumberOfElements * t.ElementSize}");
+                            using var s = entry.Open();
+                            t.ReadBytesFromStream(s);
+                        }
+                        break;
+                    case "json":
+                    case "bytes":
+                        var e = zip.GetEntry(section.File ?? "") ?? throw new CheckpointFormatException($"'{path}': missing entry {section.File}");
+                        using (var s = e.Open())
+                        using (var ms = new MemoryStream())
+                        {
+                            s.CopyTo(ms);
+                            result.order.Add(section.Name);
+                            if (section.Kind == "json") result.jsonSections[section.Name] = System.Text.Encoding.UTF8.GetString(ms.ToArray());
+                            else result.byteSections[section.Name] = ms.ToArray();
+                        }
+                        break;
+                    default:
+                        throw new CheckpointFormatException($"'{path}': section '{section.Name}' has unknown kind '{section.Kind}'");
+                }
+            }
+            return result;
+        }
+        catch (Exception e) when (e is InvalidDataException or JsonException or ArgumentException)
+        {
+            result.Dispose();
+            throw new CheckpointFormatException($"'{path}' is not a readable {FormatName} file: {e.Message}", e);
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+    }
+
+    private static Manifest ReadManifest(ZipArchive zip, string path)
+    {
+        var entry = zip.GetEntry(ManifestEntry) ?? throw new CheckpointFormatException($"'{path}' has no {ManifestEntry}");
+        using var s = entry.Open();
+        var manifest = JsonSerializer.Deserialize<Manifest>(s, ManifestJson.Options)
+            ?? throw new CheckpointFormatException($"'{path}': empty manifest");
+        if (manifest.Format != FormatName)
+            throw new CheckpointFormatException($"'{path}': format '{manifest.Format}', expected '{FormatName}'");
+        if (manifest.Version > FormatVersion)
+            throw new CheckpointFormatException($"'{path}': format version {manifest.Version} is newer than this program's {FormatVersion}");
+        return manifest;
+    }
+
+    private KeyNotFoundException Missing(string section, string kind) =>
+        new($"checkpoint has no {kind} section '{section}' (sections: {string.Join(", ", order)})");
+
+    /// <summary>
+    /// Reads only the manifest and the JSON sections: tensor shapes per tensor section and the JSON
+    /// text per JSON section, without reading any tensor bytes (for checks before loading).
+    /// </summary>
+    public static (IReadOnlyDictionary<string, IReadOnlyDictionary<string, long[]>> TensorShapes, IReadOnlyDictionary<string, string> Json) Inspect(string path)
+    {
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            var manifest = ReadManifest(zip, path);
+            var shapes = new Dictionary<string, IReadOnlyDictionary<string, long[]>>(StringComparer.Ordinal);
+            var json = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var section in manifest.Sections)
+            {
+                if (section.Kind == "tensors")
+                    shapes[section.Name] = (section.Tensors ?? []).ToDictionary(r => r.Key, r => r.Shape, StringComparer.Ordinal);
+                else if (section.Kind == "json" && zip.GetEntry(section.File ?? "") is { } e)
+                {
+                    using var reader = new StreamReader(e.Open(), System.Text.Encoding.UTF8);
+                    json[section.Name] = reader.ReadToEnd();
+                }
+            }
+            return (shapes, json);
+        }
+        catch (Exception e) when (e is InvalidDataException or JsonException)
+        {
+            throw new CheckpointFormatException($"'{path}' is not a readable {FormatName} file: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Disposes every tensor held.</summary>
+    public void Dispose()
+    {
+        foreach (var s in tensorSections.Values)
+            foreach (var t in s.Values) t.Dispose();
+        tensorSections.Clear();
+    }
+
+    private sealed class Manifest
+    {
+        public string Format { get; set; } = "";
+        public int Version { get; set; }
+        public List<SectionRecord> Sections { get; set; } = [];
+    }
+
+    private sealed class SectionRecord
+    {
+        public string Name { get; set; } = "";
+        public string Kind { get; set; } = "";
+        public string? File { get; set; }
+        public List<TensorRecord>? Tensors { get; set; }
+    }
+
+    private sealed class TensorRecord
+    {
+        public string Key { get; set; } = "";
+        public string DType { get; set; } = "";
+        public long[] Shape { get; set; } = [];
+        public string File { get; set; } = "";
+    }
+
+    private static class ManifestJson
+    {
+        public static readonly JsonSerializerOptions Options = new()
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            WriteIndented = true,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        };
+    }
+}

@@ -1,0 +1,122 @@
+using System.Collections;
+using System.IO.Compression;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace LogitStd.Shell.Persistence;
+
+/// <summary>
+/// Files written by <c>torch.save</c> (the zip format of PyTorch ≥ 1.6). Reading goes through
+/// TorchSharp.PyBridge's unpickler, which returns the whole pickled object (so a dict whose
+/// <c>"model"</c> entry is the state dict, as in mdistiller's and CRD's teacher files, arrives intact
+/// with its optimizer state and epoch); this class picks the state dict out of it and normalises keys.
+/// </summary>
+public static class PyTorchFormat
+{
+    /// <summary>Entries of a checkpoint dict that may hold the state dict, tried in this order.</summary>
+    private static readonly string[] NestedKeys = ["model", "state_dict", "net"];
+
+    private const string DataParallelPrefix = "module.";
+
+    /// <summary>True when <paramref name="path"/> is a zip archive holding a pickle (<c>*/data.pkl</c>).</summary>
+    public static bool IsPyTorchZip(string path)
+    {
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            return zip.Entries.Any(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal));
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Reads the state dict from a <c>torch.save</c> file: either a bare state dict or a dict with a
+    /// <c>"model"</c> (or <c>"state_dict"</c>) entry. Keys lose DataParallel's <c>module.</c> prefix;
+    /// non-tensor entries (e.g. the <c>_metadata</c> of an OrderedDict) are dropped. The caller owns the tensors.
+    /// </summary>
+    /// <exception cref="CheckpointFormatException">The file is not a readable zip-format PyTorch file or holds no state dict.</exception>
+    public static Dictionary<string, Tensor> ReadStateDict(string path)
+    {
+        Hashtable top;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            top = PyTorchUnpickler.UnpickleStateDict(stream);
+        }
+        catch (NotImplementedException e)
+        {
+            // PyBridge signals the pre-1.6 (non-zip) format and whole pickled modules this way.
+            throw new CheckpointFormatException($"'{path}': {e.Message}", e);
+        }
+        catch (Exception e) when (e is InvalidDataException or InvalidCastException or Razorvine.Pickle.PickleException or InvalidOperationException)
+        {
+            throw new CheckpointFormatException($"'{path}' is not a PyTorch checkpoint this program can read: {e.Message}", e);
+        }
+
+        var stateDict = top;
+        foreach (var key in NestedKeys)
+        {
+            if (top[key] is Hashtable nested && nested.Values.OfType<Tensor>().Any())
+            {
+                stateDict = nested;
+                break;
+            }
+        }
+
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in stateDict)
+        {
+            if (entry.Key is not string key || entry.Value is not Tensor tensor) continue;
+            result[StripPrefix(key)] = tensor;
+        }
+        // Tensors of the sections not used (optimizer momenta, accuracy) are released now.
+        DisposeOthers(top, new HashSet<object>(result.Values, ReferenceEqualityComparer.Instance));
+        if (result.Count == 0)
+            throw new CheckpointFormatException($"'{path}' holds no state dict (no tensors at the top level or under {string.Join("/", NestedKeys.Select(k => $"\"{k}\""))})");
+        return result;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="stateDict"/> as <c>torch.save</c> would: a zip with <c>data.pkl</c> and one
+    /// storage per tensor, loadable with <c>torch.load</c> and <c>load_state_dict</c>. With
+    /// <paramref name="nestUnderModel"/> the file holds <c>{"model": state_dict}</c> (mdistiller's layout).
+    /// </summary>
+    public static void WriteStateDict(IReadOnlyDictionary<string, Tensor> stateDict, string path, bool nestUnderModel = false)
+    {
+        // Detached contiguous CPU copies: the pickler writes raw storage bytes and the tensor's strides.
+        var copies = new Hashtable();
+        try
+        {
+            foreach (var (key, tensor) in stateDict)
+                copies[key] = tensor.detach().cpu().contiguous().clone();
+            IDictionary payload = nestUnderModel ? new Hashtable { ["model"] = copies } : copies;
+            Atomic.Write(path, stream => PyTorchPickler.PickleStateDict(stream, payload, leaveOpen: true));
+        }
+        finally
+        {
+            foreach (Tensor t in copies.Values) t.Dispose();
+        }
+    }
+
+    private static string StripPrefix(string key) =>
+        key.StartsWith(DataParallelPrefix, StringComparison.Ordinal) ? key[DataParallelPrefix.Length..] : key;
+
+    private static void DisposeOthers(object? node, HashSet<object> keep)
+    {
+        switch (node)
+        {
+            case Tensor t when !keep.Contains(t):
+                t.Dispose();
+                break;
+            case IDictionary d:
+                foreach (var v in d.Values) DisposeOthers(v, keep);
+                break;
+            case IEnumerable e when node is not string:
+                foreach (var v in e) DisposeOthers(v, keep);
+                break;
+        }
+    }
+}
