@@ -68,6 +68,64 @@ type EvalArgs =
             | Save_Logits _ -> "write one CSV row of K logits per image, in dataset order."
             | Threads _ -> "torch threads (default: the number of cores)."
 
+/// A distillation method of `logitstd distill --method`.
+type Method =
+    | Kd
+    | Dkd
+    | Mlkd
+    | Ctkd
+
+/// Where tensors live.
+type Device =
+    | Cpu
+    | Cuda
+
+/// The flags `train` and `distill` share (distill adds the teacher and method flags).
+type TrainArgs =
+    | Config of file: string
+    | Dataset of DatasetKind
+    | Data_Dir of dir: string
+    | [<AltCommandLine("--student")>] Model of name: string
+    | [<Hidden>] Teacher of file: string
+    | [<Hidden>] Teacher_Model of name: string
+    | [<Hidden>] Method of Method
+    | [<Hidden>] Logit_Stand
+    | [<Hidden>] Base_Temp of tau: float
+    | [<Hidden>] Kd_Weight of weight: float
+    | Epochs of n: int
+    | Batch_Size of n: int
+    | Lr of rate: float
+    | Seed of n: int
+    | Train_Subset of n: int
+    | Name of name: string
+    | Threads of n: int
+    | Device of Device
+    | Out of dir: string
+    | Resume of dir: string
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Config _ -> "an experiment file (YAML, see configs/); flags override its values."
+            | Dataset _ -> "the dataset (default fashion-mnist)."
+            | Data_Dir _ -> "the dataset folder."
+            | Model _ -> "the model to train (the student when distilling); see `logitstd models`."
+            | Teacher _ -> "the teacher's checkpoint (LogitStd or PyTorch format)."
+            | Teacher_Model _ -> "the teacher's architecture."
+            | Method _ -> "the distillation method; its objective is the paper's preset."
+            | Logit_Stand -> "standardize the logits (Z-score) in the distillation loss."
+            | Base_Temp _ -> "with --logit-stand: the base temperature τ (default 2)."
+            | Kd_Weight _ -> "with --logit-stand: the KD weight (default 9; DKD: α and β are multiplied by it)."
+            | Epochs _ -> "number of epochs."
+            | Batch_Size _ -> "batch size."
+            | Lr _ -> "base learning rate."
+            | Seed _ -> "random seed (model init, shuffling, augmentation)."
+            | Train_Subset _ -> "train on this many training images (a seeded subset)."
+            | Name _ -> "the experiment's name."
+            | Threads _ -> "torch threads (default: the number of cores)."
+            | Device _ -> "cpu (default) or cuda."
+            | Out _ -> "the run folder to create (must be empty or absent)."
+            | Resume _ -> "continue the run in this folder after its last finished epoch."
+
 /// The figures `logitstd plot` draws.
 type PlotKind =
     /// Figure 2's toy case, computed by the core.
@@ -107,6 +165,8 @@ type Command =
     | [<CliPrefix(CliPrefix.None)>] Models of ParseResults<ModelsArgs>
     | [<CliPrefix(CliPrefix.None)>] Eval of ParseResults<EvalArgs>
     | [<CliPrefix(CliPrefix.None)>] Plot of ParseResults<PlotArgs>
+    | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
+    | [<CliPrefix(CliPrefix.None)>] Distill of ParseResults<TrainArgs>
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -115,6 +175,8 @@ type Command =
             | Models _ -> "list every model with its parameter count."
             | Eval _ -> "evaluate a checkpoint: top-1, top-5, loss and logit statistics."
             | Plot _ -> "draw a paper-style figure from saved run folders (never retrains)."
+            | Train _ -> "train a model from scratch with cross-entropy (teachers, the student-alone baseline)."
+            | Distill _ -> "distil a student from a teacher with --method kd|dkd|mlkd|ctkd [--logit-stand], or an experiment file's objective."
 
 /// Options of `logitstd eval`.
 type EvalOptions =
@@ -135,6 +197,30 @@ type PlotOptions =
       Sample: int
       Standardized: bool }
 
+/// Options of `logitstd train` and `logitstd distill` (None: not given on the command line).
+type TrainOptions =
+    { Distill: bool
+      Config: string option
+      Dataset: DatasetKind option
+      DataDir: string option
+      Model: string option
+      Teacher: string option
+      TeacherModel: string option
+      Method: Method option
+      LogitStand: bool
+      BaseTemp: float option
+      KdWeight: float option
+      Epochs: int option
+      BatchSize: int option
+      Lr: float option
+      Seed: int option
+      TrainSubset: int option
+      Name: string option
+      Threads: int option
+      Device: Device
+      Out: string option
+      Resume: string option }
+
 /// A parsed command line.
 type Parsed =
     | CheckReference of files: string list * writeActual: string option
@@ -142,6 +228,7 @@ type Parsed =
     | ListModels of classes: int
     | Evaluate of EvalOptions
     | Draw of PlotOptions
+    | Fit of TrainOptions
 
 /// The outcome of parsing: a command, a help text (exit 0), or an error with usage (exit 2).
 type ParseOutcome =
@@ -155,6 +242,38 @@ exception private InvalidValue of string
 
 let private positive (what: string) (v: int) =
     if v <= 0 then raise (InvalidValue(sprintf "%s must be positive, got %d" what v)) else v
+
+let private trainOptions (distill: bool) (t: ParseResults<TrainArgs>) : TrainOptions =
+    if not distill then
+        for flag, present in [ "--teacher", t.Contains Teacher; "--teacher-model", t.Contains Teacher_Model; "--method", t.Contains Method
+                               "--logit-stand", t.Contains Logit_Stand; "--base-temp", t.Contains Base_Temp; "--kd-weight", t.Contains Kd_Weight ] do
+            if present then raise (InvalidValue(sprintf "%s belongs to `logitstd distill`; `train` trains with cross-entropy only" flag))
+    if (t.Contains Base_Temp || t.Contains Kd_Weight) && not (t.Contains Logit_Stand) then
+        raise (InvalidValue "--base-temp and --kd-weight set the standardized objective: add --logit-stand (without it the method's vanilla preset is used)")
+    if (t.Contains Base_Temp || t.Contains Kd_Weight || t.Contains Logit_Stand) && not (t.Contains Method) then
+        raise (InvalidValue "--logit-stand, --base-temp and --kd-weight choose the preset objective of --method; name the method")
+    let positiveF what (v: float) = if v > 0.0 && System.Double.IsFinite v then v else raise (InvalidValue(sprintf "%s must be a positive number, got %g" what v))
+    { Distill = distill
+      Config = t.TryGetResult Config
+      Dataset = t.TryGetResult TrainArgs.Dataset
+      DataDir = t.TryGetResult TrainArgs.Data_Dir
+      Model = t.TryGetResult Model
+      Teacher = t.TryGetResult Teacher
+      TeacherModel = t.TryGetResult Teacher_Model
+      Method = t.TryGetResult Method
+      LogitStand = t.Contains Logit_Stand
+      BaseTemp = t.TryGetResult Base_Temp |> Option.map (positiveF "--base-temp")
+      KdWeight = t.TryGetResult Kd_Weight |> Option.map (positiveF "--kd-weight")
+      Epochs = t.TryGetResult Epochs |> Option.map (positive "--epochs")
+      BatchSize = t.TryGetResult TrainArgs.Batch_Size |> Option.map (positive "--batch-size")
+      Lr = t.TryGetResult Lr |> Option.map (positiveF "--lr")
+      Seed = t.TryGetResult Seed |> Option.map (fun s -> if s < 0 then raise (InvalidValue(sprintf "--seed must be >= 0, got %d" s)) else s)
+      TrainSubset = t.TryGetResult Train_Subset |> Option.map (positive "--train-subset")
+      Name = t.TryGetResult Name
+      Threads = t.TryGetResult TrainArgs.Threads |> Option.map (positive "--threads")
+      Device = t.TryGetResult TrainArgs.Device |> Option.defaultValue Cpu
+      Out = t.TryGetResult TrainArgs.Out
+      Resume = t.TryGetResult Resume }
 
 let private toParsed (r: ParseResults<Command>) : Parsed =
     match r.GetSubCommand() with
@@ -170,9 +289,11 @@ let private toParsed (r: ParseResults<Command>) : Parsed =
               Dataset = e.GetResult EvalArgs.Dataset
               DataDir = e.TryGetResult EvalArgs.Data_Dir
               Split = e.TryGetResult EvalArgs.Split |> Option.defaultValue Test
-              BatchSize = e.TryGetResult Batch_Size |> Option.map (positive "--batch-size") |> Option.defaultValue 256
+              BatchSize = e.TryGetResult EvalArgs.Batch_Size |> Option.map (positive "--batch-size") |> Option.defaultValue 256
               SaveLogits = e.TryGetResult Save_Logits
               Threads = e.TryGetResult EvalArgs.Threads |> Option.map (positive "--threads") }
+    | Train t -> Fit(trainOptions false t)
+    | Distill t -> Fit(trainOptions true t)
     | Plot p ->
         Draw
             { Kind = p.GetResult Kind

@@ -1,0 +1,160 @@
+using LogitStd.Shell.Cli;
+using LogitStd.Shell.Data;
+using LogitStd.Shell.Models;
+using LogitStd.Shell.Persistence;
+using TorchSharp;
+using static TorchSharp.torch;
+using Exp = LogitStd.Core.Experiment;
+
+namespace LogitStd.Shell.Training;
+
+/// <summary>
+/// <c>logitstd train</c> and <c>logitstd distill</c>: resolve the experiment, check every input before
+/// any training (models, teacher file and class counts, dataset, output folder), then train.
+/// Exit codes: 0 done, 1 bad data or a diverged run, 2 bad arguments or inputs, 130 interrupted.
+/// </summary>
+public static class TrainCommand
+{
+    public static int Run(Core.Cli.TrainOptions o, TextWriter stdout, TextWriter stderr)
+    {
+        var command = o.Distill ? "distill" : "train";
+        int Fail(int code, string message)
+        {
+            stderr.WriteLine($"error: {command}: {message}");
+            return code;
+        }
+        var resume = o.Resume.ToNullable();
+        var outDir = o.Out.ToNullable();
+        if (resume is not null && outDir is not null) return Fail(2, "give either --out (a new run) or --resume (an existing run), not both");
+        if (resume is null && outDir is null) return Fail(2, "--out DIR is required (the run folder to create)");
+
+        int threads = o.Threads.ToNullable() ?? Environment.ProcessorCount;
+        torch.set_num_threads(threads);
+        Device device;
+        if (o.Device.IsCuda)
+        {
+            if (!torch.cuda.is_available())
+                return Fail(2, "--device cuda: TorchSharp sees no CUDA device (this build references the CPU libtorch; reference TorchSharp-cuda-linux to train on a GPU)");
+            device = CUDA;
+        }
+        else device = CPU;
+
+        Exp.Experiment experiment;
+        RunFolder run;
+        try
+        {
+            if (resume is not null)
+            {
+                var changing = new (string Flag, bool Given)[]
+                {
+                    ("--config", o.Config != null), ("--dataset", o.Dataset != null), ("--data-dir", o.DataDir != null), ("--model", o.Model != null),
+                    ("--teacher", o.Teacher != null), ("--teacher-model", o.TeacherModel != null), ("--method", o.Method != null),
+                    ("--logit-stand", o.LogitStand), ("--epochs", o.Epochs != null), ("--batch-size", o.BatchSize != null), ("--lr", o.Lr != null),
+                    ("--seed", o.Seed != null), ("--train-subset", o.TrainSubset != null), ("--name", o.Name != null),
+                }.Where(f => f.Given).Select(f => f.Flag).ToList();
+                if (changing.Count > 0)
+                    return Fail(2, $"--resume continues the run exactly as its experiment.yaml says; {string.Join(", ", changing)} would change it");
+                run = RunFolder.Open(resume);
+                var parsed = Exp.parse(File.ReadAllText(run.ExperimentFile));
+                if (parsed.IsError) return Fail(2, $"{run.ExperimentFile}: " + string.Join("; ", parsed.ErrorValue));
+                experiment = parsed.ResultValue;
+            }
+            else
+            {
+                string? configText = null;
+                var config = o.Config.ToNullable();
+                if (config is not null)
+                {
+                    if (!File.Exists(config)) return Fail(2, $"experiment file {config} not found");
+                    configText = File.ReadAllText(config);
+                }
+                var options = o;
+                var teacherFile = o.Teacher.ToNullable();
+                if (teacherFile is not null && o.TeacherModel.ToNullable() is null)
+                {
+                    if (!File.Exists(teacherFile)) return Fail(2, $"teacher checkpoint {teacherFile} not found");
+                    // A LogitStd checkpoint names its architecture; a PyTorch file does not.
+                    var name = Checkpoints.Inspect(teacherFile).ModelName;
+                    if (name is null) return Fail(2, $"{teacherFile} is a PyTorch checkpoint, which does not record its architecture: add --teacher-model NAME");
+                    options = new Core.Cli.TrainOptions(o.Distill, o.Config, o.Dataset, o.DataDir, o.Model, o.Teacher,
+                        Microsoft.FSharp.Core.FSharpOption<string>.Some(name), o.Method, o.LogitStand, o.BaseTemp, o.KdWeight, o.Epochs,
+                        o.BatchSize, o.Lr, o.Seed, o.TrainSubset, o.Name, o.Threads, o.Device, o.Out, o.Resume);
+                }
+                var resolved = Exp.resolve(options, configText == null ? null : Microsoft.FSharp.Core.FSharpOption<string>.Some(configText));
+                if (resolved.IsError)
+                {
+                    foreach (var p in resolved.ErrorValue) stderr.WriteLine($"error: {command}: {(config is null ? "" : config + ": ")}{p}");
+                    return 2;
+                }
+                experiment = resolved.ResultValue;
+                run = null!;
+            }
+
+            // Inputs, before any training: dataset, models, teacher.
+            var data = experiment.Dataset;
+            var (train, test) = DatasetCatalog.Open(data.Name, data.DataDir.ToNullable());
+            if (data.TrainSubset.ToNullable() is int subset)
+            {
+                if (subset > train.Count) return Fail(2, $"--train-subset {subset} exceeds the {train.Count} training images of {train.Name}");
+                train = ImageDatasetSubset.Random(train, subset, experiment.Seed);
+            }
+            torch.manual_seed(experiment.Seed); // model initialisation
+            var student = ModelZoo.Create(experiment.Models.Student, train.Classes);
+            CheckInputShape(student, train, "student");
+            Classifier? teacher = null;
+            if (experiment.Models.Teacher.ToNullable() is string teacherName)
+            {
+                var weights = experiment.Models.TeacherWeights.ToNullable()!;
+                if (!File.Exists(weights)) return Fail(2, $"teacher checkpoint {weights} not found");
+                teacher = ModelZoo.Create(teacherName, train.Classes);
+                CheckInputShape(teacher, train, "teacher");
+                Checkpoints.EnsureFits(teacher, weights, train.Classes);
+                Checkpoints.LoadInto(teacher, weights);
+                teacher.to(device);
+                teacher.eval();
+            }
+            student.to(device);
+
+            if (resume is null)
+            {
+                run = RunFolder.Create(outDir!);
+                run.WriteExperiment(experiment);
+            }
+            stdout.WriteLine($"# {command}: {run.Path}  (threads {threads}, device {device.type})");
+            stdout.Write(Exp.toYaml(experiment));
+            stdout.WriteLine($"# train {train.Count} images, test {test.Count}, {train.Classes} classes; student {experiment.Models.Student} ({student.ParameterCount:N0} parameters)" +
+                (teacher is null ? "" : $"; teacher {teacher.Info.Name} ({teacher.ParameterCount:N0} parameters)"));
+
+            bool cancel = false;
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel = true; };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                var setup = new TrainSetup(experiment, run, train, test, student, teacher, device, Workers: 1, Resume: resume is not null);
+                return new Trainer(setup, stdout, () => cancel).Run();
+            }
+            catch (OperationCanceledException e)
+            {
+                stderr.WriteLine($"{command}: {e.Message}. The checkpoint of the last finished epoch is in {run.LatestCheckpoint}; continue with: logitstd {command} --resume {run.Path}");
+                return 130;
+            }
+            finally { Console.CancelKeyPress -= onCancel; }
+        }
+        catch (DatasetException e) { return Fail(1, e.Message); }
+        catch (TrainingDivergedException e) { return Fail(1, e.Message); }
+        catch (RunFolderException e) { return Fail(2, e.Message); }
+        catch (UnknownModelException e) { return Fail(2, e.Message); }
+        catch (CheckpointMismatchException e) { return Fail(2, e.Message); }
+        catch (CheckpointFormatException e) { return Fail(2, e.Message); }
+        catch (InputShapeException e) { return Fail(2, e.Message); }
+    }
+
+    sealed class InputShapeException(string message) : Exception(message);
+
+    static void CheckInputShape(Classifier model, ImageDataset data, string role)
+    {
+        var shape = model.Info.InputShape;
+        if (shape.Count >= 1 && shape[0] != data.Channels)
+            throw new InputShapeException($"the {role} {model.Info.Name} takes {shape[0]}-channel images ({string.Join("×", shape)}), but {data.Name} has {data.Channels}-channel images ({data.Channels}×{data.Height}×{data.Width})");
+    }
+}

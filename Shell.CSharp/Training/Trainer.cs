@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Globalization;
+using LogitStd.Core;
+using LogitStd.Shell.Data;
+using LogitStd.Shell.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+using Parameter = TorchSharp.Modules.Parameter;
+using Exp = LogitStd.Core.Experiment;
+using Obj = LogitStd.Core.Objective;
+
+namespace LogitStd.Shell.Training;
+
+/// <summary>A non-finite loss: training stops, the last good checkpoint stays.</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);
+
+/// <summary>Everything one run needs, resolved and validated before any training starts.</summary>
+public sealed record TrainSetup(
+    Exp.Experiment Experiment,
+    RunFolder Run,
+    ImageDataset Train,
+    ImageDataset Test,
+    Classifier Student,
+    Classifier? Teacher,
+    Device Device,
+    int Workers,
+    bool Resume);
+
+/// <summary>
+/// The training engine: SGD with momentum and weight decay, mdistiller's multi-step LR per epoch, the
+/// objective's named terms (DKD warm-up, CTKD's learnable temperature, MLKD's two views), the
+/// teacher in eval mode under no-grad, a dispose scope per step, per-epoch evaluation, metrics,
+/// atomic checkpoints, resume, Ctrl+C and divergence handling.
+/// </summary>
+public sealed class Trainer(TrainSetup setup, TextWriter log, Func<bool> cancelRequested)
+{
+    readonly Exp.Experiment exp = setup.Experiment;
+
+    /// <summary>The generator seed of an epoch: a function of (seed, epoch) only, so a resumed run
+    /// draws exactly what an uninterrupted one drew.</summary>
+    public static long EpochSeed(int seed, int epoch) => (long)seed * 1_000_003L + epoch;
+
+    public int Run()
+    {
+        var objective = exp.Objective;
+        bool strong = Obj.needsStrongView(objective);
+        bool ctkd = Obj.needsTemperatureParam(objective);
+        var termNames = objective.Terms.Select(t => t.Name).ToList();
+        var student = setup.Student;
+        var teacher = setup.Teacher;
+
+        Parameter? ctkdParam = ctkd ? new Parameter(torch.ones(1, dtype: float32, device: setup.Device)) : null;
+        var parameters = student.parameters().ToList();
+        if (ctkdParam is not null) parameters.Add(ctkdParam); // CTKD: the temperature trains with the student (same SGD)
+        var s = exp.Solver;
+        using var optimizer = optim.SGD(parameters, s.Lr, s.Momentum, 0.0, s.WeightDecay, s.Nesterov);
+
+        var metrics = new MetricsLog(setup.Run.Path, termNames);
+        var progress = new TrainingProgress(0, double.NegativeInfinity, 0, exp.Seed);
+        if (setup.Resume)
+        {
+            progress = TrainingState.Restore(setup.Run.LatestCheckpoint, student, optimizer, ctkdParam);
+            log.WriteLine($"resuming {setup.Run.Path} after epoch {progress.Epoch} (best test top-1 {progress.BestTop1:F2}% at epoch {progress.BestEpoch})");
+        }
+        metrics.TruncateAfter(progress.Epoch);
+
+        using var train = new DataLoader(setup.Train,
+            TrainTransform(exp.Dataset), s.BatchSize, shuffle: true, seed: exp.Seed,
+            workers: setup.Workers, strongTransform: strong ? DatasetCatalog.StrongTransform(exp.Dataset.Name) : null);
+        using var test = new DataLoader(setup.Test, DatasetCatalog.TestTransform(exp.Dataset.Name), Math.Max(s.BatchSize, 256),
+            shuffle: false, seed: exp.Seed, workers: setup.Workers);
+        teacher?.eval();
+        var board = torch.utils.tensorboard.SummaryWriter(Path.Combine(setup.Run.Path, "events"));
+
+        for (int epoch = progress.Epoch + 1; epoch <= s.Epochs; epoch++)
+        {
+            var watch = Stopwatch.StartNew();
+            torch.manual_seed(EpochSeed(exp.Seed, epoch));
+            double lr = Schedules.multiStepLr(s.Lr, Microsoft.FSharp.Collections.ListModule.OfSeq(s.LrMilestones), s.LrDecayRate, epoch);
+            foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+
+            student.train();
+            var sums = termNames.ToDictionary(n => n, _ => 0.0);
+            double totalSum = 0;
+            long seen = 0, correct = 0;
+            int step = 0;
+            ProgressReporter.Run($"epoch {epoch}/{s.Epochs}", train.BatchCount, report =>
+            {
+                foreach (var batch in train.Epoch(epoch))
+                {
+                    using var b = batch;
+                    step++;
+                    if (cancelRequested())
+                        throw new OperationCanceledException($"interrupted during epoch {epoch}, step {step}");
+                    using var scope = torch.NewDisposeScope();
+                    var images = b.Images.to(setup.Device);
+                    var labels = b.Labels.to(setup.Device);
+                    var (logits, _) = student.Forward(images);
+                    Tensor? tLogits = null, sStrong = null, tStrong = null;
+                    Tensor? strongImages = strong ? b.StrongImages!.to(setup.Device) : null;
+                    if (teacher is not null)
+                        using (torch.no_grad())
+                        {
+                            tLogits = teacher.Forward(images).Logits;
+                            if (strongImages is not null) tStrong = teacher.Forward(strongImages).Logits;
+                        }
+                    if (strongImages is not null) sStrong = student.Forward(strongImages).Logits;
+                    var terms = Distillation.Evaluate(objective, logits, labels, tLogits!, epoch, sStrong!, tStrong!, ctkdParam!);
+                    var total = terms.Select(kv => kv.Value).Aggregate((a, c) => a + c);
+                    double totalValue = total.item<float>();
+                    if (!double.IsFinite(totalValue))
+                        throw new TrainingDivergedException(
+                            $"the loss became {totalValue} at epoch {epoch}, step {step} ({string.Join(", ", terms.Select(kv => $"{kv.Key} = {kv.Value.item<float>()}"))}); " +
+                            $"the last good checkpoint (epoch {progress.Epoch}) is kept in {setup.Run.LatestCheckpoint}");
+                    optimizer.zero_grad();
+                    total.backward();
+                    optimizer.step();
+                    int n = b.Count;
+                    seen += n;
+                    totalSum += totalValue * n;
+                    foreach (var (name, value) in terms) sums[name] += value.item<float>() * n;
+                    correct += logits.argmax(1).eq(labels).sum().item<long>();
+                    report($"loss {totalSum / seen:F4}  acc {100.0 * correct / seen:F2}%");
+                }
+            });
+
+            var eval = Evaluation.Run(student, test, setup.Device);
+            double? temperature = null;
+            if (ctkdParam is not null)
+                using (torch.no_grad())
+                    temperature = Distillation.CtkdTemperature(ctkdParam, CtkdStart(objective), CtkdEnd(objective), 0.0).item<float>();
+            var row = new EpochMetrics(epoch, lr, totalSum / seen, termNames.Select(nm => new KeyValuePair<string, double>(nm, sums[nm] / seen)).ToList(),
+                100.0 * correct / seen, eval.Top1, eval.Top5, eval.Loss, temperature, watch.Elapsed.TotalSeconds);
+            metrics.Append(row);
+            foreach (var (name, value) in row.Terms) board.add_scalar("train/loss_" + name, (float)value, epoch);
+            board.add_scalar("train/loss_total", (float)row.LossTotal, epoch);
+            board.add_scalar("train/top1", (float)row.TrainTop1, epoch);
+            board.add_scalar("test/top1", (float)eval.Top1, epoch);
+            board.add_scalar("test/top5", (float)eval.Top5, epoch);
+            board.add_scalar("test/loss", (float)eval.Loss, epoch);
+            board.add_scalar("lr", (float)lr, epoch);
+            if (temperature is double t) board.add_scalar("ctkd/temperature", (float)t, epoch);
+
+            bool best = eval.Top1 > progress.BestTop1;
+            progress = new TrainingProgress(epoch, best ? eval.Top1 : progress.BestTop1, best ? epoch : progress.BestEpoch, exp.Seed);
+            TrainingState.Save(setup.Run.LatestCheckpoint, student, optimizer, ctkdParam, progress);
+            if (best) setup.Run.CopyLatestToBest();
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {epoch}/{s.Epochs}  lr {lr:G4}  loss {row.LossTotal:F4}  train {row.TrainTop1:F2}%  test top-1 {eval.Top1:F2}%  top-5 {eval.Top5:F2}%  test loss {eval.Loss:F4}{(temperature is double tt ? $"  T {tt:F3}" : "")}  {row.EpochSeconds:F1}s{(best ? "  (best)" : "")}"));
+            setup.Run.WriteSummary(exp, setup.Train.Classes, progress, eval, finished: epoch == s.Epochs);
+        }
+
+        log.WriteLine("writing the test-set logits for the figures (analysis/)");
+        Analysis.Write(setup.Run, student, teacher, test, setup.Device);
+        log.WriteLine($"done: best test top-1 {progress.BestTop1:F2}% at epoch {progress.BestEpoch}; run folder {setup.Run.Path}");
+        return 0;
+    }
+
+    /// <summary>The training transform: CIFAR and ImageNet always augment (PAPER.md §4); Fashion-MNIST
+    /// crops and flips only when the experiment asks for it.</summary>
+    static IImageTransform TrainTransform(Exp.DatasetSpec d) =>
+        d.Name.IsFashion_Mnist ? Transforms.FashionMnistTrain(crop: d.Augment, flip: d.Augment) : DatasetCatalog.TrainTransform(d.Name);
+
+    static double CtkdStart(Obj.Objective o) => o.Terms.Select(t => t.Term).OfType<Obj.Term.Ctkd>().First().tStart;
+    static double CtkdEnd(Obj.Objective o) => o.Terms.Select(t => t.Term).OfType<Obj.Term.Ctkd>().First().tEnd;
+}
