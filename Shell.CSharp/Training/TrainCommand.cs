@@ -15,7 +15,11 @@ namespace LogitStd.Shell.Training;
 /// </summary>
 public static class TrainCommand
 {
-    public static int Run(Core.Cli.TrainOptions o, TextWriter stdout, TextWriter stderr)
+    /// <param name="o">The parsed command line.</param>
+    /// <param name="stdout">Where the resolved experiment and the progress go.</param>
+    /// <param name="stderr">Where errors go.</param>
+    /// <param name="interrupt">Polled once per training step besides Ctrl+C (tests use it to stop a run mid-epoch).</param>
+    public static int Run(Core.Cli.TrainOptions o, TextWriter stdout, TextWriter stderr, Func<bool>? interrupt = null)
     {
         var command = o.Distill ? "distill" : "train";
         int Fail(int code, string message)
@@ -131,7 +135,7 @@ public static class TrainCommand
             try
             {
                 var setup = new TrainSetup(experiment, run, train, test, student, teacher, device, Workers: 1, Resume: resume is not null);
-                return new Trainer(setup, stdout, () => cancel).Run();
+                return new Trainer(setup, stdout, () => cancel || (interrupt?.Invoke() ?? false)).Run();
             }
             catch (OperationCanceledException e)
             {

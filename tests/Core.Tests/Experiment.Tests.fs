@@ -1,0 +1,97 @@
+/// Specifications of the experiment description: YAML parsing with key-path errors, round trip,
+/// and command-line flags that replace exactly their own value.
+module LogitStd.Core.Tests.ExperimentTests
+
+open Expecto
+open LogitStd.Core
+open LogitStd.Core.Experiment
+open LogitStd.Core.Objective
+
+let kdLs =
+    """
+experiment: { name: kd_ls, seed: 3 }
+dataset: { name: cifar100 }
+models: { student: resnet8x4, teacher: resnet32x4, teacher_weights: t.pth }
+solver: { epochs: 240, batch_size: 64, lr: 0.05, lr_milestones: [150, 180, 210] }
+objective:
+  - { name: ce, weight: 0.1, loss: cross_entropy }
+  - { name: kd, weight: 9, loss: kd, temperature: 2, standardize: true }
+"""
+
+let errorsOf text =
+    match parse text with
+    | Ok _ -> failtest "expected an error"
+    | Error es -> String.concat "\n" es
+
+let options distill : Cli.TrainOptions =
+    { Distill = distill; Config = None; Dataset = None; DataDir = None; Model = None; Teacher = None; TeacherModel = None
+      Method = None; LogitStand = false; BaseTemp = None; KdWeight = None; Epochs = None; BatchSize = None; Lr = None
+      Seed = None; TrainSubset = None; Name = None; Threads = None; Device = Cli.Cpu; Out = None; Resume = None }
+
+let tests =
+    testList "Experiment" [
+        testCase "parses a KD+LS experiment" <| fun () ->
+            match parse kdLs with
+            | Error es -> failtestf "%A" es
+            | Ok e ->
+                Expect.equal e.Seed 3 "seed"
+                Expect.equal e.Dataset.Name Cli.Cifar100 "dataset"
+                Expect.equal e.Models.Teacher (Some "resnet32x4") "teacher"
+                Expect.equal e.Solver.LrMilestones [ 150; 180; 210 ] "milestones"
+                Expect.equal e.Objective (Presets.kd true) "the KD+LS preset"
+                Expect.equal (methodOf e.Objective) "kd" "method"
+                Expect.isTrue (standardizes e.Objective) "standardizes"
+
+        testCase "round-trips through toYaml" <| fun () ->
+            for o in [ Presets.kd true; Presets.dkd false; Presets.mlkd true; Presets.ctkd true ] do
+                let e = { defaultExperiment with Objective = o; Models = { Student = "s"; Teacher = Some "t"; TeacherWeights = Some "w \"q\".ckpt" } }
+                Expect.equal (parse (toYaml e)) (Ok e) (describe o)
+
+        testCase "unknown keys are rejected with their path and the accepted keys" <| fun () ->
+            let es = errorsOf "solver: { learning_rate: 0.1 }"
+            Expect.stringContains es "solver.learning_rate: unknown key" "path"
+            Expect.stringContains es "accepted: type, epochs, batch_size, lr" "accepted keys"
+            Expect.stringContains (errorsOf "optimiser: {}") "(top level).optimiser: unknown key" "top level"
+            Expect.stringContains (errorsOf "objective:\n  - { name: kd, weight: 1, loss: kd, temperature: 2, alpha: 1 }") "objective[0].alpha: not a parameter of loss 'kd'" "term parameter"
+
+        testCase "invalid values are rejected with their path and the accepted values" <| fun () ->
+            Expect.stringContains (errorsOf "solver: { lr: fast }") "solver.lr: expected a number, got 'fast'" "number"
+            Expect.stringContains (errorsOf "solver: { lr: -1 }") "solver.lr: must be a positive number" "range"
+            Expect.stringContains (errorsOf "dataset: { name: mnist }") "dataset.name: unknown dataset 'mnist' (accepted: fashion-mnist, cifar100, imagefolder)" "dataset"
+            Expect.stringContains (errorsOf "objective:\n  - { name: x, weight: 1, loss: hinton }") "objective[0].loss: unknown loss 'hinton' (accepted: cross_entropy" "loss"
+            Expect.stringContains (errorsOf "objective:\n  - { name: x, weight: 1, loss: kd }") "objective[0].temperature: required" "required"
+            Expect.stringContains (errorsOf "solver: { lr_milestones: [5, 3] }") "solver.lr_milestones: must be positive and increasing" "milestones"
+            Expect.stringContains (errorsOf "solver: { type: adam }") "solver.type: unknown optimizer 'adam' (accepted: sgd)" "optimizer"
+            Expect.stringContains (errorsOf "objective:\n  - { name: kd, weight: 1, loss: kd, temperature: 2 }") "models.teacher: the objective" "teacher needed"
+            Expect.stringContains (errorsOf "solver: [1, 2") "YAML syntax error at line" "syntax"
+
+        testCase "a flag replaces exactly its own value" <| fun () ->
+            let o = { options true with Epochs = Some 2; Seed = Some 7 }
+            match resolve o (Some kdLs) with
+            | Error es -> failtestf "%A" es
+            | Ok e ->
+                Expect.equal e.Solver.Epochs 2 "epochs from the flag"
+                Expect.equal e.Seed 7 "seed from the flag"
+                Expect.equal e.Solver.LrMilestones [ 150; 180; 210 ] "milestones untouched"
+                Expect.equal e.Objective (Presets.kd true) "objective untouched"
+
+        testCase "--method builds the paper's preset; with --logit-stand at τ and the KD weight" <| fun () ->
+            let o = { options true with Method = Some Cli.Dkd; LogitStand = true; BaseTemp = Some 1.0; KdWeight = Some 3.0; Teacher = Some "t.ckpt"; TeacherModel = Some "fmnist_wide_cnn" }
+            match resolve o None with
+            | Error es -> failtestf "%A" es
+            | Ok e -> Expect.equal e.Objective (Presets.dkdWith true 3.0 24.0 1.0 1.0 20) "DKD+LS with α, β × 3, τ 1"
+            match resolve { o with LogitStand = false; BaseTemp = None; KdWeight = None } None with
+            | Ok e -> Expect.equal e.Objective (Presets.dkd false) "vanilla DKD"
+            | Error es -> failtestf "%A" es
+
+        testCase "distill without a method or teacher, and train with a teacher, are errors" <| fun () ->
+            match resolve (options true) None with
+            | Error es -> Expect.stringContains (String.concat " " es) "no distillation objective" "distill"
+            | Ok _ -> failtest "expected an error"
+            match resolve { options true with Method = Some Cli.Kd } None with
+            | Error es -> Expect.stringContains (String.concat " " es) "models.teacher" "needs a teacher"
+            | Ok _ -> failtest "expected an error"
+            match resolve (options false) (Some kdLs) with
+            | Error es -> Expect.stringContains (String.concat " " es) "use `logitstd distill`" "train"
+            | Ok _ -> failtest "expected an error"
+    ]

@@ -1,0 +1,103 @@
+/// The training engine end to end on a tiny generated dataset in the real Fashion-MNIST format:
+/// training, distillation with each method, exact resume after an interruption, and every bad input
+/// rejected before any training.
+module LogitStd.Shell.Tests.TrainingTests
+
+open System.IO
+open Expecto
+open LogitStd.Core
+open LogitStd.Shell.Training
+open LogitStd.Shell.Tests.TestFiles
+
+let baseOptions (dataDir: string) (out: string) distill : Cli.TrainOptions =
+    { Distill = distill; Config = None; Dataset = Some Cli.Fashion_Mnist; DataDir = Some dataDir; Model = Some "fmnist_small_cnn"
+      Teacher = None; TeacherModel = None; Method = None; LogitStand = false; BaseTemp = None; KdWeight = None
+      Epochs = Some 2; BatchSize = Some 32; Lr = Some 0.05; Seed = Some 1; TrainSubset = None; Name = None
+      Threads = Some 1; Device = Cli.Cpu; Out = Some out; Resume = None }
+
+let run (o: Cli.TrainOptions) = runCommand (fun out err -> TrainCommand.Run(o, out, err))
+
+/// Metrics rows without the last column (epoch time).
+let metricsWithoutTime (runDir: string) =
+    File.ReadAllLines(Path.Combine(runDir, "metrics.csv"))
+    |> Array.map (fun l -> l.Substring(0, l.LastIndexOf ','))
+
+let tests =
+    testSequenced <| testList "training" [
+        let dir = new TempDir()
+        let data = dir.File "data"
+        writeTinyFashionMnist data 320 100 5
+        let teacherRun = dir.File "teacher"
+
+        yield testCase "train writes the run folder: metrics, checkpoints, summary, logits" <| fun () ->
+            let code, out, err = run (baseOptions data teacherRun false)
+            Expect.equal code 0 (out + err)
+            for f in [ "experiment.yaml"; "metrics.csv"; "metrics.jsonl"; "summary.json"; "checkpoints/latest.ckpt"; "checkpoints/best.ckpt"; "analysis/student_test_logits.csv" ] do
+                Expect.isTrue (File.Exists(Path.Combine(teacherRun, f))) f
+            Expect.isNonEmpty (Directory.GetFiles(Path.Combine(teacherRun, "events"))) "TensorBoard events"
+            let rows = metricsWithoutTime teacherRun
+            Expect.equal rows.Length 3 "header + 2 epochs"
+            Expect.stringStarts rows.[0] "epoch,lr,loss_total,loss_ce,train_top1,test_top1" "columns"
+            let logits = File.ReadAllLines(Path.Combine(teacherRun, "analysis/student_test_logits.csv"))
+            Expect.equal logits.Length 101 "one row per test image"
+            Expect.equal (logits.[1].Split(',').Length) 11 "label + 10 logits"
+
+        yield testCase "the same seed gives the same metrics to the last digit" <| fun () ->
+            let again = dir.File "teacher-again"
+            let code, out, err = run (baseOptions data again false)
+            Expect.equal code 0 (out + err)
+            Expect.equal (metricsWithoutTime again) (metricsWithoutTime teacherRun) "identical"
+
+        for m in [ Cli.Kd; Cli.Dkd; Cli.Mlkd; Cli.Ctkd ] do
+            for ls in [ false; true ] do
+                yield testCase (sprintf "distill --method %A%s runs" m (if ls then " --logit-stand" else "")) <| fun () ->
+                    let out = dir.File(sprintf "d-%A-%b" m ls)
+                    let o = { baseOptions data out true with Model = Some "fmnist_mlp"; Teacher = Some(Path.Combine(teacherRun, "checkpoints/best.ckpt")); Method = Some m; LogitStand = ls; Epochs = Some 1 }
+                    let code, stdout, err = run o
+                    Expect.equal code 0 (stdout + err)
+                    Expect.isTrue (File.Exists(Path.Combine(out, "analysis/teacher_test_logits.csv"))) "teacher logits"
+                    let summary = File.ReadAllText(Path.Combine(out, "summary.json"))
+                    Expect.stringContains summary (sprintf "\"standardize\": %b" ls) "summary"
+
+        yield testCase "an interrupted distillation resumes to exactly the uninterrupted metrics" <| fun () ->
+            let full, cut = dir.File "full", dir.File "cut"
+            let o out = { baseOptions data out true with Teacher = Some(Path.Combine(teacherRun, "checkpoints/best.ckpt")); Method = Some Cli.Dkd; LogitStand = true; Epochs = Some 3 }
+            let code, a, b = run (o full)
+            Expect.equal code 0 (a + b)
+            let mutable steps = 0
+            // 320 images / 32 = 10 steps per epoch: stop in the middle of epoch 2.
+            let code, _, err = runCommand (fun out err -> TrainCommand.Run(o cut, out, err, fun () -> steps <- steps + 1; steps > 15))
+            Expect.equal code 130 "interrupted"
+            Expect.stringContains err "--resume" "says how to continue"
+            Expect.equal (metricsWithoutTime cut).Length 2 "one finished epoch"
+            let code, a, b = run { baseOptions data "" true with Out = None; Resume = Some cut; Dataset = None; DataDir = None; Model = None; Epochs = None; BatchSize = None; Lr = None; Seed = None }
+            Expect.equal code 0 (a + b)
+            Expect.equal (metricsWithoutTime cut) (metricsWithoutTime full) "same metrics as the uninterrupted run"
+
+        yield testList "bad input, before any training" [
+            let expectError (o: Cli.TrainOptions) (code: int) (text: string) =
+                let c, out, err = run o
+                Expect.equal c code (out + err)
+                Expect.stringContains err text "message"
+                match o.Out with
+                | Some d when d <> "" && d <> teacherRun -> Expect.isFalse (File.Exists(Path.Combine(d, "checkpoints/latest.ckpt"))) "no training happened"
+                | _ -> ()
+            let ckpt = Path.Combine(teacherRun, "checkpoints/best.ckpt")
+            testCase "unknown model" <| fun () -> expectError { baseOptions data (dir.File "x1") false with Model = Some "resnet9000" } 2 "unknown model 'resnet9000'"
+            testCase "missing teacher file" <| fun () ->
+                expectError { baseOptions data (dir.File "x2") true with Teacher = Some(dir.File "none.ckpt"); TeacherModel = Some "fmnist_wide_cnn"; Method = Some Cli.Kd } 2 "not found"
+            testCase "a method without a teacher" <| fun () -> expectError { baseOptions data (dir.File "x3") true with Method = Some Cli.Kd } 2 "models.teacher"
+            testCase "a teacher of the wrong architecture" <| fun () ->
+                expectError { baseOptions data (dir.File "x4") true with Teacher = Some ckpt; TeacherModel = Some "fmnist_wide_cnn"; Method = Some Cli.Kd } 2 ""
+            testCase "a CIFAR model on Fashion-MNIST images" <| fun () -> expectError { baseOptions data (dir.File "x5") false with Model = Some "resnet8" } 2 "3-channel"
+            testCase "a non-empty output folder without --resume" <| fun () -> expectError (baseOptions data teacherRun false) 2 "is not empty"
+            testCase "an unwritable output folder" <| fun () ->
+                let blocker = dir.File "file-not-folder"
+                File.WriteAllText(blocker, "")
+                expectError (baseOptions data (Path.Combine(blocker, "run")) false) 2 "cannot write"
+            testCase "a missing dataset names the files to put where" <| fun () ->
+                expectError { baseOptions (dir.File "nodata") (dir.File "x6") false with DataDir = Some(dir.File "nodata") } 1 "train-images-idx3-ubyte.gz"
+            testCase "--resume of a folder that is not a run" <| fun () ->
+                expectError { baseOptions data "" false with Out = None; Resume = Some data; Dataset = None; DataDir = None; Model = None; Epochs = None; BatchSize = None; Lr = None; Seed = None } 2 "experiment.yaml"
+        ]
+    ]

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Writes the experiment files under configs/ (one per cell of PAPER.md §6, plus ImageNet and the
+Fashion-MNIST study), with every per-pair setting written out. Plain Python, no dependencies:
+
+    python3 tools/configs/make_configs.py            # from the repository root
+
+The files are committed; rerun after changing a setting here. Facts (PAPER.md §3-§4):
+- CIFAR-100: SGD momentum 0.9, wd 5e-4, batch 64, 240 epochs, LR 0.05 (0.01 for MobileNetV2 /
+  ShuffleNet students), x0.1 at 150/180/210; teachers are mdistiller's cifar_teachers.tar files.
+- KD: T 4, CE 0.1, KD 0.9; KD+LS: tau 2, CE 0.1, KD 9.
+- DKD: CE 1, alpha 1, beta per pair (2 / 6 / 8), T 4, warm-up 20; DKD+LS: alpha, beta x 9, tau 2.
+- MLKD: 480 epochs (960 for ShuffleNet students), LR 0.025 (0.01 for MobileNetV2 / ShuffleNet
+  students), milestones scaled from the 240-epoch schedule (x2 / x4); T 4, CE 0.1, KD 0.9 (mdistiller's
+  KD defaults, which the official MLKD reads); MLKD+LS: tau 2, CE 0.1, KD 9.
+- CTKD: t_start 1, t_end 20, CE 0.1, KD 0.9; CTKD+LS: KD 9.
+"""
+import os
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+
+PAIRS = [  # teacher, student, DKD beta
+    ("resnet32x4", "resnet8x4", 8),
+    ("vgg13", "vgg8", 6),
+    ("wrn_40_2", "wrn_40_1", 6),
+    ("wrn_40_2", "wrn_16_2", 6),
+    ("resnet56", "resnet20", 2),
+    ("resnet110", "resnet32", 2),
+    ("resnet32x4", "ShuffleV2", 8),
+    ("wrn_40_2", "resnet8x4", 8),
+    ("vgg13", "MobileNetV2", 6),
+]
+LIGHT = {"MobileNetV2", "ShuffleV1", "ShuffleV2"}
+SHUFFLE = {"ShuffleV1", "ShuffleV2"}
+
+
+def num(v):
+    return repr(float(v)) if isinstance(v, float) else str(v)
+
+
+def term(name, weight, loss, **params):
+    lines = [f"  - name: {name}", f"    weight: {num(weight)}", f"    loss: {loss}"]
+    for k, v in params.items():
+        lines.append(f"    {k}: {str(v).lower() if isinstance(v, bool) else num(v)}")
+    return "\n".join(lines)
+
+
+def objective(method, ls, beta=8, dkd_temp=4.0, dkd_warmup=20):
+    if method == "kd":
+        return [term("ce", 0.1, "cross_entropy"),
+                term("kd", 9.0 if ls else 0.9, "kd", temperature=2.0 if ls else 4.0, standardize=ls)]
+    if method == "dkd":
+        w = 9.0 if ls else 1.0
+        return [term("ce", 1.0, "cross_entropy"),
+                term("dkd", 1.0, "dkd", alpha=1.0 * w, beta=float(beta) * w,
+                     temperature=2.0 if ls else dkd_temp, warmup=dkd_warmup, standardize=ls)]
+    if method == "mlkd":
+        t, w = (2.0, 9.0) if ls else (4.0, 0.9)
+        return [term("ce", 0.1, "cross_entropy_two_views"),
+                term("kd", w, "mlkd_instance", temperature=t, standardize=ls),
+                term("cc", w, "mlkd_class", temperature=t),
+                term("bc", w, "mlkd_batch", temperature=t)]
+    if method == "ctkd":
+        return [term("ce", 0.1, "cross_entropy"),
+                term("kd", 9.0 if ls else 0.9, "ctkd", t_start=1.0, t_end=20.0, standardize=ls)]
+    if method == "vanilla":
+        return [term("ce", 1.0, "cross_entropy")]
+    raise ValueError(method)
+
+
+def document(name, dataset, student, teacher, weights, solver, terms, extra_dataset=None, header=""):
+    ds = [f"  name: {dataset}", "  data_dir: null"] + (extra_dataset or [])
+    teacher_lines = [f"  teacher: {teacher}", f"  teacher_weights: {weights}"] if teacher else ["  teacher: null", "  teacher_weights: null"]
+    s = solver
+    return "\n".join([
+        f"# {header}".rstrip(),
+        "experiment:",
+        f"  name: {name}",
+        "  seed: 0",
+        "dataset:", *ds,
+        "models:",
+        f"  student: {student}", *teacher_lines,
+        "solver:",
+        "  type: sgd",
+        f"  epochs: {s['epochs']}",
+        f"  batch_size: {s['batch_size']}",
+        f"  lr: {num(s['lr'])}",
+        "  momentum: 0.9",
+        f"  weight_decay: {num(s['wd'])}",
+        "  nesterov: false",
+        f"  lr_milestones: [{', '.join(str(m) for m in s['milestones'])}]",
+        "  lr_decay_rate: 0.1",
+        "objective:", *terms, ""])
+
+
+def write(rel, text):
+    path = os.path.join(ROOT, "configs", rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def cifar():
+    for teacher, student, beta in PAIRS:
+        base_lr = 0.01 if student in LIGHT else 0.05
+        weights = f"download_ckpts/cifar_teachers/{teacher}_vanilla/ckpt_epoch_240.pth"
+        for method in ["kd", "dkd", "mlkd", "ctkd"]:
+            for ls in [False, True]:
+                if method == "mlkd":
+                    epochs = 960 if student in SHUFFLE else 480
+                    scale = epochs // 240
+                    solver = dict(epochs=epochs, batch_size=64, lr=0.01 if student in LIGHT else 0.025, wd=5e-4,
+                                  milestones=[150 * scale, 180 * scale, 210 * scale])
+                else:
+                    solver = dict(epochs=240, batch_size=64, lr=base_lr, wd=5e-4, milestones=[150, 180, 210])
+                tag = method + ("_ls" if ls else "")
+                name = f"{tag}_{teacher}_{student}".lower()
+                header = f"CIFAR-100, {teacher} -> {student}, {method.upper()}{' + logit standardization' if ls else ''} (PAPER.md §6)"
+                write(f"cifar100/{tag}/{teacher}_{student}.yaml".lower(),
+                      document(name, "cifar100", student, teacher, weights, solver, objective(method, ls, beta=beta), header=header))
+    # teachers and students alone
+    for model in sorted({m for p in PAIRS for m in p[:2]}):
+        lr = 0.01 if model in LIGHT else 0.05
+        write(f"cifar100/vanilla/{model}.yaml".lower(),
+              document(f"vanilla_{model}".lower(), "cifar100", model, None, None,
+                       dict(epochs=240, batch_size=64, lr=lr, wd=5e-4, milestones=[150, 180, 210]),
+                       objective("vanilla", False), header=f"CIFAR-100, {model} trained alone"))
+
+
+def imagenet():
+    for teacher, student, beta in [("ResNet34_imagenet", "ResNet18_imagenet", 0.5), ("ResNet50_imagenet", "MobileNetV1", 2.0)]:
+        weights = f"download_ckpts/imagenet_teachers/{teacher.lower().replace('_imagenet', '')}.pth"
+        solver = dict(epochs=100, batch_size=512, lr=0.2, wd=1e-4, milestones=[30, 60, 90])
+        for method in ["kd", "dkd"]:
+            for ls in [False, True]:
+                tag = method + ("_ls" if ls else "")
+                obj = objective(method, ls, beta=beta, dkd_temp=1.0, dkd_warmup=1)
+                pair = f"{teacher}_{student}".replace("_imagenet", "").lower()
+                write(f"imagenet/{tag}/{pair}.yaml",
+                      document(f"{tag}_{pair}", "imagefolder", student, teacher, weights, solver, obj,
+                               header=f"ImageNet, {teacher} -> {student}, {method.upper()}{' + LS' if ls else ''} (PAPER.md §4, §6)"))
+
+
+def fashion():
+    # The Fashion-MNIST study (README "Study"): a wide CNN teacher, an MLP student, short schedules.
+    teacher = "fmnist_wide_cnn"
+    write("fashion-mnist/vanilla/fmnist_wide_cnn.yaml",
+          document("vanilla_fmnist_wide_cnn", "fashion-mnist", teacher, None, None,
+                   dict(epochs=8, batch_size=64, lr=0.05, wd=5e-4, milestones=[5, 7]),
+                   objective("vanilla", False), extra_dataset=["  train_subset: null", "  augment: false"],
+                   header="Fashion-MNIST teacher"))
+    for student in ["fmnist_mlp", "fmnist_small_cnn"]:
+        solver = dict(epochs=8, batch_size=64, lr=0.05, wd=5e-4, milestones=[5, 7])
+        ds = ["  train_subset: null", "  augment: false"]
+        write(f"fashion-mnist/vanilla/{student}.yaml",
+              document(f"vanilla_{student}", "fashion-mnist", student, None, None, solver, objective("vanilla", False),
+                       extra_dataset=ds, header=f"Fashion-MNIST, {student} trained alone"))
+        for method in ["kd", "dkd", "mlkd", "ctkd"]:
+            for ls in [False, True]:
+                tag = method + ("_ls" if ls else "")
+                # DKD on 8 epochs: warm-up over the first 2 epochs instead of CIFAR's 20 of 240.
+                obj = objective(method, ls, beta=8, dkd_warmup=2)
+                solver_m = dict(solver, lr=0.01) if method == "mlkd" else solver
+                write(f"fashion-mnist/{tag}/{teacher}_{student}.yaml",
+                      document(f"{tag}_{teacher}_{student}", "fashion-mnist", student, teacher,
+                               "runs/fashion-mnist/teacher/checkpoints/best.ckpt", solver_m, obj, extra_dataset=ds,
+                               header=f"Fashion-MNIST, {teacher} -> {student}, {method.upper()}{' + LS' if ls else ''}"))
+
+
+if __name__ == "__main__":
+    cifar()
+    imagenet()
+    fashion()
