@@ -158,6 +158,15 @@ type PlotArgs =
             | Sample _ -> "logit-bars: the test image index (default 0)."
             | Standardized -> "logit-bars/heatmap/stats: show the Z-scored logits instead of the raw ones."
 
+type ResultsArgs =
+    | [<MainCommand; Mandatory>] Run_Dirs of dirs: string list
+    | Markdown of file: string
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Run_Dirs _ -> "run folders (or folders holding run folders) to summarise."
+            | Markdown _ -> "also write the tables as markdown to this file."
+
 [<RequireSubcommand>]
 type Command =
     | [<CliPrefix(CliPrefix.None)>] Check_Reference of ParseResults<CheckReferenceArgs>
@@ -165,6 +174,7 @@ type Command =
     | [<CliPrefix(CliPrefix.None)>] Models of ParseResults<ModelsArgs>
     | [<CliPrefix(CliPrefix.None)>] Eval of ParseResults<EvalArgs>
     | [<CliPrefix(CliPrefix.None)>] Plot of ParseResults<PlotArgs>
+    | [<CliPrefix(CliPrefix.None)>] Results of ParseResults<ResultsArgs>
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Distill of ParseResults<TrainArgs>
     interface IArgParserTemplate with
@@ -175,6 +185,7 @@ type Command =
             | Models _ -> "list every model with its parameter count."
             | Eval _ -> "evaluate a checkpoint: top-1, top-5, loss and logit statistics."
             | Plot _ -> "draw a paper-style figure from saved run folders (never retrains)."
+            | Results _ -> "tables of results over run folders: mean ± std over seeds, and the paired LS − no-LS difference with a 95% interval."
             | Train _ -> "train a model from scratch with cross-entropy (teachers, the student-alone baseline)."
             | Distill _ -> "distil a student from a teacher with --method kd|dkd|mlkd|ctkd [--logit-stand], or an experiment file's objective."
 
@@ -229,6 +240,7 @@ type Parsed =
     | Evaluate of EvalOptions
     | Draw of PlotOptions
     | Fit of TrainOptions
+    | Summarize of runs: string list * markdown: string option
 
 /// The outcome of parsing: a command, a help text (exit 0), or an error with usage (exit 2).
 type ParseOutcome =
@@ -292,6 +304,7 @@ let private toParsed (r: ParseResults<Command>) : Parsed =
               BatchSize = e.TryGetResult EvalArgs.Batch_Size |> Option.map (positive "--batch-size") |> Option.defaultValue 256
               SaveLogits = e.TryGetResult Save_Logits
               Threads = e.TryGetResult EvalArgs.Threads |> Option.map (positive "--threads") }
+    | Results r -> Summarize(r.GetResult Run_Dirs, r.TryGetResult Markdown)
     | Train t -> Fit(trainOptions false t)
     | Distill t -> Fit(trainOptions true t)
     | Plot p ->

@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using LogitStd.Core;
+
+namespace LogitStd.Shell.Cli;
+
+/// <summary>One finished run's summary.json.</summary>
+public sealed record RunSummary(string Dir, string Student, string? Teacher, string Method, bool Standardize, int Seed,
+    string Objective, double BestTop1, double FinalTop1, bool Finished);
+
+/// <summary>
+/// <c>logitstd results DIR...</c>: mean ± std of the best test top-1 over seeds for each
+/// (student, teacher, objective), and for each method the paired LS − no-LS difference (same seed)
+/// with a Student-t 95% interval.
+/// </summary>
+public static class ResultsCommand
+{
+    static string F(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
+
+    /// <summary>Every run folder (a folder holding summary.json) at or below the given folders.</summary>
+    public static IReadOnlyList<RunSummary> Collect(IEnumerable<string> dirs)
+    {
+        var list = new List<RunSummary>();
+        foreach (var dir in dirs)
+        {
+            if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"run folder {dir} not found");
+            foreach (var file in Directory.EnumerateFiles(dir, "summary.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                JsonElement r;
+                try { r = JsonDocument.Parse(File.ReadAllText(file)).RootElement; }
+                catch (JsonException e) { throw new InvalidDataException($"{file}: not valid JSON: {e.Message}"); }
+                string Str(string k) => r.TryGetProperty(k, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new InvalidDataException($"{file}: missing \"{k}\"");
+                double Num(string k) => r.TryGetProperty(k, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw new InvalidDataException($"{file}: missing \"{k}\"");
+                bool Bool(string k) => r.TryGetProperty(k, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : throw new InvalidDataException($"{file}: missing \"{k}\"");
+                var teacher = r.TryGetProperty("teacher", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+                list.Add(new RunSummary(Path.GetDirectoryName(file)!, Str("student"), teacher, Str("method"), Bool("standardize"),
+                    (int)Num("seed"), Str("objective"), Num("best_top1"), Num("final_top1"), Bool("finished")));
+            }
+        }
+        return list;
+    }
+
+    /// <summary>The two tables as markdown.</summary>
+    public static string Tables(IReadOnlyList<RunSummary> runs)
+    {
+        var done = runs.Where(r => r.Finished).ToList();
+        var sb = new StringBuilder();
+        sb.AppendLine("| student | teacher | method | LS | objective | seeds | best top-1 (%) mean ± std | final top-1 (%) mean ± std |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (var g in done.GroupBy(r => (r.Student, r.Teacher, r.Method, r.Standardize, r.Objective))
+                     .OrderBy(g => g.Key.Student).ThenBy(g => g.Key.Method == "none" ? "" : g.Key.Method).ThenBy(g => g.Key.Standardize).ThenBy(g => g.Key.Objective))
+        {
+            var best = g.Select(r => r.BestTop1).ToList();
+            var final = g.Select(r => r.FinalTop1).ToList();
+            sb.AppendLine($"| {g.Key.Student} | {g.Key.Teacher ?? "—"} | {g.Key.Method} | {(g.Key.Standardize ? "yes" : "no")} | `{g.Key.Objective}` | {best.Count} | " +
+                $"{F(Stats.mean(ToList(best)))} ± {F(Stats.sampleStd(ToList(best)))} | {F(Stats.mean(ToList(final)))} ± {F(Stats.sampleStd(ToList(final)))} |");
+        }
+        sb.AppendLine();
+        sb.AppendLine("Paired difference LS − no LS in best test top-1 (same student, teacher, method and seed), 95% t-interval:");
+        sb.AppendLine();
+        sb.AppendLine("| student | method | pairs | LS − no LS (points) | 95% interval |");
+        sb.AppendLine("|---|---|---|---|---|");
+        foreach (var g in done.Where(r => r.Method != "none").GroupBy(r => (r.Student, r.Teacher, r.Method)).OrderBy(g => g.Key.Student).ThenBy(g => g.Key.Method))
+        {
+            // pair each seed's standardized run with its raw run of the same method
+            var raw = g.Where(r => !r.Standardize).GroupBy(r => r.Seed).ToDictionary(x => x.Key, x => x.First().BestTop1);
+            var pairs = g.Where(r => r.Standardize && raw.ContainsKey(r.Seed))
+                .GroupBy(r => r.Seed).Select(x => Tuple.Create(raw[x.Key], x.First().BestTop1)).ToList();
+            if (pairs.Count == 0) continue;
+            var d = Stats.pairedDifference(Microsoft.FSharp.Collections.ListModule.OfSeq(pairs));
+            var interval = double.IsNaN(d.HalfWidth) ? "n/a (one pair)" : $"[{F(d.Mean - d.HalfWidth)}, {F(d.Mean + d.HalfWidth)}]";
+            sb.AppendLine($"| {g.Key.Student} | {g.Key.Method} | {d.Count} | {(d.Mean >= 0 ? "+" : "")}{F(d.Mean)} | {interval} |");
+        }
+        var unfinished = runs.Where(r => !r.Finished).ToList();
+        if (unfinished.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine($"Not finished (left out): {string.Join(", ", unfinished.Select(r => r.Dir))}");
+        }
+        return sb.ToString();
+    }
+
+    static Microsoft.FSharp.Collections.FSharpList<double> ToList(IEnumerable<double> xs) => Microsoft.FSharp.Collections.ListModule.OfSeq(xs);
+
+    public static int Run(IReadOnlyList<string> dirs, string? markdown, TextWriter stdout, TextWriter stderr)
+    {
+        IReadOnlyList<RunSummary> runs;
+        try { runs = Collect(dirs); }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            stderr.WriteLine($"error: results: {e.Message}");
+            return 2;
+        }
+        if (runs.Count == 0)
+        {
+            stderr.WriteLine($"error: results: no run folders (summary.json) under {string.Join(", ", dirs)}");
+            return 2;
+        }
+        var text = Tables(runs);
+        stdout.Write(text);
+        if (markdown is not null)
+        {
+            var tmp = markdown + ".tmp";
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(markdown))!);
+            File.WriteAllText(tmp, text);
+            File.Move(tmp, markdown, overwrite: true);
+        }
+        return 0;
+    }
+}
