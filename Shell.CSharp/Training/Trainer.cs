@@ -70,6 +70,10 @@ public sealed class Trainer(TrainSetup setup, TextWriter log, Func<bool> cancelR
         using var test = new DataLoader(setup.Test, DatasetCatalog.TestTransform(exp.Dataset.Name), Math.Max(s.BatchSize, 256),
             shuffle: false, seed: exp.Seed, workers: setup.Workers);
         teacher?.eval();
+        // Without augmentation the teacher sees the same image every epoch: compute its logits once.
+        using var teacherCache = teacher is not null && !strong && CanCacheTeacher(exp.Dataset)
+            ? TeacherCache(teacher, setup.Train, exp.Dataset, setup.Workers, setup.Device) : null;
+        if (teacherCache is not null) log.WriteLine($"teacher logits cached for the {setup.Train.Count} training images (no augmentation: they are the same every epoch)");
         var board = torch.utils.tensorboard.SummaryWriter(Path.Combine(setup.Run.Path, "events"));
 
         for (int epoch = progress.Epoch + 1; epoch <= s.Epochs; epoch++)
@@ -98,7 +102,9 @@ public sealed class Trainer(TrainSetup setup, TextWriter log, Func<bool> cancelR
                     var (logits, _) = student.Forward(images);
                     Tensor? tLogits = null, sStrong = null, tStrong = null;
                     Tensor? strongImages = strong ? b.StrongImages!.to(setup.Device) : null;
-                    if (teacher is not null)
+                    if (teacherCache is not null)
+                        tLogits = teacherCache.index_select(0, torch.tensor(b.Indices.ToArray(), dtype: int64, device: setup.Device));
+                    else if (teacher is not null)
                         using (torch.no_grad())
                         {
                             tLogits = teacher.Forward(images).Logits;
@@ -160,6 +166,23 @@ public sealed class Trainer(TrainSetup setup, TextWriter log, Func<bool> cancelR
     /// crops and flips only when the experiment asks for it.</summary>
     static IImageTransform TrainTransform(Exp.DatasetSpec d) =>
         d.Name.IsFashion_Mnist ? Transforms.FashionMnistTrain(crop: d.Augment, flip: d.Augment) : DatasetCatalog.TrainTransform(d.Name);
+
+    /// <summary>Whether every epoch shows the teacher the same training images (no random transform).</summary>
+    static bool CanCacheTeacher(Exp.DatasetSpec d) => d.Name.IsFashion_Mnist && !d.Augment;
+
+    /// <summary>The teacher's logits for every training image, in dataset order, [N, K] on the device.</summary>
+    static Tensor TeacherCache(Classifier teacher, ImageDataset train, Exp.DatasetSpec d, int workers, Device device)
+    {
+        using var loader = new DataLoader(train, DatasetCatalog.TestTransform(d.Name), 512, shuffle: false, seed: 0, workers: workers);
+        var parts = new List<Tensor>();
+        using (torch.no_grad())
+            foreach (var batch in loader.Epoch(0))
+                using (var b = batch)
+                    parts.Add(teacher.Forward(b.Images.to(device)).Logits.detach());
+        var all = torch.cat(parts, 0);
+        foreach (var p in parts) p.Dispose();
+        return all;
+    }
 
     static double CtkdStart(Obj.Objective o) => o.Terms.Select(t => t.Term).OfType<Obj.Term.Ctkd>().First().tStart;
     static double CtkdEnd(Obj.Objective o) => o.Terms.Select(t => t.Term).OfType<Obj.Term.Ctkd>().First().tEnd;
