@@ -29,12 +29,12 @@ let private check (name: string) (weights: string) (io: string) =
 let tests =
     testList
         "Parity with PyTorch (eval mode, ≤ 1e-4)"
-        [ test "resnet8x4 (committed fixture, mdistiller {\"model\": …} layout)" {
+        [ yield test "resnet8x4 (committed fixture, mdistiller {\"model\": …} layout)" {
               check "resnet8x4" (committed "resnet8x4.pth") (committed "resnet8x4.io.pt")
           }
-          test "resnet8 (committed fixture)" { check "resnet8" (committed "resnet8.pth") (committed "resnet8.io.pt") }
-          for name in [ "wrn_40_2"; "vgg13"; "MobileNetV2"; "ShuffleV2" ] ->
-              test name {
+          yield test "resnet8 (committed fixture)" { check "resnet8" (committed "resnet8.pth") (committed "resnet8.io.pt") }
+          for name in [ "wrn_40_2"; "vgg13"; "MobileNetV2"; "ShuffleV2" ] do
+              yield test name {
                   let weights, io = generated (name + ".pth"), generated (name + ".io.pt")
                   if not (File.Exists weights && File.Exists io) then
                       skiptest $"{weights} absent: run `dotnet cake --target=ParityFixtures` to generate it"
