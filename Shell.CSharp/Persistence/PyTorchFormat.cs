@@ -6,10 +6,12 @@ using static TorchSharp.torch;
 namespace LogitStd.Shell.Persistence;
 
 /// <summary>
-/// Files written by <c>torch.save</c> (the zip format of PyTorch ≥ 1.6). Reading goes through
+/// Files written by <c>torch.save</c>. The zip format of PyTorch ≥ 1.6 is read through
 /// TorchSharp.PyBridge's unpickler, which returns the whole pickled object (so a dict whose
-/// <c>"model"</c> entry is the state dict, as in mdistiller's and CRD's teacher files, arrives intact
-/// with its optimizer state and epoch); this class picks the state dict out of it and normalises keys.
+/// <c>"model"</c> entry is the state dict arrives intact with its optimizer state and epoch); the
+/// older format, which PyBridge refuses and in which CRD's/mdistiller's CIFAR teachers were written,
+/// is read by <see cref="LegacyPyTorchFormat"/>. This class picks the state dict out of the object and
+/// normalises its keys.
 /// </summary>
 public static class PyTorchFormat
 {
@@ -17,6 +19,9 @@ public static class PyTorchFormat
     private static readonly string[] NestedKeys = ["model", "state_dict", "net"];
 
     private const string DataParallelPrefix = "module.";
+
+    /// <summary>True when <paramref name="path"/> is a <c>torch.save</c> file in either format.</summary>
+    public static bool IsPyTorchFile(string path) => IsPyTorchZip(path) || LegacyPyTorchFormat.IsLegacy(path);
 
     /// <summary>True when <paramref name="path"/> is a zip archive holding a pickle (<c>*/data.pkl</c>).</summary>
     public static bool IsPyTorchZip(string path)
@@ -33,7 +38,7 @@ public static class PyTorchFormat
     }
 
     /// <summary>
-    /// Reads the state dict from a <c>torch.save</c> file: either a bare state dict or a dict with a
+    /// Reads the state dict from a <c>torch.save</c> file (zip or legacy format): either a bare state dict or a dict with a
     /// <c>"model"</c> (or <c>"state_dict"</c>) entry. Keys lose DataParallel's <c>module.</c> prefix;
     /// non-tensor entries (e.g. the <c>_metadata</c> of an OrderedDict) are dropped. The caller owns the tensors.
     /// </summary>
@@ -43,15 +48,24 @@ public static class PyTorchFormat
         Hashtable top;
         try
         {
-            using var stream = File.OpenRead(path);
-            top = PyTorchUnpickler.UnpickleStateDict(stream);
+            if (LegacyPyTorchFormat.IsLegacy(path))
+            {
+                top = ToHashtable(LegacyPyTorchFormat.Read(path))
+                    ?? throw new CheckpointFormatException($"'{path}' holds no dict at the top level");
+            }
+            else
+            {
+                using var stream = File.OpenRead(path);
+                top = PyTorchUnpickler.UnpickleStateDict(stream);
+            }
         }
         catch (NotImplementedException e)
         {
             // PyBridge signals the pre-1.6 (non-zip) format and whole pickled modules this way.
             throw new CheckpointFormatException($"'{path}': {e.Message}", e);
         }
-        catch (Exception e) when (e is InvalidDataException or InvalidCastException or Razorvine.Pickle.PickleException or InvalidOperationException)
+        catch (Exception e) when (e is InvalidDataException or InvalidCastException or EndOfStreamException or KeyNotFoundException
+                                   or Razorvine.Pickle.PickleException or InvalidOperationException)
         {
             throw new CheckpointFormatException($"'{path}' is not a PyTorch checkpoint this program can read: {e.Message}", e);
         }
@@ -100,6 +114,17 @@ public static class PyTorchFormat
             foreach (Tensor t in copies.Values) t.Dispose();
         }
     }
+
+    /// <summary>The legacy reader's object graph in the shape PyBridge returns (Hashtable, ArrayList, Tensor).</summary>
+    private static Hashtable? ToHashtable(object? node) => Convert(node) as Hashtable;
+
+    private static object? Convert(object? node) => node switch
+    {
+        LegacyPyTorchFormat.PendingTensor p => p.Value,
+        Dictionary<object, object?> d => d.Aggregate(new Hashtable(), (h, kv) => { h[kv.Key] = Convert(kv.Value); return h; }),
+        List<object?> l => new ArrayList(l.Select(Convert).ToList()),
+        _ => node,
+    };
 
     private static string StripPrefix(string key) =>
         key.StartsWith(DataParallelPrefix, StringComparison.Ordinal) ? key[DataParallelPrefix.Length..] : key;

@@ -46,6 +46,11 @@ let tests =
                 test "DataParallel module. prefix, nested beside epoch, accuracy and SGD state" {
                     loadsResnet8 "resnet8.module.pth"
                 }
+                test "the pre-1.6 legacy format, nested and prefixed (as the official CIFAR teachers)" {
+                    loadsResnet8 "resnet8.legacy.pth"
+                    Expect.equal (Checkpoints.DetectFormat(committed "resnet8.legacy.pth")) CheckpointFormat.PyTorch "detected"
+                    Expect.equal (Checkpoints.ReadClassCount(committed "resnet8.legacy.pth")) (System.Nullable 100) "classes"
+                }
                 test "the class count is read before loading" {
                     Expect.equal (Checkpoints.ReadClassCount(committed "resnet8.module.pth")) (System.Nullable 100) "classes"
                     let s = Checkpoints.Inspect(committed "resnet8x4.pth")
@@ -112,6 +117,34 @@ let tests =
                     Expect.throwsT<CheckpointFormatException>
                         (fun () -> Checkpoints.DetectFormat(dir.File "junk.pth") |> ignore)
                         "legacy/non-zip rejected"
+                } ]
+
+          testList
+              "loading for evaluation"
+              [ test "validates, loads and switches to eval mode" {
+                    let input, expected, _ = readIo (committed "resnet8.io.pt")
+                    use model = Checkpoints.LoadForEvaluation("RESNET8", committed "resnet8.legacy.pth", 100)
+                    Expect.isFalse model.training "eval mode"
+                    use _ = torch.no_grad ()
+                    let struct (logits, _) = model.Forward input
+                    Expect.isLessThanOrEqual (maxAbsDiff logits expected) 1e-4 "PyTorch's logits"
+                }
+                test "a dataset of another class count is rejected with both numbers" {
+                    let ex =
+                        try
+                            Checkpoints.LoadForEvaluation("resnet8", committed "resnet8.pth", 10) |> ignore
+                            failwith "expected ClassCountMismatchException"
+                        with :? ClassCountMismatchException as e -> e
+                    Expect.equal (ex.CheckpointClasses, ex.RequiredClasses) (100, 10) "both numbers"
+                    Expect.stringContains ex.Message "has 100 classes but the dataset has 10" "message"
+                }
+                test "another architecture is rejected naming the tensors" {
+                    let ex =
+                        try
+                            Checkpoints.LoadForEvaluation("resnet8x4", committed "resnet8.pth", 100) |> ignore
+                            failwith "expected CheckpointMismatchException"
+                        with :? CheckpointMismatchException as e -> e
+                    Expect.stringContains ex.Message "conv1.weight: model [32, 3, 3, 3], checkpoint [16, 3, 3, 3]" "shapes"
                 } ]
 
           testList

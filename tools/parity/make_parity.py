@@ -7,6 +7,7 @@ keys, so a checkpoint saved here loads into the C# models by name. For each mode
 
   <name>.pth    {"model": state_dict}, mdistiller's teacher layout (random weights, random BN statistics)
   <name>.io.pt  {"input": x, "logits": y, "feature": f}, eval-mode outputs for a fixed input batch
+  resnet8.bare.pt, resnet8.module.pth, resnet8.legacy.pth   the other checkpoint layouts (see below)
 
 Usage (Debian's interpreter, python3-torch 1.13):
   /usr/bin/python3 tools/parity/make_parity.py --out DIR [--models a,b,...]
@@ -249,6 +250,10 @@ BUILDERS = {
 }
 
 
+# Per-model seed offsets, fixed so that a fixture does not depend on the order of --models.
+SEED_OFFSETS = {"resnet8x4": 0, "resnet8": 10, "wrn_40_2": 0, "vgg13": 10, "MobileNetV2": 20, "ShuffleV2": 30}
+
+
 def randomise(model, seed):
     """Random weights and BN statistics, so eval-mode BN is not near the identity."""
     g = torch.Generator().manual_seed(seed)
@@ -278,7 +283,8 @@ def make(name, classes, out_dir, seed):
 
 
 def make_checkpoint_variants(out_dir, seed):
-    """resnet8 saved three ways: bare state dict, and CRD/mdistiller-style nested with module. prefixes."""
+    """resnet8 saved four ways: bare state dict; CRD/mdistiller-style nested dict with module. prefixes,
+    in the zip format and in the pre-1.6 legacy format (in which the official CIFAR teachers were saved)."""
     model = make("resnet8", 100, out_dir, seed)
     torch.save(model.state_dict(), os.path.join(out_dir, "resnet8.bare.pt"))
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
@@ -288,8 +294,9 @@ def make_checkpoint_variants(out_dir, seed):
     opt.step()
     model.load_state_dict(torch.load(os.path.join(out_dir, "resnet8.pth"))["model"])
     prefixed = {"module." + k: v for k, v in model.state_dict().items()}
-    torch.save({"epoch": 240, "model": prefixed, "accuracy": torch.tensor(71.25), "optimizer": opt.state_dict()},
-               os.path.join(out_dir, "resnet8.module.pth"))
+    nested = {"epoch": 240, "model": prefixed, "accuracy": torch.tensor(71.25), "optimizer": opt.state_dict()}
+    torch.save(nested, os.path.join(out_dir, "resnet8.module.pth"))
+    torch.save(nested, os.path.join(out_dir, "resnet8.legacy.pth"), _use_new_zipfile_serialization=False)
 
 
 def check_load(path, name, classes, io_path):
@@ -326,11 +333,11 @@ def main():
     if not a.out:
         p.error("--out is required")
     os.makedirs(a.out, exist_ok=True)
-    for i, name in enumerate(a.models.split(",")):
+    for name in a.models.split(","):
         if name == "resnet8":
-            make_checkpoint_variants(a.out, a.seed + 10 * i)
+            make_checkpoint_variants(a.out, a.seed + SEED_OFFSETS[name])
         else:
-            make(name, 100, a.out, a.seed + 10 * i)
+            make(name, 100, a.out, a.seed + SEED_OFFSETS[name])
     return 0
 
 
