@@ -10,7 +10,8 @@ namespace LogitStd.Shell.Persistence;
 /// TorchSharp.PyBridge's unpickler, which returns the whole pickled object (so a dict whose
 /// <c>"model"</c> entry is the state dict arrives intact with its optimizer state and epoch); the
 /// older format, which PyBridge refuses and in which CRD's/mdistiller's CIFAR teachers were written,
-/// is read by <see cref="LegacyPyTorchFormat"/>. This class picks the state dict out of the object and
+/// and zip files whose pickle PyBridge cannot construct (numpy scalars beside the weights) are read by
+/// this project's <see cref="TorchSaveReader"/>. This class picks the state dict out of the object and
 /// normalises its keys.
 /// </summary>
 public static class PyTorchFormat
@@ -21,7 +22,7 @@ public static class PyTorchFormat
     private const string DataParallelPrefix = "module.";
 
     /// <summary>True when <paramref name="path"/> is a <c>torch.save</c> file in either format.</summary>
-    public static bool IsPyTorchFile(string path) => IsPyTorchZip(path) || LegacyPyTorchFormat.IsLegacy(path);
+    public static bool IsPyTorchFile(string path) => IsPyTorchZip(path) || TorchSaveReader.IsLegacy(path);
 
     /// <summary>True when <paramref name="path"/> is a zip archive holding a pickle (<c>*/data.pkl</c>).</summary>
     public static bool IsPyTorchZip(string path)
@@ -48,15 +49,24 @@ public static class PyTorchFormat
         Hashtable top;
         try
         {
-            if (LegacyPyTorchFormat.IsLegacy(path))
+            if (TorchSaveReader.IsLegacy(path))
             {
-                top = ToHashtable(LegacyPyTorchFormat.Read(path))
+                top = ToHashtable(TorchSaveReader.ReadLegacy(path))
                     ?? throw new CheckpointFormatException($"'{path}' holds no dict at the top level");
             }
             else
             {
-                using var stream = File.OpenRead(path);
-                top = PyTorchUnpickler.UnpickleStateDict(stream);
+                try
+                {
+                    using var stream = File.OpenRead(path);
+                    top = PyTorchUnpickler.UnpickleStateDict(stream);
+                }
+                catch (Exception e) when (e is Razorvine.Pickle.PickleException or InvalidCastException)
+                {
+                    // PyBridge cannot construct some Python object beside the weights; our reader keeps it opaque.
+                    top = ToHashtable(TorchSaveReader.ReadZip(path))
+                        ?? throw new CheckpointFormatException($"'{path}' holds no dict at the top level");
+                }
             }
         }
         catch (NotImplementedException e)
@@ -120,7 +130,7 @@ public static class PyTorchFormat
 
     private static object? Convert(object? node) => node switch
     {
-        LegacyPyTorchFormat.PendingTensor p => p.Value,
+        TorchSaveReader.PendingTensor p => p.Value,
         Dictionary<object, object?> d => d.Aggregate(new Hashtable(), (h, kv) => { h[kv.Key] = Convert(kv.Value); return h; }),
         List<object?> l => new ArrayList(l.Select(Convert).ToList()),
         _ => node,

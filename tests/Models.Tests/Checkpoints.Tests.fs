@@ -51,6 +51,9 @@ let tests =
                     Expect.equal (Checkpoints.DetectFormat(committed "resnet8.legacy.pth")) CheckpointFormat.PyTorch "detected"
                     Expect.equal (Checkpoints.ReadClassCount(committed "resnet8.legacy.pth")) (System.Nullable 100) "classes"
                 }
+                test "numpy scalars beside the weights (PyBridge cannot construct them; our reader keeps them opaque)" {
+                    loadsResnet8 "resnet8.numpy.pth"
+                }
                 test "the class count is read before loading" {
                     Expect.equal (Checkpoints.ReadClassCount(committed "resnet8.module.pth")) (System.Nullable 100) "classes"
                     let s = Checkpoints.Inspect(committed "resnet8x4.pth")

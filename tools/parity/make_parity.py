@@ -7,7 +7,7 @@ keys, so a checkpoint saved here loads into the C# models by name. For each mode
 
   <name>.pth    {"model": state_dict}, mdistiller's teacher layout (random weights, random BN statistics)
   <name>.io.pt  {"input": x, "logits": y, "feature": f}, eval-mode outputs for a fixed input batch
-  resnet8.bare.pt, resnet8.module.pth, resnet8.legacy.pth   the other checkpoint layouts (see below)
+  resnet8.{bare.pt,module.pth,legacy.pth,numpy.pth}   the other checkpoint layouts (see below)
 
 Usage (Debian's interpreter, python3-torch 1.13):
   /usr/bin/python3 tools/parity/make_parity.py --out DIR [--models a,b,...]
@@ -283,8 +283,9 @@ def make(name, classes, out_dir, seed):
 
 
 def make_checkpoint_variants(out_dir, seed):
-    """resnet8 saved four ways: bare state dict; CRD/mdistiller-style nested dict with module. prefixes,
-    in the zip format and in the pre-1.6 legacy format (in which the official CIFAR teachers were saved)."""
+    """resnet8 saved five ways: bare state dict; CRD/mdistiller-style nested dict with module. prefixes,
+    in the zip format and in the pre-1.6 legacy format (in which the official CIFAR teachers were saved);
+    nested beside numpy scalars."""
     model = make("resnet8", 100, out_dir, seed)
     torch.save(model.state_dict(), os.path.join(out_dir, "resnet8.bare.pt"))
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
@@ -297,6 +298,10 @@ def make_checkpoint_variants(out_dir, seed):
     nested = {"epoch": 240, "model": prefixed, "accuracy": torch.tensor(71.25), "optimizer": opt.state_dict()}
     torch.save(nested, os.path.join(out_dir, "resnet8.module.pth"))
     torch.save(nested, os.path.join(out_dir, "resnet8.legacy.pth"), _use_new_zipfile_serialization=False)
+    # numpy scalars beside the weights, as many training scripts save their best accuracy.
+    import numpy as np
+    torch.save({"model": model.state_dict(), "best_acc": np.float64(71.25), "epoch": np.int64(240)},
+               os.path.join(out_dir, "resnet8.numpy.pth"))
 
 
 def check_load(path, name, classes, io_path):
