@@ -8,6 +8,7 @@ keys, so a checkpoint saved here loads into the C# models by name. For each mode
   <name>.pth    {"model": state_dict}, mdistiller's teacher layout (random weights, random BN statistics)
   <name>.io.pt  {"input": x, "logits": y, "feature": f}, eval-mode outputs for a fixed input batch
   resnet8.{bare.pt,module.pth,legacy.pth,numpy.pth}   the other checkpoint layouts (see below)
+  cifar100-sample.bin, resnet8x4.cifar100-sample.io.pt   a CIFAR-100 binary file and resnet8x4's logits on it
 
 Usage (Debian's interpreter, python3-torch 1.13):
   /usr/bin/python3 tools/parity/make_parity.py --out DIR [--models a,b,...]
@@ -304,6 +305,34 @@ def make_checkpoint_variants(out_dir, seed):
                os.path.join(out_dir, "resnet8.numpy.pth"))
 
 
+# CIFAR-100 normalisation (PAPER.md §4): pixels / 255, then per-channel mean and std.
+CIFAR_MEAN = (0.5071, 0.4867, 0.4408)
+CIFAR_STD = (0.2675, 0.2565, 0.2761)
+
+
+def make_cifar_sample(out_dir, seed, count=8):
+    """A small file in the CIFAR-100 binary format (1 coarse-label byte, 1 fine-label byte, 3072 pixel
+    bytes, channel-major) and resnet8x4's eval-mode logits on it after the standard normalisation, for
+    end-to-end checks of `logitstd eval` against PyTorch."""
+    g = torch.Generator().manual_seed(seed)
+    fine = torch.randint(0, 100, (count,), generator=g)
+    coarse = fine // 5
+    pixels = torch.randint(0, 256, (count, 3 * 32 * 32), generator=g, dtype=torch.int64)
+    records = torch.cat([coarse[:, None], fine[:, None], pixels], 1).to(torch.uint8)
+    with open(os.path.join(out_dir, "cifar100-sample.bin"), "wb") as f:
+        f.write(records.numpy().tobytes())
+    x = pixels.view(count, 3, 32, 32).float() / 255.0
+    x = (x - torch.tensor(CIFAR_MEAN).view(1, 3, 1, 1)) / torch.tensor(CIFAR_STD).view(1, 3, 1, 1)
+    model = BUILDERS["resnet8x4"](100)
+    model.load_state_dict(torch.load(os.path.join(out_dir, "resnet8x4.pth"))["model"])
+    model.eval()
+    with torch.no_grad():
+        logits, feature = model(x)
+    torch.save({"input": x, "logits": logits, "feature": feature, "labels": fine},
+               os.path.join(out_dir, "resnet8x4.cifar100-sample.io.pt"))
+    print("cifar100-sample.bin: %d records, resnet8x4 logits |max| %.3f" % (count, logits.abs().max().item()))
+
+
 def check_load(path, name, classes, io_path):
     model = BUILDERS[name](classes)
     obj = torch.load(path, map_location="cpu")
@@ -325,7 +354,8 @@ def check_load(path, name, classes, io_path):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out")
-    p.add_argument("--models", default="resnet8x4,wrn_40_2,vgg13,MobileNetV2,ShuffleV2,resnet8")
+    p.add_argument("--models", default="resnet8x4,wrn_40_2,vgg13,MobileNetV2,ShuffleV2,resnet8,cifar100-sample",
+                   help="cifar100-sample needs resnet8x4.pth in --out (made first when listed after it)")
     p.add_argument("--seed", type=int, default=2024)
     p.add_argument("--check-load")
     p.add_argument("--model")
@@ -339,7 +369,9 @@ def main():
         p.error("--out is required")
     os.makedirs(a.out, exist_ok=True)
     for name in a.models.split(","):
-        if name == "resnet8":
+        if name == "cifar100-sample":
+            make_cifar_sample(a.out, a.seed + 100)
+        elif name == "resnet8":
             make_checkpoint_variants(a.out, a.seed + SEED_OFFSETS[name])
         else:
             make(name, 100, a.out, a.seed + SEED_OFFSETS[name])
