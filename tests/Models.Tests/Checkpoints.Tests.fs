@@ -163,15 +163,16 @@ let tests =
                         Checkpoints.LoadInto(dst, path) |> ignore
                         stateEqual src dst
                 }
-                test "PyTorch loads the file back (torch.load + strict load_state_dict) and gets the same logits" {
+                test "PyTorch loads the files back (torch.load + strict load_state_dict) and gets the same logits" {
                     use dir = new TempDir()
                     use src = ModelZoo.Create("resnet8", 100)
                     Checkpoints.LoadInto(src, committed "resnet8.pth") |> ignore
-                    Checkpoints.SavePyTorch(src, dir.File "from-dotnet.pth")
-                    let written, io = dir.File "from-dotnet.pth", committed "resnet8.io.pt"
-                    match runParityScript $"--check-load \"{written}\" --model resnet8 --io \"{io}\"" with
-                    | None -> skiptest "/usr/bin/python3 with torch is not installed (Debian python3-torch)"
-                    | Some(code, output) -> Expect.equal code 0 $"python check failed:\n{output}"
+                    for nested in [ false; true ] do
+                        let written, io = dir.File $"from-dotnet-{nested}.pth", committed "resnet8.io.pt"
+                        Checkpoints.SavePyTorch(src, written, nested)
+                        match runParityScript $"--check-load \"{written}\" --model resnet8 --io \"{io}\"" with
+                        | None -> skiptest "/usr/bin/python3 with torch is not installed (Debian python3-torch)"
+                        | Some(code, output) -> Expect.equal code 0 $"python check failed (nested = {nested}):\n{output}"
                 } ]
 
           testList
