@@ -115,7 +115,10 @@ public static class PyTorchFormat
         try
         {
             foreach (var (key, tensor) in stateDict)
-                copies[key] = tensor.detach().cpu().contiguous().clone();
+            {
+                using var scope = NewDisposeScope();
+                copies[key] = tensor.detach().cpu().contiguous().clone().MoveToOuterDisposeScope();
+            }
             IDictionary payload = nestUnderModel ? new Hashtable { ["model"] = copies } : copies;
             Atomic.Write(path, stream => PyTorchPickler.PickleStateDict(stream, payload, leaveOpen: true));
         }
