@@ -1,5 +1,5 @@
 // LogitStd build script.  dotnet tool restore && dotnet cake --target=<Target>
-// Targets: Build, Data, Test (default), CheckReference.
+// Targets: Build, Data, ParityFixtures, Test (default), CheckReference.
 
 // ---------------------------------------------------------------- arguments
 var target = Argument("target", "Test");
@@ -8,7 +8,9 @@ var root = MakeAbsolute(Directory("."));
 var dataDir = root.Combine("data");
 var fashionDir = dataDir.Combine("fashion-mnist");
 string[] fashionFiles = { "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz" };
-string[] testProjects = { "tests/Core.Tests/Core.Tests.fsproj", "tests/Shell.Tests/Shell.Tests.fsproj" };
+string[] testProjects = { "tests/Core.Tests/Core.Tests.fsproj", "tests/Shell.Tests/Shell.Tests.fsproj", "tests/Models.Tests/Models.Tests.fsproj" };
+var python = Argument("python", "/usr/bin/python3");
+var generatedFixtures = root.Combine("tests/fixtures/generated");
 
 int Run(string file, string args, DirectoryPath workdir = null, IDictionary<string, string> env = null)
 {
@@ -59,6 +61,21 @@ Task("Data")
     Information($"Fashion-MNIST ready in {fashionDir}");
 });
 
+// The large parity fixtures (PyTorch weights, input, logits); the small resnet8/resnet8x4 ones are committed.
+int MakeParityFixtures()
+{
+    var script = root.CombineWithFilePath("tools/parity/make_parity.py");
+    return Run(python, $"\"{script}\" --out \"{generatedFixtures}\" --models wrn_40_2,vgg13,MobileNetV2,ShuffleV2");
+}
+
+Task("ParityFixtures")
+    .Description("Regenerates the parity fixtures of wrn_40_2, vgg13, MobileNetV2 and ShuffleV2 into tests/fixtures/generated with Debian's python3-torch.")
+    .Does(() =>
+{
+    if (MakeParityFixtures() != 0)
+        throw new Exception($"{python} tools/parity/make_parity.py failed: install Debian's python3-torch (or pass --python=PATH to an interpreter with torch)");
+});
+
 Task("Test")
     .Description("Builds everything and runs every test project as an executable (Expecto).")
     .IsDependentOn("Build")
@@ -72,6 +89,9 @@ Task("Test")
     var env = new Dictionary<string, string> { ["LOGITSTD_TEST_TALLY"] = tally.FullPath };
     int TallyLines() => FileExists(tally) ? System.IO.File.ReadAllLines(tally.FullPath).Count(l => l.Trim().Length > 0) : 0;
     int crashed = 0;
+    // The model parity tests skip (visibly) without the generated fixtures; make them when PyTorch is here.
+    if (!FileExists(generatedFixtures.CombineWithFilePath("vgg13.pth")) && FileExists(python) && MakeParityFixtures() != 0)
+        Warning("Parity fixtures could not be generated (no torch for {0}?); those parity tests will be skipped.", python);
     foreach (var p in testProjects)
     {
         Information($"==> {p}");

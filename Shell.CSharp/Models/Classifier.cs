@@ -44,6 +44,6 @@ public abstract class Classifier : nn.Module<Tensor, (Tensor Logits, Tensor Feat
     /// <summary>Number of trainable parameters (buffers such as BN running statistics excluded), as <c>sum(p.numel() for p in model.parameters())</c>.</summary>
     public long ParameterCount => parameters().Sum(p => p.numel());
 
-    /// <summary>Runs the model and returns the logits and the pooled penultimate feature.</summary>
-    public (Tensor Logits, Tensor Feature) Forward(Tensor input) => forward(input);
+    /// <summary>Runs the model (through <c>call</c>, so registered hooks run) and returns the logits and the pooled penultimate feature.</summary>
+    public (Tensor Logits, Tensor Feature) Forward(Tensor input) => call(input);
 }

@@ -7,7 +7,7 @@ namespace LogitStd.Shell.Persistence;
 /// <summary>The two checkpoint formats this program reads.</summary>
 public enum CheckpointFormat
 {
-    /// <summary>A <c>torch.save</c> zip file (bare state dict, or a dict with a <c>"model"</c> state dict).</summary>
+    /// <summary>A <c>torch.save</c> file, zip or legacy format (bare state dict, or a dict with a <c>"model"</c> state dict).</summary>
     PyTorch,
 
     /// <summary>The project's own container (<see cref="ProjectCheckpoint"/>).</summary>
@@ -42,15 +42,14 @@ public static class Checkpoints
 
     /// <summary>Detects the format from the content (zip entries), not from the extension.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="CheckpointFormatException">Neither format (e.g. PyTorch's pre-1.6 non-zip format).</exception>
+    /// <exception cref="CheckpointFormatException">Neither format.</exception>
     public static CheckpointFormat DetectFormat(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint not found: {path}", path);
         if (ProjectCheckpoint.IsProjectCheckpoint(path)) return CheckpointFormat.LogitStd;
-        if (PyTorchFormat.IsPyTorchZip(path)) return CheckpointFormat.PyTorch;
+        if (PyTorchFormat.IsPyTorchFile(path)) return CheckpointFormat.PyTorch;
         throw new CheckpointFormatException(
-            $"'{path}' is neither a {ProjectCheckpoint.FormatName} file nor a zip-format torch.save file " +
-            "(files from PyTorch < 1.6 must be re-saved with a newer torch.save)");
+            $"'{path}' is neither a {ProjectCheckpoint.FormatName} file nor a torch.save file (zip or legacy format)");
     }
 
     /// <summary>
@@ -114,6 +113,33 @@ public static class Checkpoints
         var report = Compare(model, summary.Shapes);
         if (!report.Fits) throw new CheckpointMismatchException(path, model.Info.Name, report);
         return summary;
+    }
+
+    /// <summary>
+    /// The one call <c>logitstd eval</c> needs: validates that <paramref name="path"/> fits model
+    /// <paramref name="modelName"/> and a dataset of <paramref name="datasetClasses"/> classes (class
+    /// count first, with both numbers in the message; then every tensor by name and shape), and only
+    /// then builds the model, loads the weights and switches it to eval mode. The caller disposes it.
+    /// </summary>
+    /// <exception cref="UnknownModelException">The model name is not in the zoo (the message lists the valid ones).</exception>
+    /// <exception cref="ClassCountMismatchException">The checkpoint's class count differs from the dataset's.</exception>
+    /// <exception cref="CheckpointMismatchException">The checkpoint holds another architecture.</exception>
+    /// <exception cref="CheckpointFormatException">The file is not a readable checkpoint.</exception>
+    public static Classifier LoadForEvaluation(string modelName, string path, int datasetClasses)
+    {
+        var model = ModelZoo.Create(modelName, datasetClasses);
+        try
+        {
+            EnsureFits(model, path, datasetClasses);
+            LoadInto(model, path);
+            model.eval();
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Compares a model's state dict with checkpoint tensor shapes (keys already without <c>module.</c>).</summary>

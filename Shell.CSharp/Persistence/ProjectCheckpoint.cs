@@ -36,7 +36,7 @@ public sealed class ProjectCheckpoint : IDisposable
     private readonly Dictionary<string, string> jsonSections = new(StringComparer.Ordinal);
     private readonly Dictionary<string, byte[]> byteSections = new(StringComparer.Ordinal);
 
-    /// <summary>Section names in the order they were first set (the order they are written).</summary>
+    /// <summary>Section names in the order they were set (the order they are written); re-setting a section moves it last.</summary>
     public IReadOnlyList<string> SectionNames => order;
 
     /// <summary>Whether a section of that name exists.</summary>
@@ -46,7 +46,12 @@ public sealed class ProjectCheckpoint : IDisposable
     public void SetTensors(string section, IEnumerable<KeyValuePair<string, Tensor>> tensors)
     {
         var copy = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (key, t) in tensors) copy.Add(key, t.detach().cpu().contiguous().clone());
+        foreach (var (key, t) in tensors)
+        {
+            // The scope frees the intermediate detach/cpu/contiguous handles; only the clone is kept.
+            using var scope = NewDisposeScope();
+            copy.Add(key, t.detach().cpu().contiguous().clone().MoveToOuterDisposeScope());
+        }
         Remove(section);
         order.Add(section);
         tensorSections[section] = copy;

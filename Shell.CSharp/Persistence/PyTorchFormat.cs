@@ -6,10 +6,13 @@ using static TorchSharp.torch;
 namespace LogitStd.Shell.Persistence;
 
 /// <summary>
-/// Files written by <c>torch.save</c> (the zip format of PyTorch ≥ 1.6). Reading goes through
+/// Files written by <c>torch.save</c>. The zip format of PyTorch ≥ 1.6 is read through
 /// TorchSharp.PyBridge's unpickler, which returns the whole pickled object (so a dict whose
-/// <c>"model"</c> entry is the state dict, as in mdistiller's and CRD's teacher files, arrives intact
-/// with its optimizer state and epoch); this class picks the state dict out of it and normalises keys.
+/// <c>"model"</c> entry is the state dict arrives intact with its optimizer state and epoch); the
+/// older format, which PyBridge refuses and in which CRD's/mdistiller's CIFAR teachers were written,
+/// and zip files whose pickle PyBridge cannot construct (numpy scalars beside the weights) are read by
+/// this project's <see cref="TorchSaveReader"/>. This class picks the state dict out of the object and
+/// normalises its keys.
 /// </summary>
 public static class PyTorchFormat
 {
@@ -17,6 +20,9 @@ public static class PyTorchFormat
     private static readonly string[] NestedKeys = ["model", "state_dict", "net"];
 
     private const string DataParallelPrefix = "module.";
+
+    /// <summary>True when <paramref name="path"/> is a <c>torch.save</c> file in either format.</summary>
+    public static bool IsPyTorchFile(string path) => IsPyTorchZip(path) || TorchSaveReader.IsLegacy(path);
 
     /// <summary>True when <paramref name="path"/> is a zip archive holding a pickle (<c>*/data.pkl</c>).</summary>
     public static bool IsPyTorchZip(string path)
@@ -33,7 +39,7 @@ public static class PyTorchFormat
     }
 
     /// <summary>
-    /// Reads the state dict from a <c>torch.save</c> file: either a bare state dict or a dict with a
+    /// Reads the state dict from a <c>torch.save</c> file (zip or legacy format): either a bare state dict or a dict with a
     /// <c>"model"</c> (or <c>"state_dict"</c>) entry. Keys lose DataParallel's <c>module.</c> prefix;
     /// non-tensor entries (e.g. the <c>_metadata</c> of an OrderedDict) are dropped. The caller owns the tensors.
     /// </summary>
@@ -43,15 +49,33 @@ public static class PyTorchFormat
         Hashtable top;
         try
         {
-            using var stream = File.OpenRead(path);
-            top = PyTorchUnpickler.UnpickleStateDict(stream);
+            if (TorchSaveReader.IsLegacy(path))
+            {
+                top = ToHashtable(TorchSaveReader.ReadLegacy(path))
+                    ?? throw new CheckpointFormatException($"'{path}' holds no dict at the top level");
+            }
+            else
+            {
+                try
+                {
+                    using var stream = File.OpenRead(path);
+                    top = PyTorchUnpickler.UnpickleStateDict(stream);
+                }
+                catch (Exception e) when (e is Razorvine.Pickle.PickleException or InvalidCastException)
+                {
+                    // PyBridge cannot construct some Python object beside the weights; our reader keeps it opaque.
+                    top = ToHashtable(TorchSaveReader.ReadZip(path))
+                        ?? throw new CheckpointFormatException($"'{path}' holds no dict at the top level");
+                }
+            }
         }
         catch (NotImplementedException e)
         {
             // PyBridge signals the pre-1.6 (non-zip) format and whole pickled modules this way.
             throw new CheckpointFormatException($"'{path}': {e.Message}", e);
         }
-        catch (Exception e) when (e is InvalidDataException or InvalidCastException or Razorvine.Pickle.PickleException or InvalidOperationException)
+        catch (Exception e) when (e is InvalidDataException or InvalidCastException or EndOfStreamException or KeyNotFoundException
+                                   or Razorvine.Pickle.PickleException or InvalidOperationException)
         {
             throw new CheckpointFormatException($"'{path}' is not a PyTorch checkpoint this program can read: {e.Message}", e);
         }
@@ -91,7 +115,10 @@ public static class PyTorchFormat
         try
         {
             foreach (var (key, tensor) in stateDict)
-                copies[key] = tensor.detach().cpu().contiguous().clone();
+            {
+                using var scope = NewDisposeScope();
+                copies[key] = tensor.detach().cpu().contiguous().clone().MoveToOuterDisposeScope();
+            }
             IDictionary payload = nestUnderModel ? new Hashtable { ["model"] = copies } : copies;
             Atomic.Write(path, stream => PyTorchPickler.PickleStateDict(stream, payload, leaveOpen: true));
         }
@@ -100,6 +127,17 @@ public static class PyTorchFormat
             foreach (Tensor t in copies.Values) t.Dispose();
         }
     }
+
+    /// <summary>The legacy reader's object graph in the shape PyBridge returns (Hashtable, ArrayList, Tensor).</summary>
+    private static Hashtable? ToHashtable(object? node) => Convert(node) as Hashtable;
+
+    private static object? Convert(object? node) => node switch
+    {
+        TorchSaveReader.PendingTensor p => p.Value,
+        Dictionary<object, object?> d => d.Aggregate(new Hashtable(), (h, kv) => { h[kv.Key] = Convert(kv.Value); return h; }),
+        List<object?> l => new ArrayList(l.Select(Convert).ToList()),
+        _ => node,
+    };
 
     private static string StripPrefix(string key) =>
         key.StartsWith(DataParallelPrefix, StringComparison.Ordinal) ? key[DataParallelPrefix.Length..] : key;

@@ -1,0 +1,382 @@
+#!/usr/bin/python3
+"""Parity fixtures for the TorchSharp model zoo, from this project's own PyTorch definitions.
+
+The five architectures below (plus resnet8 for the checkpoint-format tests) are written from the
+architecture descriptions in PAPER.md §5 and mdistiller's layer tables, with the same state-dict
+keys, so a checkpoint saved here loads into the C# models by name. For each model the script saves:
+
+  <name>.pth    {"model": state_dict}, mdistiller's teacher layout (random weights, random BN statistics)
+  <name>.io.pt  {"input": x, "logits": y, "feature": f}, eval-mode outputs for a fixed input batch
+  resnet8.{bare.pt,module.pth,legacy.pth,numpy.pth}   the other checkpoint layouts (see below)
+  cifar100-sample.bin, resnet8x4.cifar100-sample.io.pt   a CIFAR-100 binary file and resnet8x4's logits on it
+
+Usage (Debian's interpreter, python3-torch 1.13):
+  /usr/bin/python3 tools/parity/make_parity.py --out DIR [--models a,b,...]
+  /usr/bin/python3 tools/parity/make_parity.py --check-load FILE --model NAME [--classes K] [--io IO]
+The second form loads a file written by the C# side with torch.load + strict load_state_dict and,
+given --io, compares the eval-mode logits with the stored ones (exit 1 on any failure).
+"""
+import argparse
+import os
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+# ---------------------------------------------------------------- CIFAR ResNet (basic blocks)
+class ResBlock(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        skip = x if self.downsample is None else self.downsample(x)
+        return F.relu(y + skip)
+
+
+class CifarResNet(nn.Module):
+    def __init__(self, depth, widths, classes):
+        super().__init__()
+        n = (depth - 2) // 6
+        self.conv1 = nn.Conv2d(3, widths[0], 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(widths[0])
+        cin = widths[0]
+        for i, (w, s) in enumerate(zip(widths[1:], (1, 2, 2))):
+            blocks = []
+            for j in range(n):
+                blocks.append(ResBlock(cin, w, s if j == 0 else 1))
+                cin = w
+            setattr(self, "layer%d" % (i + 1), nn.Sequential(*blocks))
+        self.fc = nn.Linear(widths[3], classes)
+
+    def forward(self, x):
+        h = F.relu(self.bn1(self.conv1(x)))
+        h = self.layer3(self.layer2(self.layer1(h)))
+        f = h.mean((2, 3))
+        return self.fc(f), f
+
+
+# ---------------------------------------------------------------- WideResNet (pre-activation)
+class WrnBlock(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(cin)
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.same = cin == cout
+        if not self.same:
+            self.convShortcut = nn.Conv2d(cin, cout, 1, stride, 0, bias=False)
+
+    def forward(self, x):
+        a = F.relu(self.bn1(x))
+        y = self.conv2(F.relu(self.bn2(self.conv1(a))))
+        return y + (x if self.same else self.convShortcut(a))
+
+
+class WrnGroup(nn.Module):
+    def __init__(self, n, cin, cout, stride):
+        super().__init__()
+        self.layer = nn.Sequential(*[WrnBlock(cin if i == 0 else cout, cout, stride if i == 0 else 1) for i in range(n)])
+
+    def forward(self, x):
+        return self.layer(x)
+
+
+class Wrn(nn.Module):
+    def __init__(self, depth, k, classes):
+        super().__init__()
+        n = (depth - 4) // 6
+        w = [16, 16 * k, 32 * k, 64 * k]
+        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
+        self.block1 = WrnGroup(n, w[0], w[1], 1)
+        self.block2 = WrnGroup(n, w[1], w[2], 2)
+        self.block3 = WrnGroup(n, w[2], w[3], 2)
+        self.bn1 = nn.BatchNorm2d(w[3])
+        self.fc = nn.Linear(w[3], classes)
+
+    def forward(self, x):
+        h = self.block3(self.block2(self.block1(self.conv1(x))))
+        f = F.relu(self.bn1(h)).mean((2, 3))
+        return self.fc(f), f
+
+
+# ---------------------------------------------------------------- VGG-BN
+class Vgg(nn.Module):
+    def __init__(self, cfg, classes):
+        super().__init__()
+        cin = 3
+        for b, widths in enumerate(cfg):
+            mods = []
+            for w in widths:
+                mods += [nn.Conv2d(cin, w, 3, 1, 1, bias=True), nn.BatchNorm2d(w), nn.ReLU()]
+                cin = w
+            setattr(self, "block%d" % b, nn.Sequential(*mods[:-1]))  # the block's last ReLU runs in forward
+        self.classifier = nn.Linear(512, classes)
+
+    def forward(self, x):
+        h = x
+        for b in range(5):
+            h = F.relu(getattr(self, "block%d" % b)(h))
+            if b < 3:
+                h = F.max_pool2d(h, 2, 2)
+        f = h.mean((2, 3))
+        return self.classifier(f), f
+
+
+# ---------------------------------------------------------------- MobileNetV2 (t = 6, width 0.5)
+class Inverted(nn.Module):
+    def __init__(self, cin, cout, stride, t):
+        super().__init__()
+        hid = cin * t
+        self.residual = stride == 1 and cin == cout
+        self.conv = nn.Sequential(
+            nn.Conv2d(cin, hid, 1, bias=False), nn.BatchNorm2d(hid), nn.ReLU(),
+            nn.Conv2d(hid, hid, 3, stride, 1, groups=hid, bias=False), nn.BatchNorm2d(hid), nn.ReLU(),
+            nn.Conv2d(hid, cout, 1, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        return x + self.conv(x) if self.residual else self.conv(x)
+
+
+class MobileV2(nn.Module):
+    def __init__(self, classes, t=6, width=0.5):
+        super().__init__()
+        table = [(1, 16, 1, 1), (t, 24, 2, 1), (t, 32, 3, 2), (t, 64, 4, 2), (t, 96, 3, 1), (t, 160, 3, 2), (t, 320, 1, 1)]
+        cin = int(32 * width)
+        self.conv1 = nn.Sequential(nn.Conv2d(3, cin, 3, 2, 1, bias=False), nn.BatchNorm2d(cin), nn.ReLU())
+        self.blocks = nn.ModuleList()
+        for e, c, n, s in table:
+            cout = int(c * width)
+            stage = []
+            for i in range(n):
+                stage.append(Inverted(cin, cout, s if i == 0 else 1, e))
+                cin = cout
+            self.blocks.append(nn.Sequential(*stage))
+        self.conv2 = nn.Sequential(nn.Conv2d(cin, 1280, 1, bias=False), nn.BatchNorm2d(1280), nn.ReLU())
+        self.classifier = nn.Sequential(nn.Linear(1280, classes))
+
+    def forward(self, x):
+        h = self.conv1(x)
+        for stage in self.blocks:
+            h = stage(h)
+        f = self.conv2(h).mean((2, 3))
+        return self.classifier(f), f
+
+
+# ---------------------------------------------------------------- ShuffleNetV2 (net size 1)
+def shuffle(x, g):
+    n, c, hh, ww = x.shape
+    return x.view(n, g, c // g, hh, ww).transpose(1, 2).reshape(n, c, hh, ww)
+
+
+class SplitUnit(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        h = c // 2
+        self.half = h
+        self.conv1 = nn.Conv2d(h, h, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(h)
+        self.conv2 = nn.Conv2d(h, h, 3, 1, 1, groups=h, bias=False)
+        self.bn2 = nn.BatchNorm2d(h)
+        self.conv3 = nn.Conv2d(h, h, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(h)
+
+    def forward(self, x):
+        keep, work = x[:, :self.half], x[:, self.half:]
+        work = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(work)))))
+        work = F.relu(self.bn3(self.conv3(work)))
+        return shuffle(torch.cat([keep, work], 1), 2)
+
+
+class DownUnit(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        m = cout // 2
+        self.conv1 = nn.Conv2d(cin, cin, 3, 2, 1, groups=cin, bias=False)
+        self.bn1 = nn.BatchNorm2d(cin)
+        self.conv2 = nn.Conv2d(cin, m, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(m)
+        self.conv3 = nn.Conv2d(cin, m, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(m)
+        self.conv4 = nn.Conv2d(m, m, 3, 2, 1, groups=m, bias=False)
+        self.bn4 = nn.BatchNorm2d(m)
+        self.conv5 = nn.Conv2d(m, m, 1, bias=False)
+        self.bn5 = nn.BatchNorm2d(m)
+
+    def forward(self, x):
+        left = F.relu(self.bn2(self.conv2(self.bn1(self.conv1(x)))))
+        right = self.bn4(self.conv4(F.relu(self.bn3(self.conv3(x)))))
+        right = F.relu(self.bn5(self.conv5(right)))
+        return shuffle(torch.cat([left, right], 1), 2)
+
+
+class ShuffleV2(nn.Module):
+    def __init__(self, classes, widths=(116, 232, 464, 1024), repeats=(3, 7, 3)):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 24, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(24)
+        cin = 24
+        for i in range(3):
+            units = [DownUnit(cin, widths[i])] + [SplitUnit(widths[i]) for _ in range(repeats[i])]
+            setattr(self, "layer%d" % (i + 1), nn.Sequential(*units))
+            cin = widths[i]
+        self.conv2 = nn.Conv2d(widths[2], widths[3], 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(widths[3])
+        self.linear = nn.Linear(widths[3], classes)
+
+    def forward(self, x):
+        h = F.relu(self.bn1(self.conv1(x)))
+        h = self.layer3(self.layer2(self.layer1(h)))
+        f = F.relu(self.bn2(self.conv2(h))).mean((2, 3))
+        return self.linear(f), f
+
+
+BUILDERS = {
+    "resnet8": lambda k: CifarResNet(8, [16, 16, 32, 64], k),
+    "resnet8x4": lambda k: CifarResNet(8, [32, 64, 128, 256], k),
+    "wrn_40_2": lambda k: Wrn(40, 2, k),
+    "vgg13": lambda k: Vgg([[64, 64], [128, 128], [256, 256], [512, 512], [512, 512]], k),
+    "MobileNetV2": lambda k: MobileV2(k),
+    "ShuffleV2": lambda k: ShuffleV2(k),
+}
+
+
+# Per-model seed offsets, fixed so that a fixture does not depend on the order of --models.
+SEED_OFFSETS = {"resnet8x4": 0, "resnet8": 10, "wrn_40_2": 0, "vgg13": 10, "MobileNetV2": 20, "ShuffleV2": 30}
+
+
+def randomise(model, seed):
+    """Random weights and BN statistics, so eval-mode BN is not near the identity."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.weight.copy_(0.5 + torch.rand(m.weight.shape, generator=g))
+                m.bias.copy_(0.1 * torch.randn(m.bias.shape, generator=g))
+                m.running_mean.copy_(0.1 * torch.randn(m.running_mean.shape, generator=g))
+                m.running_var.copy_(0.5 + torch.rand(m.running_var.shape, generator=g))
+                m.num_batches_tracked.fill_(100)
+
+
+def make(name, classes, out_dir, seed):
+    torch.manual_seed(seed)
+    model = BUILDERS[name](classes)
+    randomise(model, seed + 1)
+    model.eval()
+    g = torch.Generator().manual_seed(seed + 2)
+    x = torch.randn(4, 3, 32, 32, generator=g)
+    with torch.no_grad():
+        logits, feature = model(x)
+    torch.save({"model": model.state_dict()}, os.path.join(out_dir, name + ".pth"))
+    torch.save({"input": x, "logits": logits, "feature": feature}, os.path.join(out_dir, name + ".io.pt"))
+    print("%-12s logits |max| %.3f  -> %s" % (name, logits.abs().max().item(), out_dir))
+    return model
+
+
+def make_checkpoint_variants(out_dir, seed):
+    """resnet8 saved five ways: bare state dict; CRD/mdistiller-style nested dict with module. prefixes,
+    in the zip format and in the pre-1.6 legacy format (in which the official CIFAR teachers were saved);
+    nested beside numpy scalars."""
+    model = make("resnet8", 100, out_dir, seed)
+    torch.save(model.state_dict(), os.path.join(out_dir, "resnet8.bare.pt"))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
+    model.train()
+    loss = model(torch.randn(2, 3, 32, 32))[0].sum()
+    loss.backward()
+    opt.step()
+    model.load_state_dict(torch.load(os.path.join(out_dir, "resnet8.pth"))["model"])
+    prefixed = {"module." + k: v for k, v in model.state_dict().items()}
+    nested = {"epoch": 240, "model": prefixed, "accuracy": torch.tensor(71.25), "optimizer": opt.state_dict()}
+    torch.save(nested, os.path.join(out_dir, "resnet8.module.pth"))
+    torch.save(nested, os.path.join(out_dir, "resnet8.legacy.pth"), _use_new_zipfile_serialization=False)
+    # numpy scalars beside the weights, as many training scripts save their best accuracy.
+    import numpy as np
+    torch.save({"model": model.state_dict(), "best_acc": np.float64(71.25), "epoch": np.int64(240)},
+               os.path.join(out_dir, "resnet8.numpy.pth"))
+
+
+# CIFAR-100 normalisation (PAPER.md §4): pixels / 255, then per-channel mean and std.
+CIFAR_MEAN = (0.5071, 0.4867, 0.4408)
+CIFAR_STD = (0.2675, 0.2565, 0.2761)
+
+
+def make_cifar_sample(out_dir, seed, count=8):
+    """A small file in the CIFAR-100 binary format (1 coarse-label byte, 1 fine-label byte, 3072 pixel
+    bytes, channel-major) and resnet8x4's eval-mode logits on it after the standard normalisation, for
+    end-to-end checks of `logitstd eval` against PyTorch."""
+    g = torch.Generator().manual_seed(seed)
+    fine = torch.randint(0, 100, (count,), generator=g)
+    coarse = fine // 5
+    pixels = torch.randint(0, 256, (count, 3 * 32 * 32), generator=g, dtype=torch.int64)
+    records = torch.cat([coarse[:, None], fine[:, None], pixels], 1).to(torch.uint8)
+    with open(os.path.join(out_dir, "cifar100-sample.bin"), "wb") as f:
+        f.write(records.numpy().tobytes())
+    x = pixels.view(count, 3, 32, 32).float() / 255.0
+    x = (x - torch.tensor(CIFAR_MEAN).view(1, 3, 1, 1)) / torch.tensor(CIFAR_STD).view(1, 3, 1, 1)
+    model = BUILDERS["resnet8x4"](100)
+    model.load_state_dict(torch.load(os.path.join(out_dir, "resnet8x4.pth"))["model"])
+    model.eval()
+    with torch.no_grad():
+        logits, feature = model(x)
+    torch.save({"input": x, "logits": logits, "feature": feature, "labels": fine},
+               os.path.join(out_dir, "resnet8x4.cifar100-sample.io.pt"))
+    print("cifar100-sample.bin: %d records, resnet8x4 logits |max| %.3f" % (count, logits.abs().max().item()))
+
+
+def check_load(path, name, classes, io_path):
+    model = BUILDERS[name](classes)
+    obj = torch.load(path, map_location="cpu")
+    state = obj["model"] if isinstance(obj, dict) and "model" in obj else obj
+    model.load_state_dict(state, strict=True)
+    if io_path:
+        io = torch.load(io_path)
+        model.eval()
+        with torch.no_grad():
+            logits, _ = model(io["input"])
+        err = (logits - io["logits"]).abs().max().item()
+        print("max |Δlogits| %.3g" % err)
+        if err > 1e-4:
+            return 1
+    print("OK %s loads into %s (%d classes)" % (path, name, classes))
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out")
+    p.add_argument("--models", default="resnet8x4,wrn_40_2,vgg13,MobileNetV2,ShuffleV2,resnet8,cifar100-sample",
+                   help="cifar100-sample needs resnet8x4.pth in --out (made first when listed after it)")
+    p.add_argument("--seed", type=int, default=2024)
+    p.add_argument("--check-load")
+    p.add_argument("--model")
+    p.add_argument("--classes", type=int, default=100)
+    p.add_argument("--io")
+    a = p.parse_args()
+    torch.set_num_threads(1)
+    if a.check_load:
+        return check_load(a.check_load, a.model, a.classes, a.io)
+    if not a.out:
+        p.error("--out is required")
+    os.makedirs(a.out, exist_ok=True)
+    for name in a.models.split(","):
+        if name == "cifar100-sample":
+            make_cifar_sample(a.out, a.seed + 100)
+        elif name == "resnet8":
+            make_checkpoint_variants(a.out, a.seed + SEED_OFFSETS[name])
+        else:
+            make(name, 100, a.out, a.seed + SEED_OFFSETS[name])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
