@@ -1,11 +1,75 @@
+using System.Globalization;
+using LogitStd.Shell.Data;
+using LogitStd.Shell.Models;
+using LogitStd.Shell.Persistence;
+using LogitStd.Shell.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
 namespace LogitStd.Shell.Cli;
 
-/// <summary><c>logitstd eval</c> (implemented with the model zoo, issue 4).</summary>
+/// <summary>
+/// <c>logitstd eval</c>: top-1, top-5, mean loss, and the mean and spread over images of each image's
+/// logit mean and std; <c>--save-logits</c> writes one row of K logits per image in dataset order.
+/// A checkpoint that does not fit the model or the dataset is rejected before any work.
+/// </summary>
 public static class EvalCommand
 {
-    public static int Run(Core.Cli.EvalOptions options, TextWriter stdout, TextWriter stderr)
+    public static int Run(Core.Cli.EvalOptions o, TextWriter stdout, TextWriter stderr)
     {
-        stderr.WriteLine("error: eval is not built yet (issue 4)");
-        return 3;
+        int Fail(int code, string message)
+        {
+            stderr.WriteLine($"error: eval: {message}");
+            return code;
+        }
+        if (!File.Exists(o.Weights)) return Fail(2, $"checkpoint {o.Weights} not found");
+        torch.set_num_threads(o.Threads.ToNullable() ?? Environment.ProcessorCount);
+        try
+        {
+            var dataDir = o.DataDir.ToNullable();
+            ImageDataset data;
+            if (o.Dataset.IsCifar100 && dataDir is not null && File.Exists(dataDir) && dataDir.EndsWith(".bin", StringComparison.OrdinalIgnoreCase))
+                data = DatasetCatalog.OpenForCheck(o.Dataset, dataDir)[0]; // a single CIFAR-100 binary file
+            else
+            {
+                var (train, test) = DatasetCatalog.Open(o.Dataset, dataDir);
+                data = o.Split.IsTrain ? train : test;
+            }
+            var model = Checkpoints.LoadForEvaluation(o.Model, o.Weights, data.Classes);
+            var shape = model.Info.InputShape;
+            if (shape[0] != data.Channels)
+                return Fail(2, $"{model.Info.Name} takes {shape[0]}-channel images but {data.Name} has {data.Channels}-channel images");
+            using var loader = new DataLoader(data, DatasetCatalog.TestTransform(o.Dataset), o.BatchSize, shuffle: false, seed: 0);
+            var means = new List<double>();
+            var stds = new List<double>();
+            void Stats(Tensor logits, Tensor _)
+            {
+                using var scope = torch.NewDisposeScope();
+                var l = logits.to_type(ScalarType.Float64);
+                means.AddRange(l.mean([1L]).data<double>().ToArray());
+                stds.AddRange(l.std(1L, true, false).data<double>().ToArray());
+            }
+            var save = o.SaveLogits.ToNullable();
+            var result = save is not null
+                ? Analysis.WriteLogits(save, model, loader, CPU, includeLabel: false, onLogits: Stats)
+                : Evaluation.Run(model, loader, CPU, Stats);
+            string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
+            static double Std(List<double> xs) { var m = xs.Average(); return Math.Sqrt(xs.Sum(x => (x - m) * (x - m)) / Math.Max(1, xs.Count - 1)); }
+            stdout.WriteLine($"model      {model.Info.Name} ({model.ParameterCount:N0} parameters) from {o.Weights}");
+            stdout.WriteLine($"dataset    {data.Name} {data.Split}: {result.Count} images, {data.Classes} classes ({data.Source})");
+            stdout.WriteLine($"top-1      {result.Top1.ToString("F2", CultureInfo.InvariantCulture)}%");
+            stdout.WriteLine($"top-5      {result.Top5.ToString("F2", CultureInfo.InvariantCulture)}%");
+            stdout.WriteLine($"loss       {F(result.Loss)} (mean cross-entropy)");
+            stdout.WriteLine($"logit mean per image: mean {F(means.Average())}, std over images {F(Std(means))}");
+            stdout.WriteLine($"logit std per image:  mean {F(stds.Average())}, std over images {F(Std(stds))}");
+            if (save is not null) stdout.WriteLine($"logits     {result.Count} rows × {data.Classes} columns written to {save}");
+            return 0;
+        }
+        catch (DatasetException e) { return Fail(1, e.Message); }
+        catch (UnknownModelException e) { return Fail(2, e.Message); }
+        catch (ClassCountMismatchException e) { return Fail(2, e.Message); }
+        catch (CheckpointMismatchException e) { return Fail(2, e.Message); }
+        catch (CheckpointFormatException e) { return Fail(2, e.Message); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return Fail(2, e.Message); }
     }
 }

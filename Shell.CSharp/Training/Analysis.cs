@@ -20,18 +20,28 @@ public static class Analysis
     }
 
     /// <summary>Writes <c>label,logit_0..logit_{K-1}</c> rows for every test image (atomic).</summary>
-    public static void WriteLogits(string path, Classifier model, DataLoader loader, Device device)
+    public static void WriteLogits(string path, Classifier model, DataLoader loader, Device device) =>
+        WriteLogits(path, model, loader, device, includeLabel: true, onLogits: null);
+
+    /// <summary>
+    /// Evaluates <paramref name="model"/> over <paramref name="loader"/> (no shuffling: dataset order) and
+    /// writes one CSV row per image holding its K logits, preceded by its label when
+    /// <paramref name="includeLabel"/>; the header names the columns. The file appears atomically.
+    /// </summary>
+    public static EvalResult WriteLogits(string path, Classifier model, DataLoader loader, Device device, bool includeLabel, Action<Tensor, Tensor>? onLogits)
     {
+        EvalResult result;
         var tmp = path + ".tmp";
         using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false)))
         {
             bool header = false;
-            Evaluation.Run(model, loader, device, (logits, labels) =>
+            result = Evaluation.Run(model, loader, device, (logits, labels) =>
             {
+                onLogits?.Invoke(logits, labels);
                 var k = (int)logits.shape[1];
                 if (!header)
                 {
-                    w.WriteLine("label," + string.Join(",", Enumerable.Range(0, k).Select(i => $"logit_{i}")));
+                    w.WriteLine((includeLabel ? "label," : "") + string.Join(",", Enumerable.Range(0, k).Select(i => $"logit_{i}")));
                     header = true;
                 }
                 var values = logits.to(CPU).to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
@@ -39,12 +49,14 @@ public static class Analysis
                 var sb = new StringBuilder();
                 for (int r = 0; r < ys.Length; r++)
                 {
-                    sb.Clear().Append(ys[r].ToString(CultureInfo.InvariantCulture));
-                    for (int c = 0; c < k; c++) sb.Append(',').Append(values[r * k + c].ToString("R", CultureInfo.InvariantCulture));
+                    sb.Clear();
+                    if (includeLabel) sb.Append(ys[r].ToString(CultureInfo.InvariantCulture)).Append(',');
+                    for (int c = 0; c < k; c++) sb.Append(c == 0 ? "" : ",").Append(values[r * k + c].ToString("R", CultureInfo.InvariantCulture));
                     w.WriteLine(sb);
                 }
             });
         }
         File.Move(tmp, path, overwrite: true);
+        return result;
     }
 }

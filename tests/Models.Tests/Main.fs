@@ -8,7 +8,8 @@ let tests =
         "Models"
         [ ModelZooTests.tests
           CheckpointsTests.tests
-          ParityTests.tests ]
+          ParityTests.tests
+          EvalTests.tests ]
 
 [<EntryPoint>]
 let main argv =
