@@ -245,6 +245,7 @@ BUILDERS = {
     "resnet8": lambda k: CifarResNet(8, [16, 16, 32, 64], k),
     "resnet8x4": lambda k: CifarResNet(8, [32, 64, 128, 256], k),
     "wrn_40_2": lambda k: Wrn(40, 2, k),
+    "wrn_16_2": lambda k: Wrn(16, 2, k),
     "vgg13": lambda k: Vgg([[64, 64], [128, 128], [256, 256], [512, 512], [512, 512]], k),
     "MobileNetV2": lambda k: MobileV2(k),
     "ShuffleV2": lambda k: ShuffleV2(k),
@@ -252,7 +253,7 @@ BUILDERS = {
 
 
 # Per-model seed offsets, fixed so that a fixture does not depend on the order of --models.
-SEED_OFFSETS = {"resnet8x4": 0, "resnet8": 10, "wrn_40_2": 0, "vgg13": 10, "MobileNetV2": 20, "ShuffleV2": 30}
+SEED_OFFSETS = {"resnet8x4": 0, "resnet8": 10, "wrn_40_2": 0, "wrn_16_2": 40, "vgg13": 10, "MobileNetV2": 20, "ShuffleV2": 30}
 
 
 def randomise(model, seed):
