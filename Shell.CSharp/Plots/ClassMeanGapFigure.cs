@@ -23,11 +23,11 @@ public static class ClassMeanGapFigure
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
         // Cell centres at integer coordinates; ScottPlot draws row 0 at the top of the extent.
         heatmap.Extent = new CoordinateRect(-0.5, k - 0.5, -0.5, k - 0.5);
-        var bar = plot.Add.ColorBar(heatmap);
-        bar.Label = "|M_s − M_t|";
-        bar.LabelStyle.FontSize = 13;
+        // The colour bar has no title: ScottPlot draws it outside the panel, onto the next one; the
+        // figure's title says what the colour is.
+        plot.Add.ColorBar(heatmap);
         var (mean, max) = Summary(gap);
-        FigureStyle.Labels(plot, $"{name}: mean {FigureStyle.Num(mean)}, max {FigureStyle.Num(max)}", "logit of class", "label");
+        FigureStyle.Labels(plot, $"|M_s − M_t|, {name}: mean {FigureStyle.Num(mean)}, max {FigureStyle.Num(max)}", "logit of class", "label");
         FigureStyle.CategoryTicks(plot.Axes.Bottom, classNames);
         // y runs upwards, so label l sits at y = k − 1 − l.
         if (classNames.Count <= 20)

@@ -70,6 +70,13 @@ public static class FigureStyle
         {
             axis.TickLabelStyle.Rotation = -40;
             axis.TickLabelStyle.Alignment = Alignment.MiddleRight;
+            // ScottPlot sizes the axis for unrotated tick labels, so the axis title would sit on the
+            // rotated ones; move it down by the labels' extra height (sin 40° × their width).
+            if (axis is ScottPlot.AxisPanels.XAxisBase x)
+            {
+                float width = names.Max(n => n.Length) * 0.6f * axis.TickLabelStyle.FontSize;
+                x.PaddingBetweenTickAndAxisLabels = new PixelPadding(0, 0, 0.64f * width, 0);
+            }
         }
     }
 

@@ -9,7 +9,7 @@ public static class LogitBarsFigure
     /// <summary>Adds the overlaid bars: the teacher's wide and grey behind, the student's narrower in
     /// colour in front, so both stay visible where they overlap without relying on transparency.</summary>
     public static void Draw(Plot plot, string title, IReadOnlyList<string> classNames,
-                            double[] teacher, double[] student, string studentName, Color studentColor)
+                            double[] teacher, double[] student, string studentName, Color studentColor, string yLabel = "logit")
     {
         Color[] colors = [FigureStyle.Teacher, studentColor];
         double[][] rows = [teacher, student];
@@ -26,7 +26,7 @@ public static class LogitBarsFigure
         }
         plot.Add.HorizontalLine(0, 1, Colors.Black);
         FigureStyle.CategoryTicks(plot.Axes.Bottom, classNames);
-        FigureStyle.Labels(plot, title, "class", "logit");
+        FigureStyle.Labels(plot, title, "class", yLabel);
         plot.ShowLegend(Alignment.UpperRight);
         FigureStyle.Headroom(plot, teacher.Concat(student).Append(0), 0.35);
     }
@@ -55,7 +55,7 @@ public static class LogitBarsFigure
             var names = FigureStyle.ClassNames(run.Summary.Dataset, student.Classes);
             var plot = FigureStyle.NewPlot();
             var title = $"{run.Summary.MethodLabel} student{(standardized ? ", Z-scored" : "")}: image {sample} ({names[student.Label(sample)]})";
-            Draw(plot, title, names, t, s, $"{run.Summary.MethodLabel} student", FigureStyle.Series(r));
+            Draw(plot, title, names, t, s, $"{run.Summary.MethodLabel} student", FigureStyle.Series(r), standardized ? "Z-scored logit" : "logit");
             panels.Add(plot);
         }
         return new Figure(620, 460, [.. panels]);

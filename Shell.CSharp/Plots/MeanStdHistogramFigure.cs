@@ -6,8 +6,10 @@ namespace LogitStd.Shell.Plots;
 /// (counts per cell) — one panel for the teacher, then one per student run.</summary>
 public static class MeanStdHistogramFigure
 {
-    /// <summary>Cells per axis.</summary>
-    public const int Bins = 40;
+    /// <summary>Cells per axis for <paramref name="samples"/> images: about one per √(N/5), 11 to 41,
+    /// so a small test set is not scattered over empty cells. Odd, so that a constant value (the std
+    /// after a Z-score) lands in the middle of a cell rather than on an edge between two.</summary>
+    public static int Bins(int samples) => Math.Clamp((int)Math.Sqrt(samples / 5.0), 11, 41) | 1;
 
     /// <summary>Counts of (x, y) pairs in <paramref name="bins"/> × <paramref name="bins"/> cells over the
     /// data's range. Row 0 is the highest y (heatmaps draw row 0 at the top). A range of zero width
@@ -40,19 +42,19 @@ public static class MeanStdHistogramFigure
     /// cells are left white so the occupied region stands out.</summary>
     public static void Draw(Plot plot, string title, IReadOnlyList<SampleStats> stats)
     {
-        var (counts, extent) = Histogram2D(stats.Select(s => s.Mean).ToArray(), stats.Select(s => s.Std).ToArray(), Bins);
-        for (int r = 0; r < Bins; r++)
-            for (int c = 0; c < Bins; c++)
+        int bins = Bins(stats.Count);
+        var (counts, extent) = Histogram2D(stats.Select(s => s.Mean).ToArray(), stats.Select(s => s.Std).ToArray(), bins);
+        for (int r = 0; r < bins; r++)
+            for (int c = 0; c < bins; c++)
                 if (counts[r, c] == 0) counts[r, c] = double.NaN;
         var heatmap = plot.Add.Heatmap(counts);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
         heatmap.Extent = extent;
         heatmap.NaNCellColor = Colors.Transparent;
-        var bar = plot.Add.ColorBar(heatmap);
-        bar.Label = "test images";
-        bar.LabelStyle.FontSize = 13;
+        // No colour-bar title (ScottPlot draws it onto the next panel); the x label says what colour means.
+        plot.Add.ColorBar(heatmap);
         double meanStd = stats.Average(s => s.Std);
-        FigureStyle.Labels(plot, $"{title}: std {FigureStyle.Num(meanStd)} on average", "logit mean", "logit std");
+        FigureStyle.Labels(plot, $"{title}: std {FigureStyle.Num(meanStd)} on average", "logit mean (colour: test images per cell)", "logit std");
         plot.Axes.SetLimits(extent);
     }
 
@@ -70,7 +72,7 @@ public static class MeanStdHistogramFigure
             panels.Add(plot);
         }
         var withTeacher = runs.FirstOrDefault(r => r.HasTeacherLogits);
-        if (withTeacher is not null) Panel($"teacher {withTeacher.Summary.Teacher}", withTeacher.ReadTeacherLogits());
+        if (withTeacher is not null) Panel($"teacher ({withTeacher.Summary.Teacher})", withTeacher.ReadTeacherLogits());
         var labels = FigureStyle.RunLabels(runs);
         for (int r = 0; r < runs.Count; r++) Panel(labels[r], runs[r].ReadStudentLogits());
         return new Figure(520, 460, [.. panels]);

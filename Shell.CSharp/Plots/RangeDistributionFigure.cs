@@ -44,7 +44,7 @@ public static class RangeDistributionFigure
             LogitStats.PerSample(standardized ? LogitStats.ZScore(m) : m).Select(s => s.Range).ToArray();
         var withTeacher = runs.FirstOrDefault(r => r.HasTeacherLogits);
         if (withTeacher is not null)
-            series.Add(($"teacher {withTeacher.Summary.Teacher}", Ranges(withTeacher.ReadTeacherLogits()), FigureStyle.Teacher));
+            series.Add(($"teacher ({withTeacher.Summary.Teacher})", Ranges(withTeacher.ReadTeacherLogits()), FigureStyle.Teacher));
         var labels = FigureStyle.RunLabels(runs);
         for (int r = 0; r < runs.Count; r++) series.Add((labels[r], Ranges(runs[r].ReadStudentLogits()), FigureStyle.Series(r)));
         var plot = FigureStyle.NewPlot();

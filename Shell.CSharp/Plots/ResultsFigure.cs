@@ -50,6 +50,8 @@ public static class ResultsFigure
         bool severalStudents = categories.Select(c => c.Student).Distinct().Count() > 1;
         string[] legends = ["raw logits", "+LS (Z-scored)"];
         Color[] colors = [FigureStyle.Series(0), FigureStyle.Series(1)];
+        double lo = groups.Min(g => g.Mean - g.Std), hi = groups.Max(g => g.Mean + g.Std);
+        double pad = Math.Max(0.5, (hi - lo) * 0.15);
         for (int s = 0; s < 2; s++)
         {
             var bars = new List<Bar>();
@@ -57,23 +59,24 @@ public static class ResultsFigure
             {
                 var g = groups.FirstOrDefault(x => (x.Student, x.Method) == categories[c] && x.Standardize == (s == 1));
                 if (g is null) continue;
+                double position = c - 0.2 + 0.4 * s;
                 bars.Add(new Bar
                 {
-                    Position = c - 0.2 + 0.4 * s, Value = g.Mean, Error = g.Std, Size = 0.38,
-                    FillColor = colors[s], LineWidth = 0,
-                    Label = $"{FigureStyle.Num(g.Mean)} ± {FigureStyle.Num(g.Std)}\nn={g.Seeds}",
+                    Position = position, Value = g.Mean, Error = g.Std, Size = 0.38, FillColor = colors[s],
+                    // The error whiskers are drawn with the bar's line style: a zero width would hide them.
+                    LineWidth = 1.5f, LineColor = Colors.Black,
                 });
+                // Above the whisker, not at the bar's top where ScottPlot's own bar label would cross it.
+                var text = plot.Add.Text($"{FigureStyle.Num(g.Mean)} ± {FigureStyle.Num(g.Std)}\nn = {g.Seeds}", position, g.Mean + g.Std + 0.08 * pad);
+                text.LabelAlignment = Alignment.LowerCenter;
+                text.LabelFontSize = 11;
+                text.LabelFontName = FigureStyle.FontName;
             }
             if (bars.Count == 0) continue;
-            var plottable = plot.Add.Bars(bars);
-            plottable.LegendText = legends[s];
-            plottable.ValueLabelStyle.FontSize = 11;
-            plottable.ValueLabelStyle.FontName = FigureStyle.FontName;
+            plot.Add.Bars(bars).LegendText = legends[s];
         }
         var names = categories.Select(c => (severalStudents ? c.Student + " " : "") + (c.Method == "none" ? "no KD" : c.Method.ToUpperInvariant())).ToArray();
         FigureStyle.CategoryTicks(plot.Axes.Bottom, names);
-        double lo = groups.Min(g => g.Mean - g.Std), hi = groups.Max(g => g.Mean + g.Std);
-        double pad = Math.Max(0.5, (hi - lo) * 0.15);
         plot.Axes.SetLimits(-0.6, categories.Length - 0.4, lo - pad, hi + 3 * pad);
         FigureStyle.Labels(plot, title, "method", "best test top-1 (%), mean ± std over seeds");
         plot.ShowLegend(Alignment.UpperLeft);

@@ -44,10 +44,18 @@ public sealed record ToyCase(
 /// each student's KD loss in the legend.</summary>
 public static class ToyCaseFigure
 {
-    /// <summary>Adds one panel: per class, a bar for the teacher, S1 and S2; the students' KD losses in the legend.</summary>
+    /// <summary>Adds one panel: per class, a bar for the teacher, S1 and S2; each one's predicted class and the students' KD losses in the legend.</summary>
     public static void Draw(Plot plot, string title, IReadOnlyList<string> classes, IReadOnlyList<double[]> logits, IReadOnlyList<double> kd)
     {
-        var legends = new[] { "teacher", $"S1 (KD {FigureStyle.Num(kd[0], 4)})", $"S2 (KD {FigureStyle.Num(kd[1], 4)})" };
+        // The predicted class (argmax, the same raw or Z-scored) is the point of the figure: the raw
+        // loss prefers S1, which predicts the wrong class.
+        string Predicts(double[] x) => classes[Array.IndexOf(x, x.Max())];
+        var legends = new[]
+        {
+            $"teacher: {Predicts(logits[0])}",
+            $"S1: {Predicts(logits[1])}, KD {FigureStyle.Num(kd[0], 4)}",
+            $"S2: {Predicts(logits[2])}, KD {FigureStyle.Num(kd[1], 4)}",
+        };
         var colors = new[] { FigureStyle.Teacher, FigureStyle.Series(3), FigureStyle.Series(0) };
         BarGroups.Add(plot, legends, colors, logits);
         FigureStyle.CategoryTicks(plot.Axes.Bottom, classes);
