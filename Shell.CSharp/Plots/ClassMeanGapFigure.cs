@@ -30,8 +30,7 @@ public static class ClassMeanGapFigure
         FigureStyle.Labels(plot, $"|M_s − M_t|, {name}: mean {FigureStyle.Num(mean)}, max {FigureStyle.Num(max)}", "logit of class", "label");
         FigureStyle.CategoryTicks(plot.Axes.Bottom, classNames);
         // y runs upwards, so label l sits at y = k − 1 − l.
-        if (classNames.Count <= 20)
-            plot.Axes.Left.SetTicks(Enumerable.Range(0, k).Select(l => (double)(k - 1 - l)).ToArray(), classNames.ToArray());
+        FigureStyle.CategoryTicks(plot.Axes.Left, classNames, l => k - 1 - l);
         plot.Axes.SetLimits(-0.5, k - 0.5, -0.5, k - 0.5);
     }
 

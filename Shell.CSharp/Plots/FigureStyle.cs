@@ -59,24 +59,24 @@ public static class FigureStyle
         plot.YLabel(y);
     }
 
-    /// <summary>Category names on an axis at 0..n−1; rotated when they would collide, omitted when
-    /// there are too many to read (K = 100), where ScottPlot's numeric ticks are kept.</summary>
-    public static void CategoryTicks(IAxis axis, IReadOnlyList<string> names, bool vertical = false)
+    /// <summary>Category names on an axis, category <c>i</c> at <paramref name="position"/>(i) (default:
+    /// at i). Every name up to 20 categories, rotated when they would collide; beyond that (K = 100)
+    /// every tenth or so, by name, so the ticks stay readable and still follow the mapping.</summary>
+    public static void CategoryTicks(IAxis axis, IReadOnlyList<string> names, Func<int, double>? position = null)
     {
-        if (names.Count > 20) return;
-        axis.SetTicks(Enumerable.Range(0, names.Count).Select(i => (double)i).ToArray(), names.ToArray());
+        position ??= i => i;
+        int step = names.Count <= 20 ? 1 : (int)Math.Ceiling(names.Count / 10.0);
+        var shown = Enumerable.Range(0, names.Count).Where(i => i % step == 0).ToArray();
+        axis.SetTicks(shown.Select(i => position(i)).ToArray(), shown.Select(i => names[i]).ToArray());
         // Rotated only when the labels would run into each other: many classes or long names.
-        if (!vertical && names.Count * names.Max(n => n.Length) > 48)
+        if (axis is ScottPlot.AxisPanels.XAxisBase x && shown.Length * shown.Max(i => names[i].Length) > 48)
         {
             axis.TickLabelStyle.Rotation = -40;
             axis.TickLabelStyle.Alignment = Alignment.MiddleRight;
             // ScottPlot sizes the axis for unrotated tick labels, so the axis title would sit on the
             // rotated ones; move it down by the labels' extra height (sin 40° × their width).
-            if (axis is ScottPlot.AxisPanels.XAxisBase x)
-            {
-                float width = names.Max(n => n.Length) * 0.6f * axis.TickLabelStyle.FontSize;
-                x.PaddingBetweenTickAndAxisLabels = new PixelPadding(0, 0, 0.64f * width, 0);
-            }
+            float width = shown.Max(i => names[i].Length) * 0.6f * axis.TickLabelStyle.FontSize;
+            x.PaddingBetweenTickAndAxisLabels = new PixelPadding(0, 0, 0.64f * width, 0);
         }
     }
 
@@ -108,12 +108,12 @@ public static class FigureStyle
         ["T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"];
 
     /// <summary>One legend label per run, unique: <see cref="RunSummary.Label"/>, prefixed by the
-    /// student model when runs of several students share a label, else the run's name.</summary>
+    /// student model when the runs trained different models (a teacher's own run beside its
+    /// students), and the run's name when labels still collide.</summary>
     public static IReadOnlyList<string> RunLabels(IReadOnlyList<RunFolder> runs)
     {
-        var labels = runs.Select(r => r.Summary.Label).ToArray();
-        if (labels.Distinct().Count() == labels.Length) return labels;
-        labels = runs.Select(r => $"{r.Summary.Student} {r.Summary.Label}").ToArray();
+        bool severalModels = runs.Select(r => r.Summary.Student).Distinct().Count() > 1;
+        var labels = runs.Select(r => severalModels ? $"{r.Summary.Student} {r.Summary.Label}" : r.Summary.Label).ToArray();
         return labels.Distinct().Count() == labels.Length ? labels : runs.Select(r => r.Summary.Name).ToArray();
     }
 

@@ -54,7 +54,7 @@ public static class LogitBarsFigure
             }
             var names = FigureStyle.ClassNames(run.Summary.Dataset, student.Classes);
             var plot = FigureStyle.NewPlot();
-            var title = $"{run.Summary.MethodLabel} student{(standardized ? ", Z-scored" : "")}: image {sample} ({names[student.Label(sample)]})";
+            var title = $"{run.Summary.MethodLabel} student{(standardized ? ", Z-scored" : "")}: image {sample}, label {names[student.Label(sample)]}";
             Draw(plot, title, names, t, s, $"{run.Summary.MethodLabel} student", FigureStyle.Series(r), standardized ? "Z-scored logit" : "logit");
             panels.Add(plot);
         }

@@ -77,6 +77,14 @@ let tests =
             renders dir "curves" (1240, 460) (fun () -> TrainingCurvesFigure.Make(runs))
         }
 
+        test "a 100-class run renders, ticks on every tenth class" {
+            use dir = new TempDir()
+            let runs = [ RunFolder.Open(runFolder dir.Path { run "c100" "kd" true 1 with Classes = 100 } 0.2) ]
+            renders dir "logit-bars-100" (620, 460) (fun () -> LogitBarsFigure.Make(runs, 3, false))
+            renders dir "heatmap-100" (600, 540) (fun () -> ClassMeanGapFigure.Make(runs, false))
+            renders dir "stats-100" (1040, 460) (fun () -> MeanStdHistogramFigure.Make(runs, false))
+        }
+
         test "results: mean and std over seeds per (method, +LS), unfinished runs left out" {
             use dir = new TempDir()
             let runs =

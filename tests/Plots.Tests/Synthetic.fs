@@ -25,20 +25,21 @@ type Run =
       Seed: int
       Teacher: string option
       BestTop1: float
-      Finished: bool }
+      Finished: bool
+      Classes: int }
 
 let run name methodName standardize seed =
     { Name = name; Method = methodName; Standardize = standardize; Seed = seed
       Teacher = (if methodName = "none" then None else Some "wrn_40_2")
-      BestTop1 = 85.0; Finished = true }
+      BestTop1 = 85.0; Finished = true; Classes = 10 }
 
 let summaryJson (r: Run) =
     let teacher = match r.Teacher with Some t -> sprintf "\"%s\"" t | None -> "null"
     String.concat "\n"
         [ "{"
           sprintf "  \"name\": \"%s\"," r.Name
-          "  \"dataset\": \"fashion-mnist\","
-          "  \"classes\": 10,"
+          sprintf "  \"dataset\": \"%s\"," (if r.Classes = 10 then "fashion-mnist" else "cifar100")
+          sprintf "  \"classes\": %d," r.Classes
           "  \"student\": \"cnn_small\","
           sprintf "  \"teacher\": %s," teacher
           sprintf "  \"method\": \"%s\"," r.Method
@@ -74,15 +75,15 @@ let logitsCsv (rows: (int * float[]) seq) =
         sb.Append(string label).Append(',').Append(String.Join(",", logits |> Array.map num)).Append('\n') |> ignore
     sb.ToString()
 
-/// Test logits like a real test set's: `n` images of K = 10 classes, the true class's logit raised
+/// Test logits like a real test set's: `n` images of `k` classes, the true class's logit raised
 /// by `margin`, everything scaled by `scale` and shifted by `shift` (a small LS student has a small
 /// scale, as in the paper's Figure 5). Seeded: the same arguments give the same logits.
-let logits (seed: int) (n: int) (scale: float) (shift: float) (margin: float) =
+let logits (k: int) (seed: int) (n: int) (scale: float) (shift: float) (margin: float) =
     let rng = Random(seed)
     let gauss () = sqrt (-2.0 * log (1.0 - rng.NextDouble())) * cos (2.0 * Math.PI * rng.NextDouble())
     [ for i in 0 .. n - 1 ->
-        let label = i % 10
-        let row = Array.init 10 (fun j -> scale * (gauss () + (if j = label then margin else 0.0)) + shift + 0.3 * gauss ())
+        let label = i % k
+        let row = Array.init k (fun j -> scale * (gauss () + (if j = label then margin else 0.0)) + shift + 0.3 * gauss ())
         label, row ]
 
 let write (path: string) (text: string) =
@@ -95,9 +96,9 @@ let runFolder (root: string) (r: Run) (studentScale: float) =
     let dir = Path.Combine(root, r.Name)
     write (Path.Combine(dir, "summary.json")) (summaryJson r)
     write (Path.Combine(dir, "metrics.csv")) (metricsCsv 10 r.BestTop1)
-    write (Path.Combine(dir, "analysis", "student_test_logits.csv")) (logitsCsv (logits (100 + r.Seed) 300 studentScale 0.5 3.0))
+    write (Path.Combine(dir, "analysis", "student_test_logits.csv")) (logitsCsv (logits r.Classes (100 + r.Seed) 300 studentScale 0.5 3.0))
     if r.Teacher.IsSome then
-        write (Path.Combine(dir, "analysis", "teacher_test_logits.csv")) (logitsCsv (logits 7 300 2.0 0.0 3.0))
+        write (Path.Combine(dir, "analysis", "teacher_test_logits.csv")) (logitsCsv (logits r.Classes 7 300 2.0 0.0 3.0))
     dir
 
 /// A teacher-sized KD student, a KD+LS student with a tiny raw scale, and a no-KD baseline.
