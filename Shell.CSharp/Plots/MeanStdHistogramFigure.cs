@@ -6,8 +6,8 @@ namespace LogitStd.Shell.Plots;
 /// (counts per cell) — one panel for the teacher, then one per student run.</summary>
 public static class MeanStdHistogramFigure
 {
-    /// <summary>Cells per axis for <paramref name="samples"/> images: about one per √(N/5), 11 to 41,
-    /// so a small test set is not scattered over empty cells. Odd, so that a constant value (the std
+    /// <summary>Cells per axis for <paramref name="samples"/> images: about √(N/5), from 11 to 41 (41 for
+    /// a 10,000-image test set), so a small test set is not scattered over empty cells. Odd, so that a constant value (the std
     /// after a Z-score) lands in the middle of a cell rather than on an edge between two.</summary>
     public static int Bins(int samples) => Math.Clamp((int)Math.Sqrt(samples / 5.0), 11, 41) | 1;
 
