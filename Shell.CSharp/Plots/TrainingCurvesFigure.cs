@@ -30,7 +30,7 @@ public static class TrainingCurvesFigure
         var top1 = FigureStyle.NewPlot();
         Draw(top1, "Test top-1", "top-1 (%)", series, m => m.TestTop1, Alignment.LowerRight);
         var loss = FigureStyle.NewPlot();
-        Draw(loss, "Test loss", "cross-entropy", series, m => m.TestLoss, Alignment.UpperRight);
+        Draw(loss, "Test loss", "test loss", series, m => m.TestLoss, Alignment.UpperRight);
         return new Figure(620, 460, top1, loss);
     }
 }
