@@ -1,0 +1,68 @@
+using ScottPlot;
+using SkiaSharp;
+
+namespace LogitStd.Shell.Plots;
+
+/// <summary>A finished figure: one or more panels side by side, and its size in pixels. Saving is
+/// done here and only here, so every recipe gets PNG and SVG the same way.</summary>
+public sealed class Figure : IDisposable
+{
+    /// <summary>Panels laid out left to right, each <paramref name="panelWidth"/> × <paramref name="height"/> pixels.</summary>
+    public Figure(int panelWidth, int height, params Plot[] panels)
+    {
+        if (panels.Length == 0) throw new ArgumentException("a figure needs at least one panel", nameof(panels));
+        ArgumentOutOfRangeException.ThrowIfLessThan(panelWidth, 50);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 50);
+        Panels = panels;
+        PanelWidth = panelWidth;
+        Height = height;
+    }
+
+    /// <summary>The panels, left to right.</summary>
+    public IReadOnlyList<Plot> Panels { get; }
+
+    /// <summary>Width of one panel in pixels.</summary>
+    public int PanelWidth { get; }
+
+    /// <summary>Width of the whole image in pixels.</summary>
+    public int Width => PanelWidth * Panels.Count;
+
+    /// <summary>Height of the image in pixels.</summary>
+    public int Height { get; }
+
+    /// <summary>Whether <paramref name="path"/> names a format <see cref="Save"/> writes (.png or .svg).</summary>
+    public static bool IsSupported(string path) =>
+        Path.GetExtension(path).ToLowerInvariant() is ".png" or ".svg";
+
+    /// <summary>Writes the figure to <paramref name="path"/>: SVG when it ends in <c>.svg</c>, PNG when
+    /// in <c>.png</c>. The folder is created if needed.</summary>
+    public void Save(string path)
+    {
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+        if (ext is not (".png" or ".svg")) throw new ArgumentException($"{path}: the figure must be a .png or .svg file", nameof(path));
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
+
+        // ScottPlot's Multiplot lays the panels out in columns; one panel is just a one-column layout.
+        var multiplot = new Multiplot(Panels[0]) { Layout = new ScottPlot.MultiplotLayouts.Columns() };
+        foreach (var p in Panels.Skip(1)) multiplot.AddPlot(p);
+
+        if (ext == ".png")
+        {
+            multiplot.SavePng(path, Width, Height);
+            return;
+        }
+        // Multiplot has no SaveSvg; Skia's SVG canvas records the same drawing calls as vectors.
+        using var stream = File.Create(path);
+        using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, Width, Height), stream))
+        {
+            multiplot.Render(canvas, new PixelRect(0, Width, Height, 0));
+        }
+    }
+
+    /// <summary>Disposes the panels.</summary>
+    public void Dispose()
+    {
+        foreach (var p in Panels) p.Dispose();
+    }
+}

@@ -1,0 +1,55 @@
+namespace LogitStd.Shell.Plots;
+
+/// <summary>One finished (or interrupted) training run's folder, read through the files documented in
+/// <c>docs/run-folder.md</c> only: <c>summary.json</c>, <c>metrics.csv</c> and
+/// <c>analysis/*_test_logits.csv</c>. The summary is read when the folder is opened; the larger files
+/// when asked for, so a figure reads only what it draws.</summary>
+public sealed class RunFolder
+{
+    private RunFolder(string path, RunSummary summary)
+    {
+        Path = path;
+        Summary = summary;
+    }
+
+    /// <summary>The folder.</summary>
+    public string Path { get; }
+
+    /// <summary>The run's <c>summary.json</c>.</summary>
+    public RunSummary Summary { get; }
+
+    /// <summary><c>metrics.csv</c>.</summary>
+    public string MetricsFile => File("metrics.csv");
+
+    /// <summary><c>analysis/student_test_logits.csv</c>: the trained model's logits (a teacher run's too).</summary>
+    public string StudentLogitsFile => File("analysis", "student_test_logits.csv");
+
+    /// <summary><c>analysis/teacher_test_logits.csv</c>: written by distillation runs only.</summary>
+    public string TeacherLogitsFile => File("analysis", "teacher_test_logits.csv");
+
+    /// <summary>Whether the run saved its teacher's logits.</summary>
+    public bool HasTeacherLogits => System.IO.File.Exists(TeacherLogitsFile);
+
+    /// <summary>Opens <paramref name="path"/> and reads its <c>summary.json</c>.</summary>
+    /// <exception cref="RunFolderException">The folder or its summary is missing or malformed.</exception>
+    public static RunFolder Open(string path)
+    {
+        if (!Directory.Exists(path)) throw new RunFolderException(path, null, "run folder not found");
+        return new RunFolder(path, RunSummary.Read(System.IO.Path.Combine(path, "summary.json")));
+    }
+
+    /// <summary>Every row of <c>metrics.csv</c>.</summary>
+    public IReadOnlyList<EpochMetrics> ReadMetrics() => EpochMetrics.Read(MetricsFile);
+
+    /// <summary>The trained model's test logits.</summary>
+    public LogitMatrix ReadStudentLogits() =>
+        LogitMatrix.ReadCsv(StudentLogitsFile, "the trainer writes it when the run finishes; is the run done?");
+
+    /// <summary>The teacher's test logits, saved beside a distillation run's own.</summary>
+    public LogitMatrix ReadTeacherLogits() =>
+        LogitMatrix.ReadCsv(TeacherLogitsFile, Summary.Teacher is null
+            ? $"run \"{Summary.Name}\" has no teacher, so it has no teacher logits; this figure needs a distillation run"
+            : "a distillation run writes it when it finishes; is the run done?");
+
+    private string File(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+}

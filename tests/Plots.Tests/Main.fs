@@ -1,0 +1,8 @@
+module LogitStd.Plots.Tests.Main
+
+open Expecto
+
+[<EntryPoint>]
+let main argv =
+    let all = testList "Plots" [ LogitStatsTests.tests; RunFolderTests.tests; FiguresTests.tests ]
+    LogitStd.Tests.TestMain.run argv all

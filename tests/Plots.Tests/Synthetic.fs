@@ -1,0 +1,108 @@
+/// Synthetic run folders in the format of docs/run-folder.md, written to temporary folders. The
+/// numbers are made up (seeded, so every run of the tests sees the same files); the format is real.
+module LogitStd.Plots.Tests.Synthetic
+
+open System
+open System.Globalization
+open System.IO
+open System.Text
+
+/// A fresh temporary folder, deleted on dispose.
+type TempDir() =
+    let path = Directory.CreateTempSubdirectory("logitstd-plots-").FullName
+    member _.Path = path
+    member _.Sub(name: string) = Path.Combine(path, name)
+    interface IDisposable with
+        member _.Dispose() = try Directory.Delete(path, true) with _ -> ()
+
+let private num (x: float) = x.ToString("R", CultureInfo.InvariantCulture)
+
+/// What goes into one run's summary.json.
+type Run =
+    { Name: string
+      Method: string
+      Standardize: bool
+      Seed: int
+      Teacher: string option
+      BestTop1: float
+      Finished: bool
+      Classes: int }
+
+let run name methodName standardize seed =
+    { Name = name; Method = methodName; Standardize = standardize; Seed = seed
+      Teacher = (if methodName = "none" then None else Some "wrn_40_2")
+      BestTop1 = 85.0; Finished = true; Classes = 10 }
+
+let summaryJson (r: Run) =
+    let teacher = match r.Teacher with Some t -> sprintf "\"%s\"" t | None -> "null"
+    String.concat "\n"
+        [ "{"
+          sprintf "  \"name\": \"%s\"," r.Name
+          sprintf "  \"dataset\": \"%s\"," (if r.Classes = 10 then "fashion-mnist" else "cifar100")
+          sprintf "  \"classes\": %d," r.Classes
+          "  \"student\": \"cnn_small\","
+          sprintf "  \"teacher\": %s," teacher
+          sprintf "  \"method\": \"%s\"," r.Method
+          sprintf "  \"standardize\": %s," (if r.Standardize then "true" else "false")
+          sprintf "  \"seed\": %d," r.Seed
+          "  \"epochs\": 10,"
+          "  \"objective\": \"0.1·CE + 9·KD(τ=2, zscore)\","
+          sprintf "  \"best_top1\": %s," (num r.BestTop1)
+          "  \"best_epoch\": 9,"
+          sprintf "  \"final_top1\": %s," (num (r.BestTop1 - 0.1))
+          "  \"final_top5\": 99.5,"
+          sprintf "  \"finished\": %s" (if r.Finished then "true" else "false")
+          "}" ]
+
+/// metrics.csv with KD's loss terms: top-1 rising towards `top1`, loss falling.
+let metricsCsv (epochs: int) (top1: float) =
+    // The loss depends on the final accuracy too, so that different runs draw different curves.
+    let floor = 0.3 + (90.0 - top1) / 20.0
+    let sb = StringBuilder("epoch,lr,loss_total,loss_ce,loss_kd,train_top1,test_top1,test_top5,test_loss,ctkd_temperature,epoch_seconds\n")
+    for e in 1 .. epochs do
+        let progress = 1.0 - exp (-0.5 * float e)
+        let acc = top1 * progress
+        let loss = floor + 2.0 * (1.0 - progress)
+        sb.Append(sprintf "%d,0.05,%s,%s,%s,%s,%s,99.0,%s,,12.5\n" e (num loss) (num (loss * 0.1)) (num (loss * 0.9)) (num (acc + 2.0)) (num acc) (num loss)) |> ignore
+    sb.ToString()
+
+/// A logits CSV: header label,logit_0..logit_{K-1}, one row per (label, logits).
+let logitsCsv (rows: (int * float[]) seq) =
+    let rows = Array.ofSeq rows
+    let k = (snd rows[0]).Length
+    let sb = StringBuilder("label," + String.Join(",", [ for j in 0 .. k - 1 -> sprintf "logit_%d" j ]) + "\n")
+    for (label, logits) in rows do
+        sb.Append(string label).Append(',').Append(String.Join(",", logits |> Array.map num)).Append('\n') |> ignore
+    sb.ToString()
+
+/// Test logits like a real test set's: `n` images of `k` classes, the true class's logit raised
+/// by `margin`, everything scaled by `scale` and shifted by `shift` (a small LS student has a small
+/// scale, as in the paper's Figure 5). Seeded: the same arguments give the same logits.
+let logits (k: int) (seed: int) (n: int) (scale: float) (shift: float) (margin: float) =
+    let rng = Random(seed)
+    let gauss () = sqrt (-2.0 * log (1.0 - rng.NextDouble())) * cos (2.0 * Math.PI * rng.NextDouble())
+    [ for i in 0 .. n - 1 ->
+        let label = i % k
+        let row = Array.init k (fun j -> scale * (gauss () + (if j = label then margin else 0.0)) + shift + 0.3 * gauss ())
+        label, row ]
+
+let write (path: string) (text: string) =
+    Directory.CreateDirectory(Path.GetDirectoryName path) |> ignore
+    File.WriteAllText(path, text)
+
+/// A complete run folder: summary, metrics and the student's (and, with a teacher, the teacher's)
+/// test logits. Returns its path.
+let runFolder (root: string) (r: Run) (studentScale: float) =
+    let dir = Path.Combine(root, r.Name)
+    write (Path.Combine(dir, "summary.json")) (summaryJson r)
+    write (Path.Combine(dir, "metrics.csv")) (metricsCsv 10 r.BestTop1)
+    write (Path.Combine(dir, "analysis", "student_test_logits.csv")) (logitsCsv (logits r.Classes (100 + r.Seed) 300 studentScale 0.5 3.0))
+    if r.Teacher.IsSome then
+        write (Path.Combine(dir, "analysis", "teacher_test_logits.csv")) (logitsCsv (logits r.Classes 7 300 2.0 0.0 3.0))
+    dir
+
+/// A teacher-sized KD student, a KD+LS student with a tiny raw scale, and a no-KD baseline.
+let study (root: string) =
+    [ runFolder root { run "kd" "kd" false 1 with BestTop1 = 85.5 } 1.2
+      runFolder root { run "kd-ls" "kd" true 1 with BestTop1 = 86.2 } 0.15
+      runFolder root { run "ce" "none" false 1 with BestTop1 = 84.0 } 1.0 ]
