@@ -188,7 +188,10 @@ public sealed class DataLoader : IDisposable
             if (threads.Length == 0)
                 Fill(slot, number);
             else
-                slot.Ready.Wait(cancel.Token);
+            {
+                try { slot.Ready.Wait(cancel.Token); }
+                catch (OperationCanceledException) { throw new ObjectDisposedException(nameof(DataLoader), "the loader was disposed during the epoch"); }
+            }
             try
             {
                 slot.Error?.Throw();
