@@ -276,7 +276,13 @@ public sealed class DataLoader : IDisposable
         }
 
         /// <summary>Cancels the workers (they stop at their next slot wait; a batch in progress finishes).</summary>
-        public void Stop() => cancel.Cancel();
+        public void Stop()
+        {
+            // The loader's Dispose may race with the epoch finishing on the consumer's thread; a run
+            // that has already been disposed has nothing left to stop.
+            try { cancel.Cancel(); }
+            catch (ObjectDisposedException) { }
+        }
 
         public void Dispose()
         {
