@@ -44,10 +44,10 @@ public static class DatasetCommand
     {
         var inv = CultureInfo.InvariantCulture;
         var first = splits[0];
-        o.WriteLine($"dataset {first.Name}: {first.Classes} classes, from {first.Source}");
+        o.WriteLine($"dataset {first.Name}: {first.Classes} classes");
         o.WriteLine($"  {"split",-8} {"images",10}  image shape");
         for (int s = 0; s < splits.Count; s++)
-            o.WriteLine(string.Format(inv, "  {0,-8} {1,10:N0}  {2}", splits[s].Split, splits[s].Count, shapes[s]));
+            o.WriteLine(string.Format(inv, "  {0,-8} {1,10:N0}  {2}  from {3}", splits[s].Split, splits[s].Count, shapes[s], splits[s].Source));
         o.WriteLine("  per-class counts:");
         int nameWidth = Math.Min(24, Math.Max(5, first.ClassNames.Max(n => n.Length)));
         var header = string.Format(inv, "  {0,5}  {1}", "label", "class".PadRight(nameWidth));

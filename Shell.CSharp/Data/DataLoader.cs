@@ -188,7 +188,10 @@ public sealed class DataLoader : IDisposable
             if (threads.Length == 0)
                 Fill(slot, number);
             else
-                slot.Ready.Wait(cancel.Token);
+            {
+                try { slot.Ready.Wait(cancel.Token); }
+                catch (OperationCanceledException) { throw new ObjectDisposedException(nameof(DataLoader), "the loader was disposed during the epoch"); }
+            }
             try
             {
                 slot.Error?.Throw();
@@ -273,7 +276,13 @@ public sealed class DataLoader : IDisposable
         }
 
         /// <summary>Cancels the workers (they stop at their next slot wait; a batch in progress finishes).</summary>
-        public void Stop() => cancel.Cancel();
+        public void Stop()
+        {
+            // The loader's Dispose may race with the epoch finishing on the consumer's thread; a run
+            // that has already been disposed has nothing left to stop.
+            try { cancel.Cancel(); }
+            catch (ObjectDisposedException) { }
+        }
 
         public void Dispose()
         {

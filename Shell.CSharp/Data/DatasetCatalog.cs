@@ -74,6 +74,8 @@ public static class DatasetCatalog
         if (!Directory.Exists(root))
             throw new DatasetException($"{Path.GetFullPath(root)}: missing folder (an image folder dataset needs train/ and val/ inside, one subfolder per class)");
         var trainDir = Path.Combine(root, "train");
+        if (!Directory.Exists(trainDir))
+            throw new DatasetException($"{Path.GetFullPath(trainDir)}: missing folder (an image folder dataset needs train/ and val/ inside, one subfolder per class)");
         var testDir = new[] { "val", "test" }.Select(s => Path.Combine(root, s)).FirstOrDefault(Directory.Exists)
             ?? throw new DatasetException($"{Path.GetFullPath(root)}: missing folder val/ (or test/) beside train/");
         var train = ImageFolderDataset.Open(trainDir, "train");
