@@ -167,6 +167,21 @@ type ResultsArgs =
             | Run_Dirs _ -> "run folders (or folders holding run folders) to summarise."
             | Markdown _ -> "also write the tables as markdown to this file."
 
+type BenchArgs =
+    | Quick
+    | Threads of n: int
+    | Steps of n: int
+    | Only of configs: string list
+    | Markdown of file: string
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Quick -> "a short run (the whole benchmark under two minutes)."
+            | Threads _ -> "torch threads (default: the number of cores)."
+            | Steps _ -> "timed training steps per configuration."
+            | Only _ -> "run only these configurations (names as printed)."
+            | Markdown _ -> "also write the table as markdown to this file."
+
 [<RequireSubcommand>]
 type Command =
     | [<CliPrefix(CliPrefix.None)>] Check_Reference of ParseResults<CheckReferenceArgs>
@@ -175,6 +190,7 @@ type Command =
     | [<CliPrefix(CliPrefix.None)>] Eval of ParseResults<EvalArgs>
     | [<CliPrefix(CliPrefix.None)>] Plot of ParseResults<PlotArgs>
     | [<CliPrefix(CliPrefix.None)>] Results of ParseResults<ResultsArgs>
+    | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArgs>
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Distill of ParseResults<TrainArgs>
     interface IArgParserTemplate with
@@ -186,6 +202,7 @@ type Command =
             | Eval _ -> "evaluate a checkpoint: top-1, top-5, loss and logit statistics."
             | Plot _ -> "draw a paper-style figure from saved run folders (never retrains)."
             | Results _ -> "tables of results over run folders: mean ± std over seeds, and the paired LS − no-LS difference with a 95% interval."
+            | Bench _ -> "benchmark whole training steps (images per second, CPU time ÷ wall time, resident memory)."
             | Train _ -> "train a model from scratch with cross-entropy (teachers, the student-alone baseline)."
             | Distill _ -> "distil a student from a teacher with --method kd|dkd|mlkd|ctkd [--logit-stand], or an experiment file's objective."
 
@@ -232,6 +249,14 @@ type TrainOptions =
       Out: string option
       Resume: string option }
 
+/// Options of `logitstd bench`.
+type BenchOptions =
+    { Quick: bool
+      Threads: int option
+      Steps: int option
+      Only: string list
+      Markdown: string option }
+
 /// A parsed command line.
 type Parsed =
     | CheckReference of files: string list * writeActual: string option
@@ -241,6 +266,7 @@ type Parsed =
     | Draw of PlotOptions
     | Fit of TrainOptions
     | Summarize of runs: string list * markdown: string option
+    | Benchmark of BenchOptions
 
 /// The outcome of parsing: a command, a help text (exit 0), or an error with usage (exit 2).
 type ParseOutcome =
@@ -304,7 +330,14 @@ let private toParsed (r: ParseResults<Command>) : Parsed =
               BatchSize = e.TryGetResult EvalArgs.Batch_Size |> Option.map (positive "--batch-size") |> Option.defaultValue 256
               SaveLogits = e.TryGetResult Save_Logits
               Threads = e.TryGetResult EvalArgs.Threads |> Option.map (positive "--threads") }
-    | Results r -> Summarize(r.GetResult Run_Dirs, r.TryGetResult Markdown)
+    | Results r -> Summarize(r.GetResult Run_Dirs, r.TryGetResult ResultsArgs.Markdown)
+    | Bench b ->
+        Benchmark
+            { Quick = b.Contains Quick
+              Threads = b.TryGetResult BenchArgs.Threads |> Option.map (positive "--threads")
+              Steps = b.TryGetResult Steps |> Option.map (positive "--steps")
+              Only = b.GetResults Only |> List.concat
+              Markdown = b.TryGetResult BenchArgs.Markdown }
     | Train t -> Fit(trainOptions false t)
     | Distill t -> Fit(trainOptions true t)
     | Plot p ->

@@ -31,6 +31,7 @@ public static class Program
         Core.Cli.Parsed.Evaluate e => EvalCommand.Run(e.Item, Console.Out, Console.Error),
         Core.Cli.Parsed.Draw p => PlotCommand.Run(p.Item, Console.Out, Console.Error),
         Core.Cli.Parsed.Summarize r => ResultsCommand.Run(r.runs.ToList(), r.markdown.ToNullable(), Console.Out, Console.Error),
+        Core.Cli.Parsed.Benchmark b => BenchCommand.Run(b.Item, Console.Out, Console.Error),
         Core.Cli.Parsed.Fit f => Training.TrainCommand.Run(f.Item, Console.Out, Console.Error),
         _ => throw new InvalidOperationException($"unhandled command {command}"),
     };
