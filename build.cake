@@ -116,6 +116,116 @@ Task("Test")
     if (refCode == 0) testsPassed++; else testsFailed++;
 });
 
+// ---------------------------------------------------------------- experiments
+var logitstdDll = root.CombineWithFilePath($"Shell.CSharp/bin/{configuration}/net10.0/linux-x64/logitstd.dll");
+var seeds = Argument("seeds", 5);
+var threads = Argument("threads", System.Environment.ProcessorCount);
+var device = Argument("device", "cpu");
+
+int Logitstd(string args) => Run("dotnet", $"\"{logitstdDll.FullPath}\" {args}");
+
+void LogitstdOrFail(string args)
+{
+    var code = Logitstd(args);
+    if (code != 0) throw new Exception($"logitstd {args} exited with {code}");
+}
+
+/// Runs one experiment into `outDir`, resumably: a finished run is skipped, a run with a checkpoint is
+/// resumed, a run that died before its first checkpoint is started again.
+void Experiment(string command, string args, string outDir)
+{
+    var summary = System.IO.Path.Combine(outDir, "summary.json");
+    var latest = System.IO.Path.Combine(outDir, "checkpoints", "latest.ckpt");
+    if (System.IO.File.Exists(summary) && System.IO.File.ReadAllText(summary).Contains("\"finished\": true")
+        && System.IO.File.Exists(System.IO.Path.Combine(outDir, "analysis", "student_test_logits.csv")))
+    {
+        Information($"finished already: {outDir}");
+        return;
+    }
+    if (System.IO.File.Exists(latest))
+    {
+        Information($"resuming: {outDir}");
+        LogitstdOrFail($"{command} --resume {outDir} --threads {threads} --device {device}");
+        return;
+    }
+    if (System.IO.Directory.Exists(outDir)) System.IO.Directory.Delete(outDir, true);
+    LogitstdOrFail($"{command} {args} --out {outDir} --threads {threads} --device {device}");
+}
+
+string FashionConfig(string tag, string student = "fmnist_mlp") =>
+    tag == "vanilla" ? $"configs/fashion-mnist/vanilla/{student}.yaml" : $"configs/fashion-mnist/{tag}/fmnist_wide_cnn_{student}.yaml";
+
+// The study's arms: (tag, command). "vanilla" is the student alone.
+var studyArms = new[] { "vanilla", "kd", "kd_ls", "ctkd", "ctkd_ls", "dkd", "dkd_ls", "mlkd", "mlkd_ls", "kd_raw_tau2_w9", "kd_ls_tau1", "kd_ls_tau0.5" };
+
+void Figures(string outDir, string kdRun, string lsRun, string[] curveRuns, IEnumerable<string> resultsRuns)
+{
+    EnsureDirectoryExists(outDir);
+    LogitstdOrFail($"plot toy --out {outDir}/figure2_toy.png");
+    LogitstdOrFail($"plot logit-bars --runs {kdRun} {lsRun} --sample 0 --out {outDir}/figure3_logit_bars.png");
+    LogitstdOrFail($"plot logit-bars --runs {kdRun} {lsRun} --sample 0 --standardized --out {outDir}/figure3_logit_bars_standardized.png");
+    LogitstdOrFail($"plot heatmap --runs {kdRun} {lsRun} --out {outDir}/figure3_heatmap.png");
+    LogitstdOrFail($"plot heatmap --runs {lsRun} --standardized --out {outDir}/figure3_heatmap_standardized.png");
+    LogitstdOrFail($"plot stats --runs {kdRun} {lsRun} --out {outDir}/figure5_mean_std.png");
+    LogitstdOrFail($"plot stats --runs {kdRun} {lsRun} --standardized --out {outDir}/figure5_mean_std_standardized.png");
+    LogitstdOrFail($"plot ranges --runs {kdRun} {lsRun} --out {outDir}/logit_ranges.png");
+    LogitstdOrFail($"plot curves --runs {string.Join(" ", curveRuns)} --out {outDir}/training_curves.png");
+    LogitstdOrFail($"plot results --runs {string.Join(" ", resultsRuns)} --out {outDir}/results.png");
+}
+
+Task("Demo")
+    .Description("Fashion-MNIST end to end: a teacher, students without distillation, KD, KD+LS, DKD, DKD+LS; results table and figures.")
+    .IsDependentOn("Build")
+    .IsDependentOn("Data")
+    .Does(() =>
+{
+    var watch = System.Diagnostics.Stopwatch.StartNew();
+    var demo = "runs/demo";
+    // Short schedules so that the whole demo fits in about ten minutes on two cores (README).
+    Experiment("train", $"--config {FashionConfig("vanilla", "fmnist_wide_cnn")} --epochs 2", $"{demo}/teacher");
+    var teacher = $"{demo}/teacher/checkpoints/best.ckpt";
+    foreach (var tag in new[] { "vanilla", "kd", "kd_ls", "dkd", "dkd_ls" })
+    {
+        var command = tag == "vanilla" ? "train" : "distill";
+        var teacherFlag = tag == "vanilla" ? "" : $"--teacher {teacher}";
+        Experiment(command, $"--config {FashionConfig(tag)} {teacherFlag} --epochs 4", $"{demo}/{tag}");
+    }
+    LogitstdOrFail($"results {demo} --markdown {demo}/results.md");
+    var demoRuns = new[] { $"{demo}/vanilla", $"{demo}/kd", $"{demo}/kd_ls", $"{demo}/dkd", $"{demo}/dkd_ls" };
+    Figures("plots/demo", $"{demo}/kd", $"{demo}/kd_ls", demoRuns, demoRuns);
+    Information($"Demo finished in {watch.Elapsed.TotalMinutes:F1} min: runs in {demo}, table in {demo}/results.md, figures in plots/demo/");
+});
+
+Task("Study")
+    .Description("Every method with and without LS on Fashion-MNIST over --seeds seeds (default 5); resumable. Table: plots/study/results.md.")
+    .IsDependentOn("Build")
+    .IsDependentOn("Data")
+    .Does(() =>
+{
+    var watch = System.Diagnostics.Stopwatch.StartNew();
+    Experiment("train", $"--config {FashionConfig("vanilla", "fmnist_wide_cnn")}", "runs/fashion-mnist/teacher");
+    for (int seed = 0; seed < seeds; seed++)
+        foreach (var tag in studyArms)
+            Experiment(tag == "vanilla" ? "train" : "distill", $"--config {FashionConfig(tag)} --seed {seed}", $"runs/study/{tag}/seed{seed}");
+    EnsureDirectoryExists("plots/study");
+    LogitstdOrFail("results runs/study --markdown plots/study/results.md");
+    Information($"Study finished in {watch.Elapsed.TotalMinutes:F1} min");
+});
+
+Task("Plots")
+    .Description("Draws every figure from the Study's run folders into plots/ (never retrains).")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    if (!DirectoryExists("runs/study/kd/seed0") || !DirectoryExists("runs/study/kd_ls/seed0"))
+        throw new Exception("No study runs in runs/study: run `dotnet cake --target=Study` first (or `--target=Demo`, whose figures go to plots/demo).");
+    // The results chart groups by (method, LS): the paper's main arms only (the τ and weight variants are in the table).
+    var mainArms = new[] { "vanilla", "kd", "kd_ls", "ctkd", "ctkd_ls", "dkd", "dkd_ls", "mlkd", "mlkd_ls" };
+    var finished = mainArms.SelectMany(a => GetDirectories($"runs/study/{a}/seed*").Select(d => d.FullPath))
+        .Where(d => System.IO.File.Exists(System.IO.Path.Combine(d, "summary.json"))).ToList();
+    Figures("plots", "runs/study/kd/seed0", "runs/study/kd_ls/seed0", mainArms.Select(a => $"runs/study/{a}/seed0").ToArray(), finished);
+});
+
 // ---------------------------------------------------------------- execution
 RunTarget(target);
 if (testsRan)

@@ -2,21 +2,38 @@ using System.Globalization;
 using System.Text;
 using LogitStd.Shell.Data;
 using LogitStd.Shell.Models;
+using LogitStd.Shell.Plots;
 using static TorchSharp.torch;
 
 namespace LogitStd.Shell.Training;
 
 /// <summary>
 /// What the figures need, written at the end of a run (docs/run-folder.md): the test-set logits of the
-/// final student and of the teacher, one row per image in dataset order.
+/// final student and of the teacher, one row per image in dataset order, their class-mean logit
+/// matrices and per-sample logit mean, std and range.
 /// </summary>
 public static class Analysis
 {
     public static void Write(RunFolder run, Classifier student, Classifier? teacher, DataLoader test, Device device)
     {
         Directory.CreateDirectory(run.AnalysisDir);
-        WriteLogits(Path.Combine(run.AnalysisDir, "student_test_logits.csv"), student, test, device);
-        if (teacher is not null) WriteLogits(Path.Combine(run.AnalysisDir, "teacher_test_logits.csv"), teacher, test, device);
+        WriteModel(run, "student", student, test, device);
+        if (teacher is not null) WriteModel(run, "teacher", teacher, test, device);
+    }
+
+    /// <summary>The model's test logits, class-mean matrix and per-sample statistics (docs/run-folder.md).</summary>
+    static void WriteModel(RunFolder run, string role, Classifier model, DataLoader test, Device device)
+    {
+        var logits = new List<Tensor>();
+        var labels = new List<Tensor>();
+        WriteLogits(Path.Combine(run.AnalysisDir, $"{role}_test_logits.csv"), model, test, device, includeLabel: true,
+            onLogits: (l, y) => { logits.Add(l.detach().to(CPU).MoveToOuterDisposeScope()); labels.Add(y.to(CPU).MoveToOuterDisposeScope()); });
+        using var all = cat(logits, 0);
+        using var ys = cat(labels, 0);
+        foreach (var t in logits.Concat(labels)) t.Dispose();
+        var matrix = LogitMatrix.FromTensors(all, ys);
+        LogitStats.WriteClassMeans(Path.Combine(run.AnalysisDir, $"{role}_class_means.csv"), matrix);
+        LogitStats.WriteSampleStats(Path.Combine(run.AnalysisDir, $"{role}_sample_stats.csv"), matrix);
     }
 
     /// <summary>Writes <c>label,logit_0..logit_{K-1}</c> rows for every test image (atomic).</summary>
