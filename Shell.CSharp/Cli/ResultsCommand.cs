@@ -1,13 +1,9 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using LogitStd.Core;
+using LogitStd.Shell.Plots;
 
 namespace LogitStd.Shell.Cli;
-
-/// <summary>One finished run's summary.json.</summary>
-public sealed record RunSummary(string Dir, string Student, string? Teacher, string Method, bool Standardize, int Seed,
-    string Objective, double BestTop1, double FinalTop1, bool Finished);
 
 /// <summary>
 /// <c>logitstd results DIR...</c>: mean ± std of the best test top-1 over seeds for each
@@ -18,33 +14,23 @@ public static class ResultsCommand
 {
     static string F(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
 
-    /// <summary>Every run folder (a folder holding summary.json) at or below the given folders.</summary>
-    public static IReadOnlyList<RunSummary> Collect(IEnumerable<string> dirs)
+    /// <summary>Every run folder (a folder holding summary.json) at or below the given folders, with its folder.</summary>
+    public static IReadOnlyList<(string Dir, RunSummary Summary)> Collect(IEnumerable<string> dirs)
     {
-        var list = new List<RunSummary>();
+        var list = new List<(string, RunSummary)>();
         foreach (var dir in dirs)
         {
             if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"run folder {dir} not found");
             foreach (var file in Directory.EnumerateFiles(dir, "summary.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-            {
-                JsonElement r;
-                try { r = JsonDocument.Parse(File.ReadAllText(file)).RootElement; }
-                catch (JsonException e) { throw new InvalidDataException($"{file}: not valid JSON: {e.Message}"); }
-                string Str(string k) => r.TryGetProperty(k, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new InvalidDataException($"{file}: missing \"{k}\"");
-                double Num(string k) => r.TryGetProperty(k, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw new InvalidDataException($"{file}: missing \"{k}\"");
-                bool Bool(string k) => r.TryGetProperty(k, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : throw new InvalidDataException($"{file}: missing \"{k}\"");
-                var teacher = r.TryGetProperty("teacher", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-                list.Add(new RunSummary(Path.GetDirectoryName(file)!, Str("student"), teacher, Str("method"), Bool("standardize"),
-                    (int)Num("seed"), Str("objective"), Num("best_top1"), Num("final_top1"), Bool("finished")));
-            }
+                list.Add((Path.GetDirectoryName(file)!, RunSummary.Read(file)));
         }
         return list;
     }
 
     /// <summary>The two tables as markdown.</summary>
-    public static string Tables(IReadOnlyList<RunSummary> runs)
+    public static string Tables(IReadOnlyList<(string Dir, RunSummary Summary)> runs)
     {
-        var done = runs.Where(r => r.Finished).ToList();
+        var done = runs.Where(r => r.Summary.Finished).Select(r => r.Summary).ToList();
         var sb = new StringBuilder();
         sb.AppendLine("| student | teacher | method | LS | objective | seeds | best top-1 (%) mean ± std | final top-1 (%) mean ± std |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|");
@@ -72,7 +58,7 @@ public static class ResultsCommand
             var interval = double.IsNaN(d.HalfWidth) ? "n/a (one pair)" : $"[{F(d.Mean - d.HalfWidth)}, {F(d.Mean + d.HalfWidth)}]";
             sb.AppendLine($"| {g.Key.Student} | {g.Key.Method} | {d.Count} | {(d.Mean >= 0 ? "+" : "")}{F(d.Mean)} | {interval} |");
         }
-        var unfinished = runs.Where(r => !r.Finished).ToList();
+        var unfinished = runs.Where(r => !r.Summary.Finished).ToList();
         if (unfinished.Count > 0)
         {
             sb.AppendLine();
@@ -85,9 +71,9 @@ public static class ResultsCommand
 
     public static int Run(IReadOnlyList<string> dirs, string? markdown, TextWriter stdout, TextWriter stderr)
     {
-        IReadOnlyList<RunSummary> runs;
+        IReadOnlyList<(string Dir, RunSummary Summary)> runs;
         try { runs = Collect(dirs); }
-        catch (Exception e) when (e is IOException or InvalidDataException)
+        catch (Exception e) when (e is IOException or RunFolderException)
         {
             stderr.WriteLine($"error: results: {e.Message}");
             return 2;

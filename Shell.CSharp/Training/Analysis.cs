@@ -14,7 +14,7 @@ namespace LogitStd.Shell.Training;
 /// </summary>
 public static class Analysis
 {
-    public static void Write(RunFolder run, Classifier student, Classifier? teacher, DataLoader test, Device device)
+    public static void Write(RunOutput run, Classifier student, Classifier? teacher, DataLoader test, Device device)
     {
         Directory.CreateDirectory(run.AnalysisDir);
         WriteModel(run, "student", student, test, device);
@@ -22,7 +22,7 @@ public static class Analysis
     }
 
     /// <summary>The model's test logits, class-mean matrix and per-sample statistics (docs/run-folder.md).</summary>
-    static void WriteModel(RunFolder run, string role, Classifier model, DataLoader test, Device device)
+    static void WriteModel(RunOutput run, string role, Classifier model, DataLoader test, Device device)
     {
         var logits = new List<Tensor>();
         var labels = new List<Tensor>();

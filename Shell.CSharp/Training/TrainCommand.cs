@@ -44,7 +44,7 @@ public static class TrainCommand
         else device = CPU;
 
         Exp.Experiment experiment;
-        RunFolder run;
+        RunOutput run;
         try
         {
             if (resume is not null)
@@ -58,7 +58,7 @@ public static class TrainCommand
                 }.Where(f => f.Given).Select(f => f.Flag).ToList();
                 if (changing.Count > 0)
                     return Fail(2, $"--resume continues the run exactly as its experiment.yaml says; {string.Join(", ", changing)} would change it");
-                run = RunFolder.Open(resume);
+                run = RunOutput.Open(resume);
                 var parsed = Exp.parse(File.ReadAllText(run.ExperimentFile));
                 if (parsed.IsError) return Fail(2, $"{run.ExperimentFile}: " + string.Join("; ", parsed.ErrorValue));
                 experiment = parsed.ResultValue;
@@ -121,7 +121,7 @@ public static class TrainCommand
 
             if (resume is null)
             {
-                run = RunFolder.Create(outDir!);
+                run = RunOutput.Create(outDir!);
                 run.WriteExperiment(experiment);
             }
             stdout.WriteLine($"# {command}: {run.Path}  (threads {threads}, device {device.type})");
@@ -146,7 +146,7 @@ public static class TrainCommand
         }
         catch (DatasetException e) { return Fail(1, e.Message); }
         catch (TrainingDivergedException e) { return Fail(1, e.Message); }
-        catch (RunFolderException e) { return Fail(2, e.Message); }
+        catch (RunOutputException e) { return Fail(2, e.Message); }
         catch (UnknownModelException e) { return Fail(2, e.Message); }
         catch (CheckpointMismatchException e) { return Fail(2, e.Message); }
         catch (CheckpointFormatException e) { return Fail(2, e.Message); }

@@ -17,7 +17,7 @@ public sealed class TrainingDivergedException(string message) : Exception(messag
 /// <summary>Everything one run needs, resolved and validated before any training starts.</summary>
 public sealed record TrainSetup(
     Exp.Experiment Experiment,
-    RunFolder Run,
+    RunOutput Run,
     ImageDataset Train,
     ImageDataset Test,
     Classifier Student,

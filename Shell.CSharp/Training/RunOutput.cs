@@ -5,10 +5,11 @@ using Obj = LogitStd.Core.Objective;
 namespace LogitStd.Shell.Training;
 
 /// <summary>A bad output folder: it exists and is not empty, or cannot be written.</summary>
-public sealed class RunFolderException(string message) : Exception(message);
+public sealed class RunOutputException(string message) : Exception(message);
 
-/// <summary>The files of one run (docs/run-folder.md). Every write is atomic: temporary file, then rename.</summary>
-public sealed class RunFolder
+/// <summary>Creates and writes the files of one run (docs/run-folder.md; `Plots.RunFolder` reads them).
+/// Every write is atomic: temporary file, then rename.</summary>
+public sealed class RunOutput
 {
     public string Path { get; }
     public string ExperimentFile => System.IO.Path.Combine(Path, "experiment.yaml");
@@ -17,14 +18,14 @@ public sealed class RunFolder
     public string AnalysisDir => System.IO.Path.Combine(Path, "analysis");
     public string SummaryFile => System.IO.Path.Combine(Path, "summary.json");
 
-    RunFolder(string path) => Path = System.IO.Path.GetFullPath(path);
+    RunOutput(string path) => Path = System.IO.Path.GetFullPath(path);
 
     /// <summary>A new run: the folder must be absent or empty, and writable.</summary>
-    public static RunFolder Create(string path)
+    public static RunOutput Create(string path)
     {
         if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
-            throw new RunFolderException($"output folder {path} is not empty; choose another --out, or continue that run with --resume {path}");
-        if (File.Exists(path)) throw new RunFolderException($"output path {path} is a file, not a folder");
+            throw new RunOutputException($"output folder {path} is not empty; choose another --out, or continue that run with --resume {path}");
+        if (File.Exists(path)) throw new RunOutputException($"output path {path} is a file, not a folder");
         try
         {
             Directory.CreateDirectory(System.IO.Path.Combine(path, "checkpoints"));
@@ -35,19 +36,19 @@ public sealed class RunFolder
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RunFolderException($"cannot write to output folder {path}: {e.Message}");
+            throw new RunOutputException($"cannot write to output folder {path}: {e.Message}");
         }
-        return new RunFolder(path);
+        return new RunOutput(path);
     }
 
     /// <summary>An existing run to resume: it must hold experiment.yaml and a latest checkpoint.</summary>
-    public static RunFolder Open(string path)
+    public static RunOutput Open(string path)
     {
-        var run = new RunFolder(path);
-        if (!Directory.Exists(path)) throw new RunFolderException($"--resume {path}: no such folder");
-        if (!File.Exists(run.ExperimentFile)) throw new RunFolderException($"--resume {path}: no experiment.yaml, so not a LogitStd run folder");
+        var run = new RunOutput(path);
+        if (!Directory.Exists(path)) throw new RunOutputException($"--resume {path}: no such folder");
+        if (!File.Exists(run.ExperimentFile)) throw new RunOutputException($"--resume {path}: no experiment.yaml, so not a LogitStd run folder");
         if (!File.Exists(run.LatestCheckpoint))
-            throw new RunFolderException($"--resume {path}: no checkpoints/latest.ckpt (the run stopped before finishing its first epoch); start it again with --out");
+            throw new RunOutputException($"--resume {path}: no checkpoints/latest.ckpt (the run stopped before finishing its first epoch); start it again with --out");
         return run;
     }
 
