@@ -74,6 +74,27 @@ let tests =
             Expect.equal code 0 (a + b)
             Expect.equal (metricsWithoutTime cut) (metricsWithoutTime full) "same metrics as the uninterrupted run"
 
+        yield testCase "CIFAR-100: distil resnet8 from an mdistiller-format wrn_16_2 with DKD+LS, end to end" <| fun () ->
+            // A small folder in the real CIFAR-100 binary format, and a teacher file in mdistiller's layout
+            // ({"model": state_dict} in PyTorch's zip format, as torch.save writes it).
+            let cifar = dir.File "cifar"
+            Directory.CreateDirectory cifar |> ignore
+            let rng = System.Random(3)
+            for name, n in [ "train.bin", 128; "test.bin", 64 ] do
+                let bytes = Array.init (n * 3074) (fun j -> if j % 3074 = 1 then byte ((j / 3074) % 100) elif j % 3074 = 0 then byte ((j / 3074) % 20) else byte (rng.Next 256))
+                File.WriteAllBytes(Path.Combine(cifar, name), bytes)
+            let teacherFile = dir.File "wrn_16_2.pth"
+            use teacher = LogitStd.Shell.Models.ModelZoo.Create("wrn_16_2", 100)
+            LogitStd.Shell.Persistence.Checkpoints.SavePyTorch(teacher, teacherFile, nestUnderModel = true)
+            let out = dir.File "cifar-run"
+            let o = { baseOptions cifar out true with
+                        Dataset = Some Cli.Cifar100; Model = Some "resnet8"; Teacher = Some teacherFile; TeacherModel = Some "wrn_16_2"
+                        Method = Some Cli.Dkd; LogitStand = true; Epochs = Some 2 }
+            let code, stdout, err = run o
+            Expect.equal code 0 (stdout + err)
+            Expect.equal (metricsWithoutTime out).Length 3 "two epochs"
+            Expect.equal ((File.ReadAllLines(Path.Combine(out, "analysis/teacher_test_logits.csv"))).[1].Split(',').Length) 101 "label + 100 logits"
+
         yield testList "bad input, before any training" [
             let expectError (o: Cli.TrainOptions) (code: int) (text: string) =
                 let c, out, err = run o
