@@ -226,6 +226,81 @@ Task("Plots")
     Figures("plots", "runs/study/kd/seed0", "runs/study/kd_ls/seed0", mainArms.Select(a => $"runs/study/{a}/seed0").ToArray(), finished);
 });
 
+// The CIFAR-100 table of PAPER.md §6: pairs and published top-1 (teacher, student, KD, KD+LS, CTKD, CTKD+LS, DKD, DKD+LS, MLKD, MLKD+LS).
+var paperPairs = new (string Teacher, string Student, double[] Published)[]
+{
+    ("resnet32x4", "resnet8x4",   new[] { 79.42, 72.50, 73.33, 76.62, 73.39, 76.67, 76.32, 77.01, 77.08, 78.28 }),
+    ("vgg13",      "vgg8",        new[] { 74.64, 70.36, 72.98, 74.36, 73.52, 74.47, 74.68, 74.81, 75.18, 75.22 }),
+    ("wrn_40_2",   "wrn_40_1",    new[] { 75.61, 71.98, 73.54, 74.37, 73.93, 74.58, 74.81, 74.89, 75.35, 75.56 }),
+    ("wrn_40_2",   "wrn_16_2",    new[] { 75.61, 73.26, 74.92, 76.11, 75.45, 76.08, 76.24, 76.39, 76.63, 76.95 }),
+    ("resnet56",   "resnet20",    new[] { 72.34, 69.06, 70.66, 71.43, 71.19, 71.34, 71.97, 72.32, 72.19, 72.33 }),
+    ("resnet110",  "resnet32",    new[] { 74.31, 71.14, 73.08, 74.17, 73.52, 74.01, 74.11, 74.29, 74.11, 74.32 }),
+    ("resnet32x4", "ShuffleV2",   new[] { 79.42, 71.82, 74.45, 75.56, 75.37, 76.18, 77.07, 77.37, 78.44, 78.76 }),
+    ("wrn_40_2",   "resnet8x4",   new[] { 75.61, 72.50, 73.97, 77.11, 74.61, 77.03, 75.56, 76.75, 77.33, 77.68 }),
+    ("vgg13",      "MobileNetV2", new[] { 74.64, 64.60, 67.37, 68.61, 68.50, 68.98, 69.71, 69.98, 70.57, 70.94 }),
+};
+var paperMethods = new[] { "kd", "kd_ls", "ctkd", "ctkd_ls", "dkd", "dkd_ls", "mlkd", "mlkd_ls" };
+
+Task("Table")
+    .Description("CIFAR-100 table of PAPER.md §6 for users with the data and a GPU: every pair × method × --seeds (default 5; the paper used 4). Needs --data-dir and the mdistiller teachers.")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    var cifar = Argument("data-dir", "data/cifar-100-binary");
+    var missing = new List<string>();
+    if (!System.IO.File.Exists(System.IO.Path.Combine(cifar, "train.bin")) && !System.IO.File.Exists(cifar))
+        missing.Add($"CIFAR-100 binary version in {cifar} (train.bin, test.bin; https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz), or pass --data-dir");
+    foreach (var t in paperPairs.Select(p => p.Teacher).Distinct())
+    {
+        var ckpt = $"download_ckpts/cifar_teachers/{t}_vanilla/ckpt_epoch_240.pth";
+        if (!System.IO.File.Exists(ckpt)) missing.Add($"{ckpt} (mdistiller release \"checkpoints\", cifar_teachers.tar, extracted into download_ckpts/)");
+    }
+    if (missing.Count > 0) throw new Exception("The Table target needs:\n  " + string.Join("\n  ", missing));
+    for (int seed = 0; seed < seeds; seed++)
+        foreach (var (teacher, student, _) in paperPairs)
+        {
+            Experiment("train", $"--config configs/cifar100/vanilla/{student.ToLowerInvariant()}.yaml --seed {seed} --data-dir {cifar}", $"runs/cifar100/vanilla/{student.ToLowerInvariant()}/seed{seed}");
+            foreach (var m in paperMethods)
+            {
+                var pair = $"{teacher}_{student}".ToLowerInvariant();
+                Experiment("distill", $"--config configs/cifar100/{m}/{pair}.yaml --seed {seed} --data-dir {cifar}", $"runs/cifar100/{m}/{pair}/seed{seed}");
+            }
+        }
+    // Best-epoch top-1 averaged over seeds (the paper's protocol), beside the published value.
+    double? Mean(string dir)
+    {
+        if (!System.IO.Directory.Exists(dir)) return null;
+        var values = System.IO.Directory.GetDirectories(dir, "seed*").Select(d => System.IO.Path.Combine(d, "summary.json"))
+            .Where(System.IO.File.Exists).Select(f => System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllText(f)).RootElement)
+            .Where(r => r.GetProperty("finished").GetBoolean()).Select(r => r.GetProperty("best_top1").GetDouble()).ToList();
+        return values.Count == 0 ? null : values.Average();
+    }
+    double? TeacherTop1(string pair)
+    {
+        // The teacher's accuracy from the test logits a KD run saved (label, logits... per row).
+        var file = $"runs/cifar100/kd/{pair}/seed0/analysis/teacher_test_logits.csv";
+        if (!System.IO.File.Exists(file)) return null;
+        var rows = System.IO.File.ReadLines(file).Skip(1).Select(l => l.Split(',').Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToList();
+        return 100.0 * rows.Count(r => Array.IndexOf(r, r.Skip(1).Max(), 1) - 1 == (int)r[0]) / rows.Count;
+    }
+    string Cell(double? ours, double published) => ours is double o ? $"{o:F2} ({published:F2})" : $"— ({published:F2})";
+    var sb = new System.Text.StringBuilder();
+    sb.AppendLine("CIFAR-100 top-1 (%): LogitStd, mean best-epoch over seeds (published in parentheses)");
+    sb.AppendLine();
+    sb.AppendLine("| teacher → student | teacher | student | KD | KD+LS | CTKD | CTKD+LS | DKD | DKD+LS | MLKD | MLKD+LS |");
+    sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+    foreach (var (teacher, student, published) in paperPairs)
+    {
+        var pair = $"{teacher}_{student}".ToLowerInvariant();
+        var cells = new List<string> { Cell(TeacherTop1(pair), published[0]), Cell(Mean($"runs/cifar100/vanilla/{student.ToLowerInvariant()}"), published[1]) };
+        cells.AddRange(paperMethods.Select((m, i) => Cell(Mean($"runs/cifar100/{m}/{pair}"), published[i + 2])));
+        sb.AppendLine($"| {teacher} → {student} | {string.Join(" | ", cells)} |");
+    }
+    EnsureDirectoryExists("runs/cifar100");
+    System.IO.File.WriteAllText("runs/cifar100/table.md", sb.ToString());
+    Information(sb.ToString());
+});
+
 // ---------------------------------------------------------------- execution
 RunTarget(target);
 if (testsRan)
