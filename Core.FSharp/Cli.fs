@@ -86,12 +86,12 @@ type TrainArgs =
     | Dataset of DatasetKind
     | Data_Dir of dir: string
     | [<AltCommandLine("--student")>] Model of name: string
-    | [<Hidden>] Teacher of file: string
-    | [<Hidden>] Teacher_Model of name: string
-    | [<Hidden>] Method of Method
-    | [<Hidden>] Logit_Stand
-    | [<Hidden>] Base_Temp of tau: float
-    | [<Hidden>] Kd_Weight of weight: float
+    | Teacher of file: string
+    | Teacher_Model of name: string
+    | Method of Method
+    | Logit_Stand
+    | Base_Temp of tau: float
+    | Kd_Weight of weight: float
     | Epochs of n: int
     | Batch_Size of n: int
     | Lr of rate: float
@@ -109,12 +109,12 @@ type TrainArgs =
             | Dataset _ -> "the dataset (default fashion-mnist)."
             | Data_Dir _ -> "the dataset folder."
             | Model _ -> "the model to train (the student when distilling); see `logitstd models`."
-            | Teacher _ -> "the teacher's checkpoint (LogitStd or PyTorch format)."
-            | Teacher_Model _ -> "the teacher's architecture."
-            | Method _ -> "the distillation method; its objective is the paper's preset."
-            | Logit_Stand -> "standardize the logits (Z-score) in the distillation loss."
-            | Base_Temp _ -> "with --logit-stand: the base temperature τ (default 2)."
-            | Kd_Weight _ -> "with --logit-stand: the KD weight (default 9; DKD: α and β are multiplied by it)."
+            | Teacher _ -> "distill: the teacher's checkpoint (LogitStd or PyTorch format)."
+            | Teacher_Model _ -> "distill: the teacher's architecture (read from a LogitStd checkpoint when omitted)."
+            | Method _ -> "distill: the method; its objective is the paper's preset (replaces an experiment file's objective)."
+            | Logit_Stand -> "distill: standardize the logits (Z-score) in the distillation loss."
+            | Base_Temp _ -> "distill, with --logit-stand: the base temperature τ (default 2)."
+            | Kd_Weight _ -> "distill, with --logit-stand: the KD weight (default 9; DKD: α and β are multiplied by it)."
             | Epochs _ -> "number of epochs."
             | Batch_Size _ -> "batch size."
             | Lr _ -> "base learning rate."
