@@ -44,9 +44,9 @@ public sealed class ResNetCifar : Classifier
         Sequential? downsample = stride != 1 || inplanes != planes
             ? Seq(Conv(inplanes, planes, 1, stride: stride), BN(planes))
             : null;
-        list.Add(new Block(inplanes, planes, stride, downsample));
+        list.Add(new BasicBlock(inplanes, planes, stride, downsample));
         inplanes = planes;
-        for (var i = 1; i < blocks; i++) list.Add(new Block(inplanes, planes, 1, null));
+        for (var i = 1; i < blocks; i++) list.Add(new BasicBlock(inplanes, planes, 1, null));
         return Seq([.. list]);
     }
 
@@ -57,33 +57,5 @@ public sealed class ResNetCifar : Classifier
         h = layer3.call(layer2.call(layer1.call(h)));
         var feature = GlobalAvgPool(h);
         return (fc.call(feature), feature);
-    }
-
-    /// <summary>BasicBlock: conv3×3-BN-ReLU-conv3×3-BN, plus the (projected) input, then ReLU.</summary>
-    private sealed class Block : nn.Module<Tensor, Tensor>
-    {
-        private readonly Conv2d conv1;
-        private readonly BatchNorm2d bn1;
-        private readonly Conv2d conv2;
-        private readonly BatchNorm2d bn2;
-        private readonly Sequential? downsample;
-
-        public Block(long inplanes, long planes, long stride, Sequential? downsample) : base("BasicBlock")
-        {
-            conv1 = Conv(inplanes, planes, 3, stride: stride, padding: 1);
-            bn1 = BN(planes);
-            conv2 = Conv(planes, planes, 3, padding: 1);
-            bn2 = BN(planes);
-            this.downsample = downsample;
-            RegisterComponents();
-        }
-
-        public override Tensor forward(Tensor x)
-        {
-            var o = F.relu(bn1.call(conv1.call(x)));
-            o = bn2.call(conv2.call(o));
-            var residual = downsample is null ? x : downsample.call(x);
-            return F.relu(o.add_(residual));
-        }
     }
 }

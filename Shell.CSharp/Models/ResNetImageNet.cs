@@ -53,7 +53,7 @@ public sealed class ResNetImageNet : Classifier
         {
             list.Add(bottleneck
                 ? new Bottleneck(inPlanes, planes, i == 0 ? stride : 1, i == 0 ? downsample : null)
-                : new Basic(inPlanes, planes, i == 0 ? stride : 1, i == 0 ? downsample : null));
+                : new BasicBlock(inPlanes, planes, i == 0 ? stride : 1, i == 0 ? downsample : null));
             inPlanes = outPlanes;
         }
         return Seq([.. list]);
@@ -67,32 +67,6 @@ public sealed class ResNetImageNet : Classifier
         h = layer4.call(layer3.call(layer2.call(layer1.call(h))));
         var feature = GlobalAvgPool(h);
         return (fc.call(feature), feature);
-    }
-
-    private sealed class Basic : nn.Module<Tensor, Tensor>
-    {
-        private readonly Conv2d conv1;
-        private readonly BatchNorm2d bn1;
-        private readonly Conv2d conv2;
-        private readonly BatchNorm2d bn2;
-        private readonly Sequential? downsample;
-
-        public Basic(long inPlanes, long planes, long stride, Sequential? downsample) : base("BasicBlock")
-        {
-            conv1 = Conv(inPlanes, planes, 3, stride: stride, padding: 1);
-            bn1 = BN(planes);
-            conv2 = Conv(planes, planes, 3, padding: 1);
-            bn2 = BN(planes);
-            this.downsample = downsample;
-            RegisterComponents();
-        }
-
-        public override Tensor forward(Tensor x)
-        {
-            var o = F.relu(bn1.call(conv1.call(x)));
-            o = bn2.call(conv2.call(o));
-            return F.relu(o.add_(downsample is null ? x : downsample.call(x)));
-        }
     }
 
     private sealed class Bottleneck : nn.Module<Tensor, Tensor>
