@@ -119,6 +119,7 @@ Task("Test")
 // ---------------------------------------------------------------- experiments
 var logitstdDll = root.CombineWithFilePath($"Shell.CSharp/bin/{configuration}/net10.0/linux-x64/logitstd.dll");
 var seeds = Argument("seeds", 5);
+var firstSeed = Argument("first-seed", 0);   // with --seeds: run seeds first-seed .. first-seed + seeds − 1 (to split a study over processes)
 var threads = Argument("threads", System.Environment.ProcessorCount);
 var device = Argument("device", "cpu");
 
@@ -204,7 +205,7 @@ Task("Study")
 {
     var watch = System.Diagnostics.Stopwatch.StartNew();
     Experiment("train", $"--config {FashionConfig("vanilla", "fmnist_wide_cnn")}", "runs/fashion-mnist/teacher");
-    for (int seed = 0; seed < seeds; seed++)
+    for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
         foreach (var tag in studyArms)
             Experiment(tag == "vanilla" ? "train" : "distill", $"--config {FashionConfig(tag)} --seed {seed}", $"runs/study/{tag}/seed{seed}");
     EnsureDirectoryExists("plots/study");
