@@ -72,3 +72,22 @@ let tests =
             Expect.floatClose Accuracy.veryHigh (Schedules.ctkdLambda 10) -1.0 "reaches −1"
             Expect.floatClose Accuracy.veryHigh (Schedules.ctkdLambda 200) -1.0 "stays at −1"
     ]
+
+/// Specifications of the summary statistics over seeds.
+let statsTests =
+    testList "Stats" [
+        testCase "mean and sample std (n − 1)" <| fun () ->
+            Expect.floatClose Accuracy.veryHigh (Stats.mean [ 1.0; 2.0; 3.0; 4.0 ]) 2.5 "mean"
+            Expect.floatClose Accuracy.veryHigh (Stats.sampleStd [ 1.0; 2.0; 3.0; 4.0 ]) (sqrt (5.0 / 3.0)) "std"
+            Expect.equal (Stats.sampleStd [ 7.0 ]) 0.0 "one value"
+
+        testCase "paired difference with a t interval" <| fun () ->
+            // differences 1, 2, 3: mean 2, std 1, n 3, t(2) = 4.303 → half-width 4.303/√3
+            let d = Stats.pairedDifference [ (10.0, 11.0); (10.0, 12.0); (10.0, 13.0) ]
+            Expect.floatClose Accuracy.veryHigh d.Mean 2.0 "mean difference"
+            Expect.floatClose Accuracy.high d.HalfWidth (4.303 / sqrt 3.0) "half-width"
+            Expect.equal d.Count 3 "pairs"
+            Expect.isTrue (System.Double.IsNaN (Stats.pairedDifference [ (1.0, 2.0) ]).HalfWidth) "no interval from one pair"
+            Expect.equal (Stats.tQuantile975 4) 2.776 "t(4)"
+            Expect.equal (Stats.tQuantile975 1000) 1.96 "normal limit"
+    ]
