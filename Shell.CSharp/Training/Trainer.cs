@@ -100,6 +100,8 @@ public sealed class Trainer(TrainSetup setup, TextWriter log, Func<bool> cancelR
                     var images = b.Images.to(setup.Device);
                     var labels = b.Labels.to(setup.Device);
                     var (logits, _) = student.Forward(images);
+                    if (!logits.isfinite().all().item<bool>())
+                        throw Diverged($"the student's logits are not finite at epoch {epoch}, step {step}", progress);
                     Tensor? tLogits = null, sStrong = null, tStrong = null;
                     Tensor? strongImages = strong ? b.StrongImages!.to(setup.Device) : null;
                     if (teacherCache is not null)
@@ -115,11 +117,13 @@ public sealed class Trainer(TrainSetup setup, TextWriter log, Func<bool> cancelR
                     var total = terms.Select(kv => kv.Value).Aggregate((a, c) => a + c);
                     double totalValue = total.item<float>();
                     if (!double.IsFinite(totalValue))
-                        throw new TrainingDivergedException(
-                            $"the loss became {totalValue} at epoch {epoch}, step {step} ({string.Join(", ", terms.Select(kv => $"{kv.Key} = {kv.Value.item<float>()}"))}); " +
-                            $"the last good checkpoint (epoch {progress.Epoch}) is kept in {setup.Run.LatestCheckpoint}");
+                        throw Diverged($"the loss became {totalValue} at epoch {epoch}, step {step} ({string.Join(", ", terms.Select(kv => $"{kv.Key} = {kv.Value.item<float>()}"))})", progress);
                     optimizer.zero_grad();
                     total.backward();
+                    // A finite loss can still have non-finite gradients; never let them reach the weights.
+                    var gradNorm = torch.stack(parameters.Where(p => p.grad is not null).Select(p => p.grad!.square().sum())).sum().item<float>();
+                    if (!float.IsFinite(gradNorm))
+                        throw Diverged($"the gradients are not finite at epoch {epoch}, step {step} (loss {totalValue})", progress);
                     optimizer.step();
                     int n = b.Count;
                     seen += n;
@@ -166,6 +170,11 @@ public sealed class Trainer(TrainSetup setup, TextWriter log, Func<bool> cancelR
     /// crops and flips only when the experiment asks for it.</summary>
     static IImageTransform TrainTransform(Exp.DatasetSpec d) =>
         d.Name.IsFashion_Mnist ? Transforms.FashionMnistTrain(crop: d.Augment, flip: d.Augment) : DatasetCatalog.TrainTransform(d.Name);
+
+    TrainingDivergedException Diverged(string what, TrainingProgress progress) => new(
+        $"{what}; training stopped. " + (progress.Epoch == 0
+            ? "No epoch had finished, so there is no checkpoint."
+            : $"The last good checkpoint (epoch {progress.Epoch}) is kept in {setup.Run.LatestCheckpoint}."));
 
     /// <summary>Whether every epoch shows the teacher the same training images (no random transform).</summary>
     static bool CanCacheTeacher(Exp.DatasetSpec d) => d.Name.IsFashion_Mnist && !d.Augment;
