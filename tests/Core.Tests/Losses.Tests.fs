@@ -122,6 +122,17 @@ let dkdTests =
                     let kd = kdValue prep 4.0 s t
                     Expect.floatClose Accuracy.high (scalar parts.Tckd + (1.0 - ptTarget) * scalar parts.Nckd) kd (sprintf "seed %d %A" seed prep)
 
+        testCase "a confident student whose non-target mass underflows keeps a finite value and gradient" <| fun () ->
+            // float32, raw logits, gap 200 at T = 1: softmax's non-target mass is exactly 0 for the student
+            // and the teacher; the official log(0) would give a NaN gradient (0·∞).
+            use scope = torch.NewDisposeScope()
+            let s = (f32 [| [| 200.0; 0.0; 0.0; 0.0 |] |]).requires_grad_()
+            let t = f32 [| [| 300.0; 0.0; 0.0; 0.0 |] |]
+            let loss = Dkd.dkd Raw 1.0 8.0 1.0 s t (labels [| 0L |])
+            loss.backward()
+            Expect.isTrue (Double.IsFinite (scalar loss)) "finite value"
+            Expect.isTrue (toRows s.grad |> Array.concat |> Array.forall Double.IsFinite) "finite gradient"
+
         testCase "α and β weight TCKD and NCKD" <| fun () ->
             use scope = torch.NewDisposeScope()
             let s, t, y = f64 (randomRows 1 4 10 2.0), f64 (randomRows 2 4 10 2.0), labels (randomLabels 1 4 10)

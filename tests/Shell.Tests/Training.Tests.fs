@@ -118,6 +118,8 @@ let tests =
                 expectError (baseOptions data (Path.Combine(blocker, "run")) false) 2 "cannot write"
             testCase "a missing dataset names the files to put where" <| fun () ->
                 expectError { baseOptions (dir.File "nodata") (dir.File "x6") false with DataDir = Some(dir.File "nodata") } 1 "train-images-idx3-ubyte.gz"
+            testCase "a diverging run stops naming the epoch and step" <| fun () ->
+                expectError { baseOptions data (dir.File "x7") false with Lr = Some 1e6; Epochs = Some 1 } 1 "not finite at epoch 1, step"
             testCase "--resume of a folder that is not a run" <| fun () ->
                 expectError { baseOptions data "" false with Out = None; Resume = Some data; Dataset = None; DataDir = None; Model = None; Epochs = None; BatchSize = None; Lr = None; Seed = None } 2 "experiment.yaml"
         ]
