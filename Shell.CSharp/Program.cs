@@ -16,7 +16,19 @@ public static class Program
                 Console.Error.WriteLine(e.text);
                 return 2;
             case Core.Cli.ParseOutcome.Run r:
-                return Dispatch(r.Item);
+                try
+                {
+                    return Dispatch(r.Item);
+                }
+                catch (Exception e)
+                {
+                    // Every expected failure has its own message and exit code in the commands; anything
+                    // reaching here is a defect: say so plainly, with the trace, and exit 70 (EX_SOFTWARE).
+                    Console.Error.WriteLine($"error: internal error ({e.GetType().Name}): {e.Message}");
+                    Console.Error.WriteLine("This is a LogitStd defect; please report it with the trace below.");
+                    Console.Error.WriteLine(e);
+                    return 70;
+                }
             default:
                 throw new InvalidOperationException("unreachable");
         }
