@@ -22,12 +22,14 @@ public static class BenchCommand
             return 2;
         }
         var selected = BenchConfig.All.Where(c => only.Count > 0 ? only.Contains(c.Name) : !options.Quick || c.InQuick).ToList();
+        // Before the first torch call: libgomp reads its wait policy when libtorch loads.
+        var waitPolicy = OpenMpWaitPolicy.PreferPassive();
         int threads = options.Threads.ToNullable() ?? Environment.ProcessorCount;
         BenchRunner.SetThreads(threads);
         int? steps = options.Steps.ToNullable();
 
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"logitstd bench: batch {BenchConfig.Batch}, {threads} thread(s), {Environment.ProcessorCount} cores, {(options.Quick ? "quick" : "full")} run, synthetic data, .NET {Environment.Version}"));
+            $"logitstd bench: batch {BenchConfig.Batch}, {threads} thread(s), OMP_WAIT_POLICY {waitPolicy}, {Environment.ProcessorCount} cores, {(options.Quick ? "quick" : "full")} run, synthetic data, .NET {Environment.Version}"));
         var results = new List<(BenchConfig Config, BenchResult Result)>();
         foreach (var c in selected)
         {
