@@ -35,7 +35,7 @@ public static class BenchCommand
         {
             int warmup = options.Quick ? c.QuickWarmup : c.Warmup;
             int timed = steps ?? (options.Quick ? c.QuickSteps : c.Steps);
-            var r = BenchRunner.Measure(c, warmup, timed, threads);
+            var r = BenchRunner.Measure(c, warmup, timed, threads, c.Kind == BenchKind.Memory ? stdout.WriteLine : null);
             results.Add((c, r));
             stdout.WriteLine(r.ToResultLine());
             stdout.Flush();
