@@ -157,8 +157,8 @@ CONFIGS = {
     "fmnist_wide_cnn": ("fmnist_wide_cnn", None, 10, "ce", 10, 60, 3, 10, True),
     "fmnist_small_cnn": ("fmnist_small_cnn", None, 10, "ce", 20, 200, 5, 40, True),
     "fmnist_mlp": ("fmnist_mlp", None, 10, "ce", 50, 1000, 20, 200, True),
-    "kd": ("resnet8x4", "resnet32x4", 100, "kd", 2, 6, 1, 2, True),
-    "kd_ls": ("resnet8x4", "resnet32x4", 100, "kd_ls", 2, 6, 1, 2, True),
+    "kd": ("resnet8x4", "resnet32x4", 100, "kd", 2, 6, 1, 1, True),
+    "kd_ls": ("resnet8x4", "resnet32x4", 100, "kd_ls", 2, 6, 1, 1, True),
     "mlkd": ("resnet8x4", "resnet32x4", 100, "mlkd", 1, 3, 1, 1, True),
     "memory": ("fmnist_small_cnn", "fmnist_wide_cnn", 10, "kd_ls", 100, 2000, 50, 300, False),
 }
