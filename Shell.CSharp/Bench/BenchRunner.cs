@@ -37,8 +37,8 @@ public static class BenchRunner
         for (int i = 0; i < warmup; i++) step.Run();
         if (config.Kind == BenchKind.Memory)
         {
-            // The managed heap grows until the first gen-0 collection: each step leaves a few hundred
-            // small Tensor wrappers (disposed, their native memory already freed) for the GC, and .NET
+            // The managed heap grows until the first gen-0 collection: each step leaves its small
+            // managed Tensor wrappers (disposed, their native memory already freed) for the GC, and .NET
             // sizes the gen-0 budget from the L3 cache, which this VM reports as 260 MiB; with the
             // default budget the first collection came after ~2,300 steps, and RSS was flat after it
             // (docs/benchmarks.md). The baseline is taken once a collection has happened, so that the
