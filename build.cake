@@ -173,8 +173,9 @@ Task("Bench")
             line = string.Format(inv, "{0,-17} logitstd RSS {1} → {2} MiB ({3:+0.00;-0.00}%)  pytorch RSS {4} → {5} MiB ({6:+0.00;-0.00}%) over {7} steps  cpu/wall {8}/{9}",
                 c, x["rss_start_mib"], x["rss_end_mib"], Num(x, "rss_growth_pct"), y["rss_start_mib"], y["rss_end_mib"], Num(y, "rss_growth_pct"), x["steps"], x["cpu_wall"], y["cpu_wall"]);
         else
-            line = string.Format(inv, "{0,-17} logitstd {1,9:F1} img/s  pytorch {2,9:F1} img/s  ratio {3,5:F2}  cpu/wall {4}/{5}",
-                c, Num(x, "img_s"), Num(y, "img_s"), Num(x, "img_s") / Num(y, "img_s"), x["cpu_wall"], y["cpu_wall"]);
+            line = string.Format(inv, "{0,-17} logitstd {1,9:F1} img/s  pytorch {2,9:F1} img/s  ratio {3,5:F2}  cpu/wall {4}/{5}  RSS MiB {6}→{7} / {8}→{9}",
+                c, Num(x, "img_s"), Num(y, "img_s"), Num(x, "img_s") / Num(y, "img_s"), x["cpu_wall"], y["cpu_wall"],
+                x["rss_start_mib"], x["rss_end_mib"], y["rss_start_mib"], y["rss_end_mib"]);
         Information(line);
         lines.Add(line);
         md.Add(string.Format(inv, "| {0} | {1:F1} | {2:F1} | {3:F2} | {4} / {5} | {6} → {7} | {8} → {9} |", c, Num(x, "img_s"), Num(y, "img_s"),

@@ -23,6 +23,7 @@ public sealed class TrainingStep : IDisposable
     readonly Tensor images;
     readonly Tensor? strongImages;
     readonly Tensor labels;
+    readonly bool teacherScope;
 
     /// <summary>Builds the models' optimizer and the synthetic batch (seeded, so runs repeat).</summary>
     /// <param name="student">The model being trained (put in train mode here).</param>
@@ -30,8 +31,12 @@ public sealed class TrainingStep : IDisposable
     /// <param name="objective">The objective, e.g. <see cref="Objectives.Kd"/>.</param>
     /// <param name="batchSize">Images per step.</param>
     /// <param name="seed">Seed of the synthetic images and labels.</param>
-    public TrainingStep(Classifier student, Classifier? teacher, Obj.Objective objective, int batchSize, int seed)
+    /// <param name="teacherScope">Prototype of a change to the trainer's step: run the teacher's forward
+    /// in its own dispose scope and keep only its logits, so its activations are freed before the
+    /// student's backward (PyTorch frees them as soon as the next layer has run). False: the trainer as it is.</param>
+    public TrainingStep(Classifier student, Classifier? teacher, Obj.Objective objective, int batchSize, int seed, bool teacherScope = false)
     {
+        this.teacherScope = teacherScope;
         this.student = student;
         this.teacher = teacher;
         this.objective = objective;
@@ -59,8 +64,16 @@ public sealed class TrainingStep : IDisposable
         if (teacher is not null)
             using (torch.no_grad())
             {
-                tLogits = teacher.Forward(images).Logits;
-                if (strongImages is not null) tStrong = teacher.Forward(strongImages).Logits;
+                if (teacherScope)
+                {
+                    tLogits = TeacherLogits(teacher, images);
+                    if (strongImages is not null) tStrong = TeacherLogits(teacher, strongImages);
+                }
+                else
+                {
+                    tLogits = teacher.Forward(images).Logits;
+                    if (strongImages is not null) tStrong = teacher.Forward(strongImages).Logits;
+                }
             }
         if (strongImages is not null) sStrong = student.Forward(strongImages).Logits;
         var terms = Distillation.Evaluate(objective, logits, labels, tLogits!, 1, sStrong!, tStrong!, null!);
@@ -74,6 +87,12 @@ public sealed class TrainingStep : IDisposable
         foreach (var (_, t) in terms) _ = t.item<float>();
         _ = logits.argmax(1).eq(labels).sum().item<long>();
         return value;
+    }
+
+    static Tensor TeacherLogits(Classifier teacher, Tensor x)
+    {
+        using var inner = torch.NewDisposeScope();
+        return teacher.Forward(x).Logits.MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>
