@@ -1,5 +1,5 @@
 // LogitStd build script.  dotnet tool restore && dotnet cake --target=<Target>
-// Targets: Build, Data, ParityFixtures, Test (default), CheckReference.
+// Targets: Build, Data, ParityFixtures, Test (default), CheckReference, Bench [--quick] [--threads=N].
 
 // ---------------------------------------------------------------- arguments
 var target = Argument("target", "Test");
@@ -300,6 +300,105 @@ Task("Table")
     EnsureDirectoryExists("runs/cifar100");
     System.IO.File.WriteAllText("runs/cifar100/table.md", sb.ToString());
     Information(sb.ToString());
+
+// ---------------------------------------------------------------- benchmarks (issue 7)
+// One `RESULT side=... config=... img_s=... cpu_wall=...` line of `logitstd bench` or the PyTorch peer, as key → value.
+Dictionary<string, string> ParseResult(IEnumerable<string> output, string side)
+{
+    var line = output.LastOrDefault(l => l.StartsWith("RESULT side=" + side + " "))
+        ?? throw new Exception($"no RESULT line from {side}; its output was:\n{string.Join("\n", output)}");
+    return line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
+}
+
+(int Code, List<string> Output) Capture(string file, string args, IDictionary<string, string> env)
+{
+    var code = StartProcess(file, new ProcessSettings { Arguments = args, WorkingDirectory = root, EnvironmentVariables = env, RedirectStandardOutput = true }, out var lines);
+    return (code, lines.ToList());
+}
+
+double Num(Dictionary<string, string> r, string key) => double.Parse(r[key], System.Globalization.CultureInfo.InvariantCulture);
+
+Task("Bench")
+    .Description("Training steps side by side with the PyTorch peer (img/s, ratio, CPU/wall), the losses (BenchmarkDotNet), the loader. --quick: under two minutes.")
+    .Does(() =>
+{
+    bool quick = HasArgument("quick");
+    int threads = Argument("threads", System.Environment.ProcessorCount);
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    foreach (var p in new[] { "Shell.CSharp/Shell.CSharp.csproj", "bench/Losses.Bench/Losses.Bench.csproj", "bench/Loader.Bench/Loader.Bench.csproj" })
+        DotNetBuild(p, new DotNetBuildSettings { Configuration = configuration, Verbosity = DotNetVerbosity.Quiet });
+    var logitstd = $"Shell.CSharp/bin/{configuration}/net10.0/linux-x64/logitstd.dll";
+    var peer = root.CombineWithFilePath("tools/bench/pytorch_peer.py");
+    // Both sides run with the same OpenMP wait policy: passive (see Shell.CSharp/Bench/OpenMpWaitPolicy.cs),
+    // which the PyTorch peer benefits from too on a shared machine.
+    var env = new Dictionary<string, string> { ["OMP_WAIT_POLICY"] = "PASSIVE" };
+    // LogitStd only: a 64 MiB gen-0 budget. .NET sizes it from the L3 cache, which this VM reports as
+    // 260 MiB, and the managed garbage of ~2,300 steps then accumulates before the first collection
+    // (+115 MiB RSS). This is the setting proposed for logitstd's runtime configuration.
+    var envLogitStd = new Dictionary<string, string>(env) { ["DOTNET_GCgen0size"] = "0x4000000" };
+    var configs = quick
+        ? new[] { "resnet8x4", "fmnist_wide_cnn", "fmnist_small_cnn", "fmnist_mlp", "kd", "kd_ls", "mlkd" }
+        : new[] { "resnet8x4", "resnet32x4", "fmnist_wide_cnn", "fmnist_small_cnn", "fmnist_mlp", "kd", "kd_ls", "mlkd", "memory" };
+    var flags = (quick ? " --quick" : "") + $" --threads {threads}";
+    var lines = new List<string>();
+    var md = new List<string> { "| configuration | LogitStd img/s | PyTorch img/s | ratio | CPU/wall LogitStd / PyTorch | RSS start → end MiB LogitStd | PyTorch |", "|---|---:|---:|---:|---:|---:|---:|" };
+    var ours = new Dictionary<string, Dictionary<string, string>>();
+    Information($"==> training steps, batch 64, {threads} thread(s), OMP_WAIT_POLICY=PASSIVE, LogitStd with DOTNET_GCgen0size=0x4000000, {(quick ? "quick" : "full")} run; each LogitStd configuration is followed by the PyTorch peer");
+    foreach (var c in configs)
+    {
+        var a = Capture("dotnet", $"{logitstd} bench --only {c}{flags}", envLogitStd);
+        if (a.Code != 0) throw new Exception($"logitstd bench --only {c} exited with {a.Code}:\n{string.Join("\n", a.Output)}");
+        var b = Capture(python, $"\"{peer}\" --only {c}{flags}", env);
+        if (b.Code != 0) throw new Exception($"pytorch_peer.py --only {c} exited with {b.Code} (is Debian's python3-torch installed? --python=PATH):\n{string.Join("\n", b.Output)}");
+        var x = ParseResult(a.Output, "logitstd");
+        var y = ParseResult(b.Output, "pytorch");
+        ours[c] = x;
+        string line;
+        if (c == "memory")
+            line = string.Format(inv, "{0,-17} logitstd RSS {1} → {2} MiB ({3:+0.00;-0.00}%)  pytorch RSS {4} → {5} MiB ({6:+0.00;-0.00}%) over {7} steps  cpu/wall {8}/{9}",
+                c, x["rss_start_mib"], x["rss_end_mib"], Num(x, "rss_growth_pct"), y["rss_start_mib"], y["rss_end_mib"], Num(y, "rss_growth_pct"), x["steps"], x["cpu_wall"], y["cpu_wall"]);
+        else
+            line = string.Format(inv, "{0,-17} logitstd {1,9:F1} img/s  pytorch {2,9:F1} img/s  ratio {3,5:F2}  cpu/wall {4}/{5}  RSS MiB {6}→{7} / {8}→{9}",
+                c, Num(x, "img_s"), Num(y, "img_s"), Num(x, "img_s") / Num(y, "img_s"), x["cpu_wall"], y["cpu_wall"],
+                x["rss_start_mib"], x["rss_end_mib"], y["rss_start_mib"], y["rss_end_mib"]);
+        Information(line);
+        lines.Add(line);
+        md.Add(string.Format(inv, "| {0} | {1:F1} | {2:F1} | {3:F2} | {4} / {5} | {6} → {7} | {8} → {9} |", c, Num(x, "img_s"), Num(y, "img_s"),
+            Num(x, "img_s") / Num(y, "img_s"), x["cpu_wall"], y["cpu_wall"], x["rss_start_mib"], x["rss_end_mib"], y["rss_start_mib"], y["rss_end_mib"]));
+    }
+    if (ours.ContainsKey("kd") && ours.ContainsKey("kd_ls"))
+    {
+        var cost = Num(ours["kd"], "img_s") / Num(ours["kd_ls"], "img_s") - 1;
+        var l = string.Format(inv, "standardization cost in the KD step: {0:+0.0;-0.0}% (time of kd_ls ÷ time of kd − 1; target ≤ 2%)", 100 * cost);
+        Information(l);
+        lines.Add(l);
+    }
+
+    Information("==> the losses alone (BenchmarkDotNet, B = 64, K = 100, float32, forward + backward)");
+    if (Run("dotnet", $"bench/Losses.Bench/bin/{configuration}/net10.0/linux-x64/losses-bench.dll" + (quick ? " --quick" : "")) != 0)
+        throw new Exception("the loss benchmarks failed");
+
+    Information("==> the loader (bench/Loader.Bench)");
+    var loader = Capture("dotnet", $"bench/Loader.Bench/bin/{configuration}/net10.0/linux-x64/loader-bench.dll --epochs 1", null);
+    foreach (var l in loader.Output) Information(l);
+    if (loader.Code != 0) throw new Exception("the loader benchmark failed");
+    // The loader's best row for each pipeline against what the matching model consumes.
+    double LoaderRate(string prefix) => loader.Output.Where(l => l.StartsWith(prefix))
+        .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Select(f => double.Parse(f[f.Length - 2].Replace(",", ""), inv)).DefaultIfEmpty(double.NaN).Max();
+    foreach (var (pipeline, model) in new[] { ("CIFAR train: crop+flip+normalise", "resnet8x4"), ("CIFAR MLKD: weak + strong", "mlkd"), ("Fashion-MNIST: normalise", "fmnist_small_cnn"), ("Fashion-MNIST: normalise", "fmnist_mlp") })
+        if (ours.ContainsKey(model))
+        {
+            var l = string.Format(inv, "loader {0} {1:N0} img/s ÷ {2} {3:F1} img/s = {4:F0}× (target ≥ 50×)", pipeline, LoaderRate(pipeline), model, Num(ours[model], "img_s"), LoaderRate(pipeline) / Num(ours[model], "img_s"));
+            Information(l);
+            lines.Add(l);
+        }
+
+    var outDir = root.Combine("artifacts/bench");
+    EnsureDirectoryExists(outDir);
+    System.IO.File.WriteAllLines(outDir.CombineWithFilePath("steps.md").FullPath, md);
+    System.IO.File.WriteAllLines(outDir.CombineWithFilePath("summary.txt").FullPath, lines);
+    Information("==> summary (also in artifacts/bench/)");
+    foreach (var l in lines) Information(l);
 });
 
 // ---------------------------------------------------------------- execution

@@ -1,11 +1,66 @@
+using System.Globalization;
+using System.Text;
+using LogitStd.Shell.Bench;
+
 namespace LogitStd.Shell.Cli;
 
-/// <summary><c>logitstd bench</c> (performance issue 7).</summary>
+/// <summary>
+/// <c>logitstd bench</c> (performance issue 7): whole training steps in-process, images per second,
+/// CPU time ÷ wall time and resident memory per configuration, one machine-readable <c>RESULT</c>
+/// line each (the Cake target <c>Bench</c> pairs them with the PyTorch peer's) and a table at the end.
+/// </summary>
 public static class BenchCommand
 {
+    /// <summary>Runs the selected configurations; exit 0, or 2 for an unknown configuration name.</summary>
     public static int Run(Core.Cli.BenchOptions options, TextWriter stdout, TextWriter stderr)
     {
-        stderr.WriteLine("error: bench is not built yet (issue 7)");
-        return 3;
+        var only = options.Only.ToList();
+        var unknown = only.Where(n => BenchConfig.All.All(c => c.Name != n)).ToList();
+        if (unknown.Count > 0)
+        {
+            stderr.WriteLine($"error: unknown configuration {string.Join(", ", unknown)}; known: {string.Join(", ", BenchConfig.All.Select(c => c.Name))}");
+            return 2;
+        }
+        var selected = BenchConfig.All.Where(c => only.Count > 0 ? only.Contains(c.Name) : !options.Quick || c.InQuick).ToList();
+        // Before the first torch call: libgomp reads its wait policy when libtorch loads.
+        var waitPolicy = OpenMpWaitPolicy.PreferPassive();
+        int threads = options.Threads.ToNullable() ?? Environment.ProcessorCount;
+        BenchRunner.SetThreads(threads);
+        int? steps = options.Steps.ToNullable();
+
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"logitstd bench: batch {BenchConfig.Batch}, {threads} thread(s), OMP_WAIT_POLICY {waitPolicy}, {Environment.ProcessorCount} cores, {(options.Quick ? "quick" : "full")} run, synthetic data, .NET {Environment.Version}"));
+        var results = new List<(BenchConfig Config, BenchResult Result)>();
+        foreach (var c in selected)
+        {
+            int warmup = options.Quick ? c.QuickWarmup : c.Warmup;
+            int timed = steps ?? (options.Quick ? c.QuickSteps : c.Steps);
+            var r = BenchRunner.Measure(c, warmup, timed, threads, c.Kind == BenchKind.Memory ? stdout.WriteLine : null);
+            results.Add((c, r));
+            stdout.WriteLine(r.ToResultLine());
+            stdout.Flush();
+        }
+
+        var table = Table(results);
+        stdout.WriteLine();
+        stdout.Write(table);
+        if (options.Markdown.ToNullable() is { } file)
+        {
+            var dir = Path.GetDirectoryName(Path.GetFullPath(file));
+            if (dir is not null) Directory.CreateDirectory(dir);
+            File.WriteAllText(file, table);
+        }
+        return 0;
+    }
+
+    static string Table(IEnumerable<(BenchConfig Config, BenchResult Result)> results)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("| configuration | steps | img/s | CPU/wall | RSS start MiB | RSS end MiB | RSS growth |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var (c, r) in results)
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {c.Name} ({c.Description}) | {r.Steps} | {r.ImagesPerSecond:F1} | {r.CpuPerWall:F2} | {r.RssStartMiB:F0} | {r.RssEndMiB:F0} | {100 * r.RssGrowth:+0.00;-0.00}% |"));
+        return sb.ToString();
     }
 }

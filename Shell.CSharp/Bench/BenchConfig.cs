@@ -1,0 +1,67 @@
+using LogitStd.Core;
+using LogitStd.Shell.Models;
+
+namespace LogitStd.Shell.Bench;
+
+/// <summary>What a configuration measures.</summary>
+public enum BenchKind
+{
+    /// <summary>Images per second over timed steps after an untimed warm-up.</summary>
+    Throughput,
+    /// <summary>Resident-memory growth over many steps, measured from the end of the warm-up.</summary>
+    Memory,
+}
+
+/// <summary>
+/// One benchmark configuration: how to build its training step and how many steps to take. The
+/// names are the ones printed and accepted by <c>--only</c>; the PyTorch peer
+/// (tools/bench/pytorch_peer.py) uses the same names, step counts and settings.
+/// </summary>
+/// <param name="Name">Name as printed, e.g. <c>kd_ls</c>.</param>
+/// <param name="Description">What the step does, for the table.</param>
+/// <param name="Kind">Throughput or memory growth.</param>
+/// <param name="Create">Builds the step (models, optimizer, synthetic batch).</param>
+/// <param name="Warmup">Untimed steps of a full run.</param>
+/// <param name="Steps">Timed steps of a full run.</param>
+/// <param name="QuickWarmup">Untimed steps with <c>--quick</c>.</param>
+/// <param name="QuickSteps">Timed steps with <c>--quick</c>.</param>
+/// <param name="InQuick">Whether <c>--quick</c> runs it without being named by <c>--only</c>.</param>
+public sealed record BenchConfig(
+    string Name, string Description, BenchKind Kind, Func<TrainingStep> Create,
+    int Warmup, int Steps, int QuickWarmup, int QuickSteps, bool InQuick = true)
+{
+    /// <summary>Batch size of every configuration (the paper's CIFAR batch; also used for Fashion-MNIST).</summary>
+    public const int Batch = 64;
+
+    const int Seed = 7;
+
+    static TrainingStep Ce(string model, int classes) =>
+        new(ModelZoo.Create(model, classes), null, Objectives.CrossEntropy, Batch, Seed);
+
+    static TrainingStep Distil(string student, string teacher, int classes, Objective.Objective objective, bool teacherScope = false) =>
+        new(ModelZoo.Create(student, classes), ModelZoo.Create(teacher, classes), objective, Batch, Seed, teacherScope);
+
+    /// <summary>Every configuration, in the order they run. Step counts keep a contended 2-core machine's
+    /// full run to minutes and a <c>--quick</c> run (with the PyTorch peer) under two minutes.</summary>
+    public static IReadOnlyList<BenchConfig> All { get; } =
+    [
+        new("resnet8x4", "resnet8x4, CE, 3×32×32, 100 classes", BenchKind.Throughput, () => Ce("resnet8x4", 100), 3, 10, 1, 2),
+        new("resnet32x4", "resnet32x4, CE, 3×32×32, 100 classes", BenchKind.Throughput, () => Ce("resnet32x4", 100), 2, 3, 1, 1, InQuick: false),
+        new("fmnist_wide_cnn", "fmnist_wide_cnn, CE, 1×28×28, 10 classes", BenchKind.Throughput, () => Ce("fmnist_wide_cnn", 10), 10, 60, 3, 10),
+        new("fmnist_small_cnn", "fmnist_small_cnn, CE, 1×28×28, 10 classes", BenchKind.Throughput, () => Ce("fmnist_small_cnn", 10), 20, 200, 5, 40),
+        new("fmnist_mlp", "fmnist_mlp, CE, 1×28×28, 10 classes", BenchKind.Throughput, () => Ce("fmnist_mlp", 10), 50, 1000, 20, 200),
+        new("kd", "KD T=4, 0.1·CE + 0.9·KD: resnet32x4 teacher (eval, no-grad) → resnet8x4", BenchKind.Throughput,
+            () => Distil("resnet8x4", "resnet32x4", 100, Objectives.Kd(false)), 2, 6, 1, 1),
+        new("kd_ls", "KD+LS τ=2, 0.1·CE + 9·KD(z-score): resnet32x4 → resnet8x4", BenchKind.Throughput,
+            () => Distil("resnet8x4", "resnet32x4", 100, Objectives.Kd(true)), 2, 6, 1, 1),
+        new("mlkd", "MLKD T=4, 0.1·CE(2 views) + 0.9·(instance+class+batch): resnet32x4 on both views → resnet8x4", BenchKind.Throughput,
+            () => Distil("resnet8x4", "resnet32x4", 100, Objectives.Mlkd(false)), 1, 3, 1, 1),
+        // Prototypes of a trainer change (not in the PyTorch peer; compare with kd_ls and mlkd in the same run).
+        new("kd_ls_teacher_scope", "kd_ls with the teacher's forward in its own dispose scope (proposed trainer change)", BenchKind.Throughput,
+            () => Distil("resnet8x4", "resnet32x4", 100, Objectives.Kd(true), teacherScope: true), 2, 6, 1, 1, InQuick: false),
+        new("mlkd_teacher_scope", "mlkd with the teacher's forwards in their own dispose scope (proposed trainer change)", BenchKind.Throughput,
+            () => Distil("resnet8x4", "resnet32x4", 100, Objectives.Mlkd(false), teacherScope: true), 1, 3, 1, 1, InQuick: false),
+        new("memory", "RSS growth: KD+LS step fmnist_wide_cnn → fmnist_small_cnn, 2,000 steps", BenchKind.Memory,
+            () => Distil("fmnist_small_cnn", "fmnist_wide_cnn", 10, Objectives.Kd(true)), 100, 2000, 50, 300, InQuick: false),
+    ];
+}
