@@ -63,6 +63,25 @@ public static class ResultsCommand
                     sb.AppendLine($"| {g.Key.Student} | {g.Key.Method} | `{ls.Key.Objective}` | `{raw.Key.Objective}` | {d.Count} | {(d.Mean >= 0 ? "+" : "")}{F(d.Mean)} | {interval} |");
                 }
         }
+        sb.AppendLine();
+        sb.AppendLine("Paired difference against the student trained alone (same student and seed), 95% t-interval:");
+        sb.AppendLine();
+        sb.AppendLine("| student | method | LS | objective | pairs | − student alone (points) | 95% interval |");
+        sb.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var alone in done.Where(r => r.Method == "none").GroupBy(r => r.Student))
+        {
+            var aloneBySeed = alone.GroupBy(r => r.Seed).ToDictionary(x => x.Key, x => x.First().BestTop1);
+            foreach (var g in done.Where(r => r.Method != "none" && r.Student == alone.Key).GroupBy(r => (r.Method, r.Standardize, r.Objective))
+                         .OrderBy(g => g.Key.Method).ThenBy(g => g.Key.Standardize).ThenBy(g => g.Key.Objective))
+            {
+                var pairs = g.GroupBy(r => r.Seed).Where(x => aloneBySeed.ContainsKey(x.Key))
+                    .Select(x => Tuple.Create(aloneBySeed[x.Key], x.First().BestTop1)).ToList();
+                if (pairs.Count == 0) continue;
+                var d = Stats.pairedDifference(Microsoft.FSharp.Collections.ListModule.OfSeq(pairs));
+                var interval = double.IsNaN(d.HalfWidth) ? "n/a (one pair)" : $"[{F(d.Mean - d.HalfWidth)}, {F(d.Mean + d.HalfWidth)}]";
+                sb.AppendLine($"| {alone.Key} | {g.Key.Method} | {(g.Key.Standardize ? "yes" : "no")} | `{g.Key.Objective}` | {d.Count} | {(d.Mean >= 0 ? "+" : "")}{F(d.Mean)} | {interval} |");
+            }
+        }
         var unfinished = runs.Where(r => !r.Summary.Finished).ToList();
         if (unfinished.Count > 0)
         {
