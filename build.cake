@@ -300,6 +300,7 @@ Task("Table")
     EnsureDirectoryExists("runs/cifar100");
     System.IO.File.WriteAllText("runs/cifar100/table.md", sb.ToString());
     Information(sb.ToString());
+});
 
 // ---------------------------------------------------------------- benchmarks (issue 7)
 // One `RESULT side=... config=... img_s=... cpu_wall=...` line of `logitstd bench` or the PyTorch peer, as key → value.
