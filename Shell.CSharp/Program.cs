@@ -7,9 +7,6 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        // Before libtorch loads: OpenMP threads that spin while waiting cost 6-10x on a shared 2-core
-        // machine (docs/benchmarks.md); a policy the user set is kept.
-        Bench.OpenMpWaitPolicy.PreferPassive();
         switch (Core.Cli.parse(args))
         {
             case Core.Cli.ParseOutcome.Help h:
