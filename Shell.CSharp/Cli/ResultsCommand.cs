@@ -58,9 +58,7 @@ public static class ResultsCommand
                     var pairs = ls.GroupBy(r => r.Seed).Where(x => rawBySeed.ContainsKey(x.Key))
                         .Select(x => Tuple.Create(rawBySeed[x.Key], x.First().BestTop1)).ToList();
                     if (pairs.Count == 0) continue;
-                    var d = Stats.pairedDifference(Microsoft.FSharp.Collections.ListModule.OfSeq(pairs));
-                    var interval = double.IsNaN(d.HalfWidth) ? "n/a (one pair)" : $"[{F(d.Mean - d.HalfWidth)}, {F(d.Mean + d.HalfWidth)}]";
-                    sb.AppendLine($"| {g.Key.Student} | {g.Key.Method} | `{ls.Key.Objective}` | `{raw.Key.Objective}` | {d.Count} | {(d.Mean >= 0 ? "+" : "")}{F(d.Mean)} | {interval} |");
+                    sb.AppendLine($"| {g.Key.Student} | {g.Key.Method} | `{ls.Key.Objective}` | `{raw.Key.Objective}` | {PairedCells(pairs)} |");
                 }
         }
         sb.AppendLine();
@@ -77,9 +75,7 @@ public static class ResultsCommand
                 var pairs = g.GroupBy(r => r.Seed).Where(x => aloneBySeed.ContainsKey(x.Key))
                     .Select(x => Tuple.Create(aloneBySeed[x.Key], x.First().BestTop1)).ToList();
                 if (pairs.Count == 0) continue;
-                var d = Stats.pairedDifference(Microsoft.FSharp.Collections.ListModule.OfSeq(pairs));
-                var interval = double.IsNaN(d.HalfWidth) ? "n/a (one pair)" : $"[{F(d.Mean - d.HalfWidth)}, {F(d.Mean + d.HalfWidth)}]";
-                sb.AppendLine($"| {alone.Key} | {g.Key.Method} | {(g.Key.Standardize ? "yes" : "no")} | `{g.Key.Objective}` | {d.Count} | {(d.Mean >= 0 ? "+" : "")}{F(d.Mean)} | {interval} |");
+                sb.AppendLine($"| {alone.Key} | {g.Key.Method} | {(g.Key.Standardize ? "yes" : "no")} | `{g.Key.Objective}` | {PairedCells(pairs)} |");
             }
         }
         var unfinished = runs.Where(r => !r.Summary.Finished).ToList();
@@ -89,6 +85,14 @@ public static class ResultsCommand
             sb.AppendLine($"Not finished (left out): {string.Join(", ", unfinished.Select(r => r.Dir))}");
         }
         return sb.ToString();
+    }
+
+    /// <summary>The cells "pairs | difference | 95% interval" of (x, y) pairs matched by seed (difference y − x).</summary>
+    static string PairedCells(IEnumerable<Tuple<double, double>> pairs)
+    {
+        var d = Stats.pairedDifference(Microsoft.FSharp.Collections.ListModule.OfSeq(pairs));
+        var interval = double.IsNaN(d.HalfWidth) ? "n/a (one pair)" : $"[{F(d.Mean - d.HalfWidth)}, {F(d.Mean + d.HalfWidth)}]";
+        return $"{d.Count} | {(d.Mean >= 0 ? "+" : "")}{F(d.Mean)} | {interval}";
     }
 
     static Microsoft.FSharp.Collections.FSharpList<double> ToList(IEnumerable<double> xs) => Microsoft.FSharp.Collections.ListModule.OfSeq(xs);

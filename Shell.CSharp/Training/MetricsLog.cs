@@ -57,15 +57,4 @@ public sealed class MetricsLog
         obj["test_loss"] = m.TestLoss; obj["ctkd_temperature"] = m.CtkdTemperature; obj["epoch_seconds"] = m.EpochSeconds;
         File.AppendAllText(jsonlPath, JsonSerializer.Serialize(obj) + "\n");
     }
-
-    /// <summary>The rows of a metrics.csv as (epoch, test top-1) pairs.</summary>
-    public IReadOnlyList<(int Epoch, double TestTop1)> ReadTestTop1()
-    {
-        if (!File.Exists(csvPath)) return [];
-        var lines = File.ReadAllLines(csvPath);
-        var header = lines[0].Split(',');
-        int col = Array.IndexOf(header, "test_top1");
-        return lines.Skip(1).Where(l => l.Length > 0).Select(l => l.Split(','))
-            .Select(c => (int.Parse(c[0], CultureInfo.InvariantCulture), double.Parse(c[col], CultureInfo.InvariantCulture))).ToList();
-    }
 }

@@ -7,8 +7,6 @@ open Expecto
 open LogitStd.Shell.Data
 open LogitStd.Data.Tests.TestFiles
 
-let private contains (text: string) (part: string) = Expect.stringContains text part $"message names {part}"
-
 let tests =
     testList "Cifar100" [
         test "a 100-record file reads back with its fine labels and channel-major pixels" {

@@ -6,8 +6,6 @@ open Expecto
 open LogitStd.Shell.Data
 open LogitStd.Data.Tests.TestFiles
 
-let private contains (text: string) (part: string) = Expect.stringContains text part $"message names {part}"
-
 let tests =
     testList "ImageFolder" [
         test "class folders become sorted labels and PNGs decode to exact RGB CHW bytes" {

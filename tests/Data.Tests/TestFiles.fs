@@ -94,3 +94,6 @@ let expectDatasetError (what: string) (f: unit -> 'a) : LogitStd.Shell.Data.Data
         f () |> ignore
         failwithf "%s: expected a DatasetException, got none" what
     with :? LogitStd.Shell.Data.DatasetException as e -> e
+
+/// The error message names `part` (a file, a record, a value).
+let contains (text: string) (part: string) = Expecto.Expect.stringContains text part $"message names {part}"
