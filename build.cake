@@ -30,7 +30,7 @@ Task("Build")
 });
 
 Task("Data")
-    .Description("Fetches Fashion-MNIST into ./data/fashion-mnist without root (apt-get download + dpkg -x).")
+    .Description("Fetches Fashion-MNIST into ./data/fashion-mnist without root: the installed copy, else apt-get download (the system package lists, or a private apt-get update into ./data/.apt when a fresh machine has none) + dpkg -x.")
     .Does(() =>
 {
     if (fashionFiles.All(f => FileExists(fashionDir.CombineWithFilePath(f))))
@@ -49,10 +49,7 @@ Task("Data")
     var work = dataDir.Combine(".download");
     EnsureDirectoryExists(work);
     CleanDirectory(work);
-    if (Run("apt-get", "download dataset-fashion-mnist", work) != 0)
-        throw new Exception("apt-get download dataset-fashion-mnist failed. Put the four files " + string.Join(", ", fashionFiles) + $" into {fashionDir} by hand.");
-    var deb = GetFiles(work.FullPath + "/dataset-fashion-mnist_*.deb").FirstOrDefault()
-        ?? throw new Exception($"apt-get download produced no .deb in {work}");
+    var deb = DownloadFashionDeb(work);
     if (Run("dpkg", $"-x \"{deb.FullPath}\" \"{work.Combine("x").FullPath}\"") != 0)
         throw new Exception($"dpkg -x {deb} failed");
     var extracted = work.Combine("x/usr/share/datasets/fashion-mnist");
@@ -60,6 +57,34 @@ Task("Data")
     DeleteDirectory(work, new DeleteDirectorySettings { Recursive = true, Force = true });
     Information($"Fashion-MNIST ready in {fashionDir}");
 });
+
+// apt-get download of dataset-fashion-mnist into `work`. With the system's package lists when they name
+// the package; otherwise (a fresh machine: no lists, no root needed) after an `apt-get update` into a
+// private state and cache folder under ./data/.apt, which later runs reuse. apt checks the .deb's
+// hash against the signed lists either way.
+FilePath DownloadFashionDeb(DirectoryPath work)
+{
+    FilePath Found() => GetFiles(work.FullPath + "/dataset-fashion-mnist_*.deb").FirstOrDefault();
+    int Quiet(string args) => StartProcess("apt-get", new ProcessSettings { Arguments = args, WorkingDirectory = work, RedirectStandardOutput = true, RedirectStandardError = true });
+    if (Quiet("download dataset-fashion-mnist") == 0 && Found() is FilePath viaSystem)
+    {
+        Information("Downloaded dataset-fashion-mnist with the system's package lists");
+        return viaSystem;
+    }
+    var apt = dataDir.Combine(".apt");
+    var lists = apt.Combine("lists");
+    var cache = apt.Combine("cache");
+    EnsureDirectoryExists(lists.Combine("partial"));
+    EnsureDirectoryExists(cache.Combine("archives/partial"));
+    var user = System.Environment.UserName;
+    var options = $"-o Dir::State::Lists=\"{lists.FullPath}\" -o Dir::Cache=\"{cache.FullPath}\" -o Debug::NoLocking=1 -o APT::Sandbox::User={user}";
+    Information($"No usable system package lists: apt-get update into {apt} (private, no root)");
+    if (Run("apt-get", $"{options} update", work) != 0)
+        throw new Exception($"apt-get update into {apt} failed (no network to the Debian mirror?). Put the four files {string.Join(", ", fashionFiles)} into {fashionDir} by hand.");
+    if (Run("apt-get", $"{options} download dataset-fashion-mnist", work) != 0 || Found() is not FilePath deb)
+        throw new Exception($"apt-get download dataset-fashion-mnist failed with the lists in {apt}. Put the four files {string.Join(", ", fashionFiles)} into {fashionDir} by hand.");
+    return deb;
+}
 
 // The large parity fixtures (PyTorch weights, input, logits); the small resnet8/resnet8x4 ones are committed.
 int MakeParityFixtures()

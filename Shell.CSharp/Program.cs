@@ -20,6 +20,18 @@ public static class Program
                 {
                     return Dispatch(r.Item);
                 }
+                catch (InputException e)
+                {
+                    // A file or the machine at fault (every such error names the file): exit 1.
+                    Console.Error.WriteLine($"error: {e.Message}");
+                    return 1;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // A fault of the machine that no command anticipated (.NET names the path in these).
+                    Console.Error.WriteLine($"error: {e.Message}");
+                    return 1;
+                }
                 catch (Exception e)
                 {
                     // Every expected failure has its own message and exit code in the commands; anything

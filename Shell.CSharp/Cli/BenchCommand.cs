@@ -48,7 +48,7 @@ public static class BenchCommand
         {
             var dir = Path.GetDirectoryName(Path.GetFullPath(file));
             if (dir is not null) Directory.CreateDirectory(dir);
-            File.WriteAllText(file, table);
+            Persistence.Atomic.WriteText(file, table);
         }
         return 0;
     }

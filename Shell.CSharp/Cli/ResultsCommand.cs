@@ -114,12 +114,7 @@ public static class ResultsCommand
         var text = Tables(runs);
         stdout.Write(text);
         if (markdown is not null)
-        {
-            var tmp = markdown + ".tmp";
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(markdown))!);
-            File.WriteAllText(tmp, text);
-            File.Move(tmp, markdown, overwrite: true);
-        }
+            Persistence.Atomic.WriteText(markdown, text);
         return 0;
     }
 }

@@ -5,7 +5,7 @@ namespace LogitStd.Shell.Data;
 /// byte offset where that applies, and what is wrong; the CLI prints it as <c>error: ...</c> and
 /// exits with code 1.
 /// </summary>
-public sealed class DatasetException : Exception
+public sealed class DatasetException : InputException
 {
     /// <summary>Creates the exception with a complete, user-facing message.</summary>
     public DatasetException(string message) : base(message) { }

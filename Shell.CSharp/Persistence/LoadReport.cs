@@ -54,7 +54,7 @@ public sealed record LoadReport(
 
 /// <summary>A checkpoint does not fit a model; the message names every offending tensor with its shapes.</summary>
 public sealed class CheckpointMismatchException(string path, string model, LoadReport report)
-    : Exception($"checkpoint '{path}' does not fit model '{model}':{Environment.NewLine}{report.Describe()}")
+    : InputException($"checkpoint '{path}' does not fit model '{model}':{Environment.NewLine}{report.Describe()}")
 {
     /// <summary>The comparison that failed.</summary>
     public LoadReport Report { get; } = report;
@@ -62,7 +62,7 @@ public sealed class CheckpointMismatchException(string path, string model, LoadR
 
 /// <summary>A checkpoint was written for another class count than the one required (model or dataset).</summary>
 public sealed class ClassCountMismatchException(string path, int checkpointClasses, int requiredClasses, string requiredBy)
-    : Exception($"checkpoint '{path}' has {checkpointClasses} classes but {requiredBy} has {requiredClasses}")
+    : InputException($"checkpoint '{path}' has {checkpointClasses} classes but {requiredBy} has {requiredClasses}")
 {
     /// <summary>Class count found in the checkpoint.</summary>
     public int CheckpointClasses { get; } = checkpointClasses;
@@ -72,4 +72,4 @@ public sealed class ClassCountMismatchException(string path, int checkpointClass
 }
 
 /// <summary>A file is not a checkpoint this program can read (legacy PyTorch format, corrupt, unknown).</summary>
-public sealed class CheckpointFormatException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class CheckpointFormatException(string message, Exception? inner = null) : InputException(message, inner);

@@ -40,24 +40,29 @@ public sealed class Figure : IDisposable
     {
         var ext = Path.GetExtension(path).ToLowerInvariant();
         if (ext is not (".png" or ".svg")) throw new ArgumentException($"{path}: the figure must be a .png or .svg file", nameof(path));
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-
         // ScottPlot's Multiplot lays the panels out in columns; one panel is just a one-column layout.
         var multiplot = new Multiplot(Panels[0]) { Layout = new ScottPlot.MultiplotLayouts.Columns() };
         foreach (var p in Panels.Skip(1)) multiplot.AddPlot(p);
 
-        if (ext == ".png")
+        // Rendered onto a Skia canvas and written through the one atomic writer: a full disk or a kill
+        // never leaves a truncated image. Multiplot has no SaveSvg; Skia's SVG canvas records the same
+        // drawing calls as vectors.
+        Persistence.Atomic.Write(path, stream =>
         {
-            multiplot.SavePng(path, Width, Height);
-            return;
-        }
-        // Multiplot has no SaveSvg; Skia's SVG canvas records the same drawing calls as vectors.
-        using var stream = File.Create(path);
-        using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, Width, Height), stream))
-        {
+            if (ext == ".png")
+            {
+                using var surface = SKSurface.Create(new SKImageInfo(Width, Height))
+                    ?? throw new InvalidOperationException($"Skia could not create a {Width}×{Height} surface");
+                surface.Canvas.Clear(SKColors.White);
+                multiplot.Render(surface.Canvas, new PixelRect(0, Width, Height, 0));
+                using var image = surface.Snapshot();
+                using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+                png.SaveTo(stream);
+                return;
+            }
+            using var canvas = SKSvgCanvas.Create(new SKRect(0, 0, Width, Height), stream);
             multiplot.Render(canvas, new PixelRect(0, Width, Height, 0));
-        }
+        });
     }
 
     /// <summary>Disposes the panels.</summary>

@@ -113,12 +113,5 @@ public static class LogitStats
     private static string Number(double x) => x.ToString("R", CultureInfo.InvariantCulture);
 
     // A run interrupted mid-write must not leave a truncated file that later reads as valid.
-    private static void WriteAtomically(string path, string text)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
-    }
+    private static void WriteAtomically(string path, string text) => Persistence.Atomic.WriteText(path, text);
 }

@@ -2,7 +2,7 @@ namespace LogitStd.Shell.Plots;
 
 /// <summary>A run-folder file that is missing or does not follow <c>docs/run-folder.md</c>. The message
 /// always starts with the file (and the 1-based line, where one applies) so the user can open it.</summary>
-public sealed class RunFolderException : Exception
+public sealed class RunFolderException : InputException
 {
     /// <summary>Creates the error for <paramref name="file"/>, optionally at a 1-based <paramref name="line"/>.</summary>
     public RunFolderException(string file, int? line, string problem)

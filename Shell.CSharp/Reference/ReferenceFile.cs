@@ -16,7 +16,7 @@ public sealed record ReferenceCase(
 
 /// <summary>A malformed reference file: names the file and the case.</summary>
 public sealed class ReferenceFormatException(string file, string? caseName, string message)
-    : Exception($"{file}: {(caseName is null ? "" : $"case '{caseName}': ")}{message}")
+    : InputException($"{file}: {(caseName is null ? "" : $"case '{caseName}': ")}{message}")
 {
     public string File { get; } = file;
     public string? CaseName { get; } = caseName;
@@ -185,10 +185,6 @@ public static class ReferenceFile
             ["source"] = $"LogitStd {typeof(ReferenceFile).Assembly.GetName().Version} recomputation of: {source}",
             ["cases"] = arr,
         };
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, root.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
-        File.Move(tmp, path, overwrite: true);
+        Persistence.Atomic.WriteText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
     }
 }

@@ -47,10 +47,10 @@ public static class Analysis
     /// </summary>
     public static EvalResult WriteLogits(string path, Classifier model, DataLoader loader, Device device, bool includeLabel, Action<Tensor, Tensor>? onLogits)
     {
-        EvalResult result;
-        var tmp = path + ".tmp";
-        using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false)))
+        EvalResult result = null!;
+        Persistence.Atomic.Write(path, stream =>
         {
+            using var w = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
             bool header = false;
             result = Evaluation.Run(model, loader, device, (logits, labels) =>
             {
@@ -72,8 +72,7 @@ public static class Analysis
                     w.WriteLine(sb);
                 }
             });
-        }
-        File.Move(tmp, path, overwrite: true);
+        });
         return result;
     }
 }

@@ -21,6 +21,7 @@ public static class Evaluation
             foreach (var batch in loader.Epoch(0))
             {
                 using var b = batch;
+                Diagnostics.KillPoint.Reach("eval");
                 using var scope = torch.NewDisposeScope();
                 var labels = b.Labels.to(device);
                 var logits = model.Forward(b.Images.to(device)).Logits;

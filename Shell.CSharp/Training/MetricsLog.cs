@@ -9,7 +9,7 @@ public sealed record EpochMetrics(
     double TrainTop1, double TestTop1, double TestTop5, double TestLoss, double? CtkdTemperature, double EpochSeconds);
 
 /// <summary>
-/// The per-epoch metrics as CSV and JSON lines. Each epoch's row is appended and flushed before the
+/// The per-epoch metrics as CSV and JSON lines. Each epoch's row is added (both files rewritten atomically) before the
 /// epoch's checkpoint is written, so a resumed run first truncates the logs to the checkpoint's epoch.
 /// </summary>
 public sealed class MetricsLog
@@ -30,24 +30,58 @@ public sealed class MetricsLog
 
     static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 
-    /// <summary>Keeps only the rows of epochs ≤ <paramref name="lastEpoch"/> (creates the files with a header when absent).</summary>
+    readonly List<string> csvRows = [];
+    readonly List<string> jsonRows = [];
+
+    /// <summary>
+    /// Keeps the rows of epochs up to <paramref name="lastEpoch"/> (those of the checkpoint a resume
+    /// starts from) and drops the rest: an epoch logged after the last checkpoint is trained again.
+    /// A row that does not parse names the file and line (a run folder edited by hand or damaged).
+    /// </summary>
     public void TruncateAfter(int lastEpoch)
     {
-        var csv = File.Exists(csvPath) ? File.ReadAllLines(csvPath).Skip(1)
-            .Where(l => l.Length > 0 && int.Parse(l.Split(',')[0], CultureInfo.InvariantCulture) <= lastEpoch).ToList() : [];
-        File.WriteAllLines(csvPath, new[] { Header }.Concat(csv));
-        var jsonl = File.Exists(jsonlPath) ? File.ReadAllLines(jsonlPath)
-            .Where(l => l.Length > 0 && JsonDocument.Parse(l).RootElement.GetProperty("epoch").GetInt32() <= lastEpoch).ToList() : [];
-        File.WriteAllLines(jsonlPath, jsonl);
+        csvRows.Clear();
+        jsonRows.Clear();
+        if (lastEpoch > 0)
+        {
+            csvRows.AddRange(Keep(csvPath, lastEpoch, skipHeader: true, line => line.Split(',')[0]));
+            jsonRows.AddRange(Keep(jsonlPath, lastEpoch, skipHeader: false, line =>
+            {
+                using var doc = JsonDocument.Parse(line);
+                return doc.RootElement.GetProperty("epoch").GetRawText();
+            }));
+        }
+        Flush();
     }
 
-    /// <summary>Appends one epoch.</summary>
+    static List<string> Keep(string path, int lastEpoch, bool skipHeader, Func<string, string> epochOf)
+    {
+        var kept = new List<string>();
+        if (!File.Exists(path)) return kept;
+        var lines = File.ReadAllLines(path);
+        for (int i = skipHeader ? 1 : 0; i < lines.Length; i++)
+        {
+            if (lines[i].Length == 0) continue;
+            string field;
+            try { field = epochOf(lines[i]); }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                throw new Plots.RunFolderException(path, i + 1, $"not a metrics row ({e.Message})");
+            }
+            if (!int.TryParse(field, NumberStyles.None, CultureInfo.InvariantCulture, out var epoch))
+                throw new Plots.RunFolderException(path, i + 1, $"the epoch '{field}' is not a number");
+            if (epoch <= lastEpoch) kept.Add(lines[i]);
+        }
+        return kept;
+    }
+
+    /// <summary>Adds one epoch's row to both files (each rewritten atomically: a kill never leaves half a row).</summary>
     public void Append(EpochMetrics m)
     {
         var cells = new List<string> { m.Epoch.ToString(CultureInfo.InvariantCulture), F(m.Lr), F(m.LossTotal) };
         cells.AddRange(termNames.Select(t => F(m.Terms.First(kv => kv.Key == t).Value)));
         cells.AddRange([F(m.TrainTop1), F(m.TestTop1), F(m.TestTop5), F(m.TestLoss), m.CtkdTemperature is double c ? F(c) : "", F(m.EpochSeconds)]);
-        File.AppendAllText(csvPath, string.Join(",", cells) + "\n");
+        csvRows.Add(string.Join(",", cells));
         var obj = new Dictionary<string, object?>
         {
             ["epoch"] = m.Epoch, ["lr"] = m.Lr, ["loss_total"] = m.LossTotal,
@@ -55,6 +89,13 @@ public sealed class MetricsLog
         foreach (var (k, v) in m.Terms) obj["loss_" + k] = v;
         obj["train_top1"] = m.TrainTop1; obj["test_top1"] = m.TestTop1; obj["test_top5"] = m.TestTop5;
         obj["test_loss"] = m.TestLoss; obj["ctkd_temperature"] = m.CtkdTemperature; obj["epoch_seconds"] = m.EpochSeconds;
-        File.AppendAllText(jsonlPath, JsonSerializer.Serialize(obj) + "\n");
+        jsonRows.Add(JsonSerializer.Serialize(obj));
+        Flush();
+    }
+
+    void Flush()
+    {
+        Persistence.Atomic.WriteText(csvPath, string.Join("\n", new[] { Header }.Concat(csvRows)) + "\n");
+        Persistence.Atomic.WriteText(jsonlPath, string.Concat(jsonRows.Select(r => r + "\n")));
     }
 }

@@ -5,10 +5,10 @@ using Obj = LogitStd.Core.Objective;
 namespace LogitStd.Shell.Training;
 
 /// <summary>A bad output folder: it exists and is not empty, or cannot be written.</summary>
-public sealed class RunOutputException(string message) : Exception(message);
+public sealed class RunOutputException(string message) : InputException(message);
 
 /// <summary>Creates and writes the files of one run (docs/run-folder.md; `Plots.RunFolder` reads them).
-/// Every write is atomic: temporary file, then rename.</summary>
+/// Every write is atomic (<see cref="Persistence.Atomic"/>).</summary>
 public sealed class RunOutput
 {
     public string Path { get; }
@@ -17,6 +17,10 @@ public sealed class RunOutput
     public string BestCheckpoint => System.IO.Path.Combine(Path, "checkpoints", "best.ckpt");
     public string AnalysisDir => System.IO.Path.Combine(Path, "analysis");
     public string SummaryFile => System.IO.Path.Combine(Path, "summary.json");
+
+    /// <summary>How the run executes (its torch thread count), written when the run is created, so that
+    /// a resume — even of a run that never finished an epoch — computes with the same thread count.</summary>
+    public string RunSettingsFile => System.IO.Path.Combine(Path, "run.json");
 
     RunOutput(string path) => Path = System.IO.Path.GetFullPath(path);
 
@@ -41,33 +45,55 @@ public sealed class RunOutput
         return new RunOutput(path);
     }
 
-    /// <summary>An existing run to resume: it must hold experiment.yaml and a latest checkpoint.</summary>
+    /// <summary>An existing run to resume: it must hold experiment.yaml; <see cref="HasCheckpoint"/> says
+    /// whether an epoch had finished (without one, the run starts again from its beginning).</summary>
     public static RunOutput Open(string path)
     {
         var run = new RunOutput(path);
         if (!Directory.Exists(path)) throw new RunOutputException($"--resume {path}: no such folder");
         if (!File.Exists(run.ExperimentFile)) throw new RunOutputException($"--resume {path}: no experiment.yaml, so not a LogitStd run folder");
-        if (!File.Exists(run.LatestCheckpoint))
-            throw new RunOutputException($"--resume {path}: no checkpoints/latest.ckpt (the run stopped before finishing its first epoch); start it again with --out");
         return run;
     }
 
-    static void WriteAtomic(string path, string text)
+    /// <summary>Whether the run holds the checkpoint of a finished epoch.</summary>
+    public bool HasCheckpoint => File.Exists(LatestCheckpoint);
+
+    /// <summary>Removes what a run that never finished an epoch may have left (metrics, events,
+    /// analysis, temporary files), keeping experiment.yaml, so that it starts from its beginning.</summary>
+    public void ClearForRestart()
     {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
+        foreach (var file in new[] { "metrics.csv", "metrics.jsonl", "summary.json" }) File.Delete(System.IO.Path.Combine(Path, file));
+        File.Delete(BestCheckpoint);
+        foreach (var dir in new[] { "events", "analysis" })
+        {
+            var d = System.IO.Path.Combine(Path, dir);
+            if (Directory.Exists(d)) Directory.Delete(d, recursive: true);
+        }
+        Directory.CreateDirectory(AnalysisDir);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(LatestCheckpoint)!);
     }
 
-    public void WriteExperiment(Exp.Experiment e) => WriteAtomic(ExperimentFile, Exp.toYaml(e));
+    /// <summary>Records the thread count the run computes with.</summary>
+    public void WriteSettings(int threads) =>
+        Persistence.Atomic.WriteText(RunSettingsFile, JsonSerializer.Serialize(new Dictionary<string, int> { ["threads"] = threads }));
 
-    /// <summary>best.ckpt becomes a copy of latest.ckpt (copy to a temporary file, then rename).</summary>
-    public void CopyLatestToBest()
+    /// <summary>The recorded thread count, or null for a run folder written before it was recorded.</summary>
+    public int? ReadThreads()
     {
-        var tmp = BestCheckpoint + ".tmp";
-        File.Copy(LatestCheckpoint, tmp, overwrite: true);
-        File.Move(tmp, BestCheckpoint, overwrite: true);
+        if (!File.Exists(RunSettingsFile)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(RunSettingsFile));
+            return doc.RootElement.TryGetProperty("threads", out var t) && t.TryGetInt32(out var n) && n > 0
+                ? n : throw new Plots.RunFolderException(RunSettingsFile, null, "no positive integer 'threads'");
+        }
+        catch (JsonException e)
+        {
+            throw new Plots.RunFolderException(RunSettingsFile, null, $"not valid JSON ({e.Message})");
+        }
     }
+
+    public void WriteExperiment(Exp.Experiment e) => Persistence.Atomic.WriteText(ExperimentFile, Exp.toYaml(e));
 
     public void WriteSummary(Exp.Experiment e, int classes, TrainingProgress progress, EvalResult last, bool finished)
     {
@@ -90,6 +116,6 @@ public sealed class RunOutput
             ["final_top5"] = last.Top5,
             ["finished"] = finished,
         };
-        WriteAtomic(SummaryFile, JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+        Persistence.Atomic.WriteText(SummaryFile, JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
     }
 }

@@ -11,7 +11,8 @@ namespace LogitStd.Shell.Training;
 /// <summary>
 /// <c>logitstd train</c> and <c>logitstd distill</c>: resolve the experiment, check every input before
 /// any training (models, teacher file and class counts, dataset, output folder), then train.
-/// Exit codes: 0 done, 1 bad data or a diverged run, 2 bad arguments or inputs, 130 interrupted.
+/// Exit codes: 0 done; 1 a file or the machine at fault (a damaged checkpoint or dataset, a full disk:
+/// the message names the file) or a diverged run; 2 bad arguments; 130 interrupted.
 /// </summary>
 public static class TrainCommand
 {
@@ -33,7 +34,6 @@ public static class TrainCommand
         if (resume is null && outDir is null) return Fail(2, "--out DIR is required (the run folder to create)");
 
         int threads = o.Threads.ToNullable() ?? Environment.ProcessorCount;
-        torch.set_num_threads(threads);
         Device device;
         if (o.Device.IsCuda)
         {
@@ -59,6 +59,14 @@ public static class TrainCommand
                 if (changing.Count > 0)
                     return Fail(2, $"--resume continues the run exactly as its experiment.yaml says; {string.Join(", ", changing)} would change it");
                 run = RunOutput.Open(resume);
+                // The thread count is part of the run's numerical state (run.json, TrainingProgress.Threads).
+                var recorded = run.ReadThreads() ?? (run.HasCheckpoint ? TrainingState.ReadProgress(run.LatestCheckpoint).Threads : 0);
+                if (recorded > 0)
+                {
+                    if (o.Threads.ToNullable() is null) threads = recorded;
+                    else if (threads != recorded)
+                        stdout.WriteLine($"warning: the run trained with {recorded} thread(s); with --threads {threads} the resumed epochs are not bit-identical to an uninterrupted run");
+                }
                 var parsed = Exp.parse(File.ReadAllText(run.ExperimentFile));
                 if (parsed.IsError) return Fail(2, $"{run.ExperimentFile}: " + string.Join("; ", parsed.ErrorValue));
                 experiment = parsed.ResultValue;
@@ -94,6 +102,7 @@ public static class TrainCommand
                 run = null!;
             }
 
+            torch.set_num_threads(threads);
             // Inputs, before any training: dataset, models, teacher.
             var data = experiment.Dataset;
             var (train, test) = DatasetCatalog.Open(data.Name, data.DataDir.ToNullable());
@@ -123,6 +132,7 @@ public static class TrainCommand
             {
                 run = RunOutput.Create(outDir!);
                 run.WriteExperiment(experiment);
+                run.WriteSettings(threads);
             }
             stdout.WriteLine($"# {command}: {run.Path}  (threads {threads}, device {device.type})");
             stdout.Write(Exp.toYaml(experiment));
@@ -134,7 +144,7 @@ public static class TrainCommand
             Console.CancelKeyPress += onCancel;
             try
             {
-                var setup = new TrainSetup(experiment, run, train, test, student, teacher, device, Workers: 1, Resume: resume is not null);
+                var setup = new TrainSetup(experiment, run, train, test, student, teacher, device, Workers: 1, Resume: resume is not null, Threads: threads);
                 return new Trainer(setup, stdout, () => cancel || (interrupt?.Invoke() ?? false)).Run();
             }
             catch (OperationCanceledException e)
@@ -144,12 +154,10 @@ public static class TrainCommand
             }
             finally { Console.CancelKeyPress -= onCancel; }
         }
-        catch (DatasetException e) { return Fail(1, e.Message); }
         catch (TrainingDivergedException e) { return Fail(1, e.Message); }
         catch (RunOutputException e) { return Fail(2, e.Message); }
         catch (UnknownModelException e) { return Fail(2, e.Message); }
-        catch (CheckpointMismatchException e) { return Fail(2, e.Message); }
-        catch (CheckpointFormatException e) { return Fail(2, e.Message); }
+        catch (InputException e) { return Fail(1, e.Message); }
         catch (InputShapeException e) { return Fail(2, e.Message); }
     }
 

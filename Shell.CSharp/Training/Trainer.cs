@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using LogitStd.Core;
 using LogitStd.Shell.Data;
+using LogitStd.Shell.Diagnostics;
 using LogitStd.Shell.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -24,7 +25,8 @@ public sealed record TrainSetup(
     Classifier? Teacher,
     Device Device,
     int Workers,
-    bool Resume);
+    bool Resume,
+    int Threads);
 
 /// <summary>
 /// The training engine: SGD with momentum and weight decay, mdistiller's multi-step LR per epoch, the
@@ -56,11 +58,16 @@ public sealed class Trainer(TrainSetup setup, TextWriter log, Func<bool> cancelR
         using var optimizer = optim.SGD(parameters, s.Lr, s.Momentum, 0.0, s.WeightDecay, s.Nesterov);
 
         var metrics = new MetricsLog(setup.Run.Path, termNames);
-        var progress = new TrainingProgress(0, double.NegativeInfinity, 0, exp.Seed);
-        if (setup.Resume)
+        var progress = new TrainingProgress(0, double.NegativeInfinity, 0, exp.Seed, setup.Threads);
+        if (setup.Resume && setup.Run.HasCheckpoint)
         {
-            progress = TrainingState.Restore(setup.Run.LatestCheckpoint, student, optimizer, ctkdParam);
+            progress = TrainingState.Restore(setup.Run.LatestCheckpoint, student, optimizer, ctkdParam) with { Threads = setup.Threads };
             log.WriteLine($"resuming {setup.Run.Path} after epoch {progress.Epoch} (best test top-1 {progress.BestTop1:F2}% at epoch {progress.BestEpoch})");
+        }
+        else if (setup.Resume)
+        {
+            log.WriteLine($"resuming {setup.Run.Path}: no epoch had finished (no checkpoint), so the run starts from its beginning");
+            setup.Run.ClearForRestart();
         }
         metrics.TruncateAfter(progress.Epoch);
 
@@ -76,6 +83,7 @@ public sealed class Trainer(TrainSetup setup, TextWriter log, Func<bool> cancelR
         if (teacherCache is not null) log.WriteLine($"teacher logits cached for the {setup.Train.Count} training images (no augmentation: they are the same every epoch)");
         var board = torch.utils.tensorboard.SummaryWriter(Path.Combine(setup.Run.Path, "events"));
 
+        EvalResult? lastEval = null;
         for (int epoch = progress.Epoch + 1; epoch <= s.Epochs; epoch++)
         {
             var watch = Stopwatch.StartNew();
@@ -94,6 +102,7 @@ public sealed class Trainer(TrainSetup setup, TextWriter log, Func<bool> cancelR
                 {
                     using var b = batch;
                     step++;
+                    KillPoint.Reach("step");
                     if (cancelRequested())
                         throw new OperationCanceledException($"interrupted during epoch {epoch}, step {step}");
                     using var scope = torch.NewDisposeScope();
@@ -154,14 +163,28 @@ public sealed class Trainer(TrainSetup setup, TextWriter log, Func<bool> cancelR
             if (temperature is double t) board.add_scalar("ctkd/temperature", (float)t, epoch);
 
             bool best = eval.Top1 > progress.BestTop1;
-            progress = new TrainingProgress(epoch, best ? eval.Top1 : progress.BestTop1, best ? epoch : progress.BestEpoch, exp.Seed);
-            TrainingState.Save(setup.Run.LatestCheckpoint, student, optimizer, ctkdParam, progress);
-            if (best) setup.Run.CopyLatestToBest();
+            progress = new TrainingProgress(epoch, best ? eval.Top1 : progress.BestTop1, best ? epoch : progress.BestEpoch, exp.Seed, setup.Threads);
+            // A new best is written before latest: killed in between, the resume (from latest, one epoch
+            // back) trains this epoch again, bit for bit, and writes the same best.
+            if (best)
+            {
+                TrainingState.Save(setup.Run.BestCheckpoint, student, optimizer, ctkdParam, progress);
+                Persistence.Atomic.Copy(setup.Run.BestCheckpoint, setup.Run.LatestCheckpoint);
+            }
+            else TrainingState.Save(setup.Run.LatestCheckpoint, student, optimizer, ctkdParam, progress);
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {epoch}/{s.Epochs}  lr {lr:G4}  loss {row.LossTotal:F4}  train {row.TrainTop1:F2}%  test top-1 {eval.Top1:F2}%  top-5 {eval.Top5:F2}%  test loss {eval.Loss:F4}{(temperature is double tt ? $"  T {tt:F3}" : "")}  {row.EpochSeconds:F1}s{(best ? "  (best)" : "")}"));
             setup.Run.WriteSummary(exp, setup.Train.Classes, progress, eval, finished: epoch == s.Epochs);
+            lastEval = eval;
         }
 
+        if (progress.Epoch == s.Epochs && lastEval is null)
+        {
+            // Resumed after the last checkpoint was written but before the summary said "finished".
+            lastEval = Evaluation.Run(student, test, setup.Device);
+            setup.Run.WriteSummary(exp, setup.Train.Classes, progress, lastEval, finished: true);
+        }
+        KillPoint.Reach("analysis");
         log.WriteLine("writing the test-set logits for the figures (analysis/)");
         Analysis.Write(setup.Run, student, teacher, test, setup.Device);
         log.WriteLine($"done: best test top-1 {progress.BestTop1:F2}% at epoch {progress.BestEpoch}; run folder {setup.Run.Path}");
