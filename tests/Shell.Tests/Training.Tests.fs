@@ -109,7 +109,7 @@ let tests =
                 expectError { baseOptions data (dir.File "x2") true with Teacher = Some(dir.File "none.ckpt"); TeacherModel = Some "fmnist_wide_cnn"; Method = Some Cli.Kd } 2 "not found"
             testCase "a method without a teacher" <| fun () -> expectError { baseOptions data (dir.File "x3") true with Method = Some Cli.Kd } 2 "models.teacher"
             testCase "a teacher of the wrong architecture" <| fun () ->
-                expectError { baseOptions data (dir.File "x4") true with Teacher = Some ckpt; TeacherModel = Some "fmnist_wide_cnn"; Method = Some Cli.Kd } 2 ""
+                expectError { baseOptions data (dir.File "x4") true with Teacher = Some ckpt; TeacherModel = Some "fmnist_wide_cnn"; Method = Some Cli.Kd } 1 "does not fit model 'fmnist_wide_cnn'"
             testCase "a CIFAR model on Fashion-MNIST images" <| fun () -> expectError { baseOptions data (dir.File "x5") false with Model = Some "resnet8" } 2 "3-channel"
             testCase "a non-empty output folder without --resume" <| fun () -> expectError (baseOptions data teacherRun false) 2 "is not empty"
             testCase "an unwritable output folder" <| fun () ->
