@@ -24,17 +24,25 @@ public sealed class RunOutput
 
     RunOutput(string path) => Path = System.IO.Path.GetFullPath(path);
 
-    /// <summary>A new run: the folder must be absent or empty, and writable.</summary>
+    const string ProbeName = ".write-probe";
+
+    /// <summary>A new run: the folder must be absent or empty, and writable. What a creation killed
+    /// before experiment.yaml was written leaves behind (empty subfolders, run.json, the write probe,
+    /// the temporary file of an interrupted write) counts as empty.</summary>
     public static RunOutput Create(string path)
     {
-        if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
+        var full = System.IO.Path.GetFullPath(path);
+        bool Leftover(string f) =>
+            System.IO.Path.GetFileName(f) is var name && (name.StartsWith('.') && name.EndsWith(".tmp") || name == ProbeName
+                || name == "run.json" && System.IO.Path.GetDirectoryName(f) == full);
+        if (Directory.Exists(full) && Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories).Any(f => !Leftover(f)))
             throw new RunOutputException($"output folder {path} is not empty; choose another --out, or continue that run with --resume {path}");
         if (File.Exists(path)) throw new RunOutputException($"output path {path} is a file, not a folder");
         try
         {
             Directory.CreateDirectory(System.IO.Path.Combine(path, "checkpoints"));
             Directory.CreateDirectory(System.IO.Path.Combine(path, "analysis"));
-            var probe = System.IO.Path.Combine(path, ".write-probe");
+            var probe = System.IO.Path.Combine(path, ProbeName);
             File.WriteAllText(probe, "");
             File.Delete(probe);
         }
@@ -42,7 +50,9 @@ public sealed class RunOutput
         {
             throw new RunOutputException($"cannot write to output folder {path}: {e.Message}");
         }
-        return new RunOutput(path);
+        var run = new RunOutput(path);
+        run.RemoveInterruptedWrites();
+        return run;
     }
 
     /// <summary>An existing run to resume: it must hold experiment.yaml; <see cref="HasCheckpoint"/> says
@@ -51,8 +61,17 @@ public sealed class RunOutput
     {
         var run = new RunOutput(path);
         if (!Directory.Exists(path)) throw new RunOutputException($"--resume {path}: no such folder");
-        if (!File.Exists(run.ExperimentFile)) throw new RunOutputException($"--resume {path}: no experiment.yaml, so not a LogitStd run folder");
+        if (!File.Exists(run.ExperimentFile))
+            throw new RunOutputException($"--resume {path}: no experiment.yaml, so not a LogitStd run folder" +
+                (File.Exists(run.RunSettingsFile) ? " (it was killed while being created: start it again with --out)" : ""));
+        run.RemoveInterruptedWrites();
         return run;
+    }
+
+    /// <summary>Deletes the temporary files of atomic writes that a kill interrupted (never valid files).</summary>
+    public void RemoveInterruptedWrites()
+    {
+        foreach (var tmp in Directory.EnumerateFiles(Path, ".*.tmp", SearchOption.AllDirectories).ToList()) File.Delete(tmp);
     }
 
     /// <summary>Whether the run holds the checkpoint of a finished epoch.</summary>

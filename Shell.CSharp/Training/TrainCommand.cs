@@ -131,8 +131,8 @@ public static class TrainCommand
             if (resume is null)
             {
                 run = RunOutput.Create(outDir!);
+                run.WriteSettings(threads); // first: a folder holding experiment.yaml always knows its thread count
                 run.WriteExperiment(experiment);
-                run.WriteSettings(threads);
             }
             stdout.WriteLine($"# {command}: {run.Path}  (threads {threads}, device {device.type})");
             stdout.Write(Exp.toYaml(experiment));

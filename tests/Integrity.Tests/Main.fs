@@ -1,0 +1,8 @@
+module LogitStd.Integrity.Tests.Main
+
+open Expecto
+
+[<EntryPoint>]
+let main argv =
+    let all = testList "Integrity" [ KillResumeTests.tests; DiskFaultTests.tests ]
+    LogitStd.Tests.TestMain.run argv all
