@@ -17,8 +17,8 @@ int Run(string file, string args, DirectoryPath workdir = null, IDictionary<stri
     return StartProcess(file, new ProcessSettings { Arguments = args, WorkingDirectory = workdir ?? root, EnvironmentVariables = env });
 }
 
-// The Test target's tally, printed as the very last line: `N passed, M failed`.
-int testsPassed = 0, testsFailed = 0;
+// The Test target's tally, printed as the very last line: `N passed, M failed, K skipped`.
+int testsPassed = 0, testsFailed = 0, testsSkipped = 0;
 bool testsRan = false;
 
 // ---------------------------------------------------------------- tasks
@@ -132,6 +132,7 @@ Task("Test")
             var parts = line.Split(' ');
             testsPassed += int.Parse(parts[0]);
             testsFailed += int.Parse(parts[1]);
+            if (parts.Length > 2) testsSkipped += int.Parse(parts[2]);
         }
     testsFailed += crashed;
     Information("==> logitstd check-reference (the official sample and the committed vectors)");
@@ -350,6 +351,9 @@ Task("Bench")
 {
     bool quick = HasArgument("quick");
     int threads = Argument("threads", System.Environment.ProcessorCount);
+    // The PyTorch peer is optional for everything but this target: say in one line what to install.
+    if (StartProcess(python, new ProcessSettings { Arguments = "-c \"import torch\"", RedirectStandardOutput = true, RedirectStandardError = true }) != 0)
+        throw new Exception($"The Bench target times LogitStd against PyTorch, and {python} has no torch: install it with `apt-get install python3-torch libopenblas0-pthread` (Debian; PyPI is not reachable here), or pass --python=PATH.");
     var inv = System.Globalization.CultureInfo.InvariantCulture;
     foreach (var p in new[] { "Shell.CSharp/Shell.CSharp.csproj", "bench/Losses.Bench/Losses.Bench.csproj", "bench/Loader.Bench/Loader.Bench.csproj" })
         DotNetBuild(p, new DotNetBuildSettings { Configuration = configuration, Verbosity = DotNetVerbosity.Quiet });
@@ -431,6 +435,6 @@ Task("Bench")
 RunTarget(target);
 if (testsRan)
 {
-    Console.WriteLine($"{testsPassed} passed, {testsFailed} failed");
+    Console.WriteLine($"{testsPassed} passed, {testsFailed} failed, {testsSkipped} skipped");
     if (testsFailed > 0) System.Environment.Exit(1);
 }

@@ -1,5 +1,5 @@
 /// The entry point shared by the test executables: runs Expecto and ends with a plain
-/// `N passed, M failed` line (CI greps it) and a non-zero exit code on any failure.
+/// `N passed, M failed, K skipped` line (CI greps it), the skipped tests by name and a non-zero exit code on any failure.
 module LogitStd.Tests.TestMain
 
 open Expecto
@@ -14,10 +14,12 @@ let run (argv: string[]) (tests: Test) : int =
                     async {
                         do! baseline.summary config summary
                         let failed = summary.failed.Length + summary.errored.Length
-                        printfn "%d passed, %d failed" summary.passed.Length failed
+                        let skipped = summary.ignored.Length
+                        printfn "%d passed, %d failed, %d skipped" summary.passed.Length failed skipped
+                        for s in summary.ignored do printfn "skipped: %s" (String.concat "." s.name)
                         // The Cake Test target sums every project's counts into one final line.
                         match System.Environment.GetEnvironmentVariable "LOGITSTD_TEST_TALLY" with
                         | null | "" -> ()
-                        | path -> System.IO.File.AppendAllText(path, sprintf "%d %d\n" summary.passed.Length failed)
+                        | path -> System.IO.File.AppendAllText(path, sprintf "%d %d %d\n" summary.passed.Length failed skipped)
                     } }
     runTestsWithCLIArgs [ CLIArguments.Printer printer ] argv tests
