@@ -24,6 +24,13 @@ let temperature (tStart: float) (tEnd: float) (lambda: float) (param: torch.Tens
     use scope = torch.NewDisposeScope()
     ((gradientReversal lambda param).sigmoid() * tEnd + tStart).MoveToOuterDisposeScope()
 
+/// The unchecked kernel of `ctkd`, for callers that validated their inputs once (the objective).
+let internal ctkdUnchecked (prep: Prep) (tStart: float) (tEnd: float) (lambda: float) (param: torch.Tensor) (student: torch.Tensor) (teacher: torch.Tensor) : torch.Tensor =
+    use scope = torch.NewDisposeScope()
+    let t = temperature tStart tEnd lambda param
+    let loss = Kd.kdAtTensorTemperatureUnchecked prep (t.reshape(1L, 1L).to_type(student.dtype)) student teacher
+    loss.reshape([||]).MoveToOuterDisposeScope()
+
 /// ctkd = kd at the learned temperature (with ZScore, the learned temperature plays the role of τ).
 /// The gradient reaches `param` through the reversal layer (λ times the plain gradient).
 let ctkd (prep: Prep) (tStart: float) (tEnd: float) (lambda: float) (param: torch.Tensor) (student: torch.Tensor) (teacher: torch.Tensor) : torch.Tensor =
@@ -31,7 +38,5 @@ let ctkd (prep: Prep) (tStart: float) (tEnd: float) (lambda: float) (param: torc
     // t_start > 0 and t_end >= 0 keep the temperature positive for any parameter value.
     Validate.temperature "t_start" tStart
     if not (tEnd >= 0.0 && System.Double.IsFinite tEnd) then invalidArg "t_end" (sprintf "t_end must be a finite number >= 0, got %g" tEnd)
-    use scope = torch.NewDisposeScope()
-    let t = temperature tStart tEnd lambda param
-    let loss = Kd.kdAtTensorTemperature prep (t.reshape(1L, 1L).to_type(student.dtype)) student teacher
-    loss.reshape([||]).MoveToOuterDisposeScope()
+    Validate.samePair student teacher
+    ctkdUnchecked prep tStart tEnd lambda param student teacher

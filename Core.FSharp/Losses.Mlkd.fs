@@ -36,10 +36,13 @@ let masks (teacherWeak: torch.Tensor) : torch.Tensor * torch.Tensor =
     let p = teacherWeak.detach().softmax(1L)
     let conf = p.amax([| 1L |])
     let classConf = p.sum(0L)
-    let toMask (c: torch.Tensor) =
-        let thresh = percentile50 (c.to_type(torch.float64).data<float>().ToArray())
-        c.le(torch.tensor(thresh, dtype = c.dtype)).to_type(c.dtype)
-    let m, cm = toMask conf, toMask classConf
+    // Both medians from one host read of [conf; classConf].
+    let host = torch.cat([| conf; classConf |], 0L).to_type(torch.float64).cpu().data<float>().ToArray()
+    let b = int conf.shape.[0]
+    let toMask (c: torch.Tensor) (values: float[]) =
+        let thresh = percentile50 values
+        c.le(torch.tensor(thresh, dtype = c.dtype, device = c.device)).to_type(c.dtype)
+    let m, cm = toMask conf host.[.. b - 1], toMask classConf host.[b ..]
     m.MoveToOuterDisposeScope(), cm.MoveToOuterDisposeScope()
 
 /// Class-level consistency: Σ (P_tᵀP_t − P_sᵀP_s)² / K with P = softmax(x/T) on raw logits.
@@ -65,11 +68,21 @@ type Views =
       TeacherWeak: torch.Tensor
       TeacherStrong: torch.Tensor }
 
-let internal validateViews (v: Views) =
-    Validate.samePair v.StudentWeak v.TeacherWeak
-    Validate.samePair v.StudentStrong v.TeacherStrong
+/// The shapes of the four views (no host read).
+let internal validateViewShapes (v: Views) =
+    Validate.pairShape v.StudentWeak v.TeacherWeak
+    Validate.pairShape v.StudentStrong v.TeacherStrong
     if v.StudentWeak.shape <> v.StudentStrong.shape then
         invalidArg "views" (sprintf "weak view logits %s and strong view logits %s differ in shape" (Validate.shapeText v.StudentWeak) (Validate.shapeText v.StudentStrong))
+
+/// The four views' logit batches as the value checks name them.
+let internal viewValues (v: Views) =
+    [ "student", v.StudentWeak; "teacher", v.TeacherWeak; "strong-view student", v.StudentStrong; "strong-view teacher", v.TeacherStrong ]
+
+/// Shapes and values of the four views (one host read).
+let internal validateViews (v: Views) =
+    validateViewShapes v
+    Validate.values (viewValues v) None
 
 let private maskedMean (loss: torch.Tensor) (mask: torch.Tensor) = (loss * mask).mean()
 
@@ -78,10 +91,11 @@ let private maskedMean (loss: torch.Tensor) (mask: torch.Tensor) = (loss * mask)
 let instanceLevel (prep: Prep) (tau: float) (v: Views) (mask: torch.Tensor) : torch.Tensor =
     use scope = torch.NewDisposeScope()
     let ts = temperatures tau
-    let weak = ts |> List.map (fun t -> maskedMean (Kd.kd prep t v.StudentWeak v.TeacherWeak) mask)
-    let strong = ts |> List.take 3 |> List.map (fun t -> Kd.kd prep t v.StudentStrong v.TeacherStrong)
+    // Inputs are validated once by the caller (`parts`, the objective); the kernels do not re-check.
+    let weak = ts |> List.map (fun t -> maskedMean (Kd.kdUnchecked prep t v.StudentWeak v.TeacherWeak) mask)
+    let strong = ts |> List.take 3 |> List.map (fun t -> Kd.kdUnchecked prep t v.StudentStrong v.TeacherStrong)
     // Official quirk: the last two "strong" terms are computed on the weak view.
-    let weakInStrong = ts |> List.skip 3 |> List.map (fun t -> Kd.kd prep t v.StudentWeak v.TeacherWeak)
+    let weakInStrong = ts |> List.skip 3 |> List.map (fun t -> Kd.kdUnchecked prep t v.StudentWeak v.TeacherWeak)
     let total = (weak @ strong @ weakInStrong) |> List.reduce (+)
     total.MoveToOuterDisposeScope()
 
@@ -106,8 +120,9 @@ let parts (prep: Prep) (tau: float) (ceWeight: float) (kdWeight: float) (v: View
     Validate.temperature "temperature" tau
     Validate.weight "ce_weight" ceWeight
     Validate.weight "kd_weight" kdWeight
-    validateViews v
-    Validate.targets target v.StudentWeak.shape.[0] v.StudentWeak.shape.[1]
+    validateViewShapes v
+    Validate.targetsShape target v.StudentWeak.shape.[0]
+    Validate.values (viewValues v) (Some (target, v.StudentWeak.shape.[1]))
     use scope = torch.NewDisposeScope()
     let mask, classMask = masks v.TeacherWeak
     let ce = (torch.nn.functional.cross_entropy(v.StudentWeak, target) + torch.nn.functional.cross_entropy(v.StudentStrong, target)) * ceWeight

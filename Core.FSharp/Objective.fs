@@ -109,11 +109,33 @@ let private required (name: string) (what: string) (v: torch.Tensor option) =
     | Some t -> t
     | None -> invalidArg "inputs" (sprintf "term '%s' needs %s, which this step did not provide" name what)
 
+/// The logit batches the terms of `o` read, each with the name its checks report; a batch a term
+/// needs but the step did not provide is an error naming the term.
+let private inputsUsed (o: Objective) (inputs: Inputs) : (string * torch.Tensor) list =
+    let usesTeacher = function CrossEntropy | CrossEntropyTwoViews -> false | _ -> true
+    let usesStrongStudent = function CrossEntropyTwoViews | MlkdInstance _ -> true | _ -> false
+    let usesStrongTeacher = function MlkdInstance _ -> true | _ -> false
+    let input check what (v: torch.Tensor option) uses =
+        match o.Terms |> List.tryFind (fun w -> uses w.Term) with
+        | Some w -> [ check, required w.Name what v ]
+        | None -> []
+    [ "student", inputs.Student ]
+    @ input "teacher" "teacher logits" inputs.Teacher usesTeacher
+    @ input "strong-view student" "the strong-view student logits" inputs.StudentStrong usesStrongStudent
+    @ input "strong-view teacher" "the strong-view teacher logits" inputs.TeacherStrong usesStrongTeacher
+
 /// Evaluates every term and returns (name, weighted value) in order. Tensors are fresh; the caller
 /// owns them (a dispose scope per training step releases them).
+///
+/// The inputs are validated here, once, for all terms: every shape (no host read), then every logit
+/// batch's finiteness and the labels' range in a single host read; the loss kernels below do not
+/// check again. Non-finite logits raise `Validate.NonFiniteLogitsException`.
 let evaluate (o: Objective) (inputs: Inputs) : (string * torch.Tensor) list =
-    Validate.logits "student" inputs.Student
-    Validate.targets inputs.Target inputs.Student.shape.[0] inputs.Student.shape.[1]
+    let used = inputsUsed o inputs
+    for name, x in used do
+        if name = "student" then Validate.logitsShape name x else Validate.pairShape inputs.Student x
+    Validate.targetsShape inputs.Target inputs.Student.shape.[0]
+    Validate.values used (Some (inputs.Target, inputs.Student.shape.[1]))
     let masks =
         lazy (
             let tw = required "mlkd" "teacher logits" inputs.Teacher
@@ -124,29 +146,23 @@ let evaluate (o: Objective) (inputs: Inputs) : (string * torch.Tensor) list =
           Mlkd.Views.TeacherWeak = required name "teacher logits" inputs.Teacher
           Mlkd.Views.TeacherStrong = required name "the strong-view teacher logits" inputs.TeacherStrong }
     let ce (x: torch.Tensor) = torch.nn.functional.cross_entropy(x, inputs.Target)
+    let teacherOf (w: WeightedTerm) = required w.Name "teacher logits" inputs.Teacher
     let value (w: WeightedTerm) : torch.Tensor =
         match w.Term with
         | CrossEntropy -> ce inputs.Student
         | CrossEntropyTwoViews -> ce inputs.Student + ce (required w.Name "the strong-view student logits" inputs.StudentStrong)
-        | Kd (t, p) -> Kd.kd p t inputs.Student (required w.Name "teacher logits" inputs.Teacher)
-        | Dkd (a, b, t, warm, p) ->
-            Dkd.dkd p a b t inputs.Student (required w.Name "teacher logits" inputs.Teacher) inputs.Target
-            * Schedules.dkdWarmup warm inputs.Epoch
+        | Kd (t, p) -> Kd.kdUnchecked p t inputs.Student (teacherOf w)
+        | Dkd (a, b, t, warm, p) -> Dkd.dkdUnchecked p a b t inputs.Student (teacherOf w) inputs.Target * Schedules.dkdWarmup warm inputs.Epoch
         | MlkdInstance (t, p) ->
             let v = views w.Name
-            Mlkd.validateViews v
+            Mlkd.validateViewShapes v
             Mlkd.instanceLevel p t v (fst masks.Value)
-        | MlkdClass t ->
-            let tw = required w.Name "teacher logits" inputs.Teacher
-            Validate.samePair inputs.Student tw
-            Mlkd.classLevel t inputs.Student tw (snd masks.Value)
-        | MlkdBatch t ->
-            let tw = required w.Name "teacher logits" inputs.Teacher
-            Validate.samePair inputs.Student tw
-            Mlkd.batchLevel t inputs.Student tw (fst masks.Value)
+        | MlkdClass t -> Mlkd.classLevel t inputs.Student (teacherOf w) (snd masks.Value)
+        | MlkdBatch t -> Mlkd.batchLevel t inputs.Student (teacherOf w) (fst masks.Value)
         | Ctkd (a, b, p) ->
             let g = required w.Name "the CTKD temperature parameter" inputs.TemperatureParam
-            Ctkd.ctkd p a b (Schedules.ctkdLambda inputs.Epoch) g inputs.Student (required w.Name "teacher logits" inputs.Teacher)
+            if g.numel() <> 1L then invalidArg "inputs" (sprintf "the CTKD temperature parameter must be a single value, got shape %s" (Validate.shapeText g))
+            Ctkd.ctkdUnchecked p a b (Schedules.ctkdLambda inputs.Epoch) g inputs.Student (teacherOf w)
     o.Terms |> List.map (fun w -> w.Name, value w * w.Weight)
 
 /// The sum of the evaluated terms.

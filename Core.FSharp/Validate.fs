@@ -8,8 +8,13 @@ open TorchSharp
 let internal shapeText (t: torch.Tensor) =
     "[" + String.Join(", ", t.shape) + "]"
 
-/// Logits must be a 2-D [B, K] floating-point batch with B >= 1, K >= 2 and only finite values.
-let logits (what: string) (x: torch.Tensor) =
+/// Non-finite logits: an ArgumentException of its own type, so that a trainer can tell a diverging
+/// model (NaN or ∞ in its logits) from a caller's mistake.
+type NonFiniteLogitsException(message: string, paramName: string) =
+    inherit ArgumentException(message, paramName)
+
+/// The shape and dtype part of the logits check (no host read): 2-D [B, K] floating point, B ≥ 1, K ≥ 2.
+let logitsShape (what: string) (x: torch.Tensor) =
     if isNull (box x) then invalidArg what (sprintf "%s logits are null" what)
     if x.dim() <> 2L then
         invalidArg what (sprintf "%s logits must be 2-D [batch, classes], got shape %s" what (shapeText x))
@@ -19,29 +24,64 @@ let logits (what: string) (x: torch.Tensor) =
     if b < 1L then invalidArg what (sprintf "%s logits have an empty batch (shape %s)" what (shapeText x))
     if k < 2L then
         invalidArg what (sprintf "%s logits have %d class; distillation needs at least 2 (shape %s)" what k (shapeText x))
-    use finite = torch.isfinite(x).all()
-    if not (finite.item<bool>()) then
-        use nan = torch.isnan(x).sum()
-        use inf = torch.isinf(x).sum()
-        invalidArg what (sprintf "%s logits contain %d NaN and %d infinite values (shape %s)" what (nan.item<int64>()) (inf.item<int64>()) (shapeText x))
 
-/// Teacher and student logits must have the same shape.
-let samePair (student: torch.Tensor) (teacher: torch.Tensor) =
-    logits "student" student
-    logits "teacher" teacher
+/// Teacher and student logits must have the same shape (no host read).
+let pairShape (student: torch.Tensor) (teacher: torch.Tensor) =
+    logitsShape "student" student
+    logitsShape "teacher" teacher
     if student.shape <> teacher.shape then
         invalidArg "teacher" (sprintf "teacher logits shape %s does not match student logits shape %s" (shapeText teacher) (shapeText student))
 
-/// Labels must be a 1-D int64 vector of length B with values in [0, K).
-let targets (target: torch.Tensor) (batch: int64) (classes: int64) =
+/// The shape and dtype part of the labels check (no host read): 1-D int64 of length B.
+let targetsShape (target: torch.Tensor) (batch: int64) =
     if isNull (box target) then invalidArg "target" "labels are null"
     if target.dim() <> 1L || target.shape.[0] <> batch then
         invalidArg "target" (sprintf "labels must have shape [%d] to match the logits' batch, got %s" batch (shapeText target))
     if target.dtype <> torch.int64 then
         invalidArg "target" (sprintf "labels must be int64, got %O" target.dtype)
-    use lo = target.min()
-    use hi = target.max()
-    let lo, hi = lo.item<int64>(), hi.item<int64>()
+
+/// The value checks of a whole step with one host read: every logits batch in `logits` is finite,
+/// and the labels of `target` (with the class count) lie in [0, K). The shapes are checked first.
+let values (logits: (string * torch.Tensor) list) (target: (torch.Tensor * int64) option) =
+    use scope = torch.NewDisposeScope()
+    let flags = logits |> List.map (fun (_, x) -> torch.isfinite(x).all().to_type(torch.float64))
+    let range =
+        match target with
+        | Some (t, _) -> [ t.min().to_type(torch.float64); t.max().to_type(torch.float64) ]
+        | None -> []
+    match flags @ range with
+    | [] -> ()
+    | checks ->
+        let device = (snd logits.Head).device
+        let read = torch.stack(checks |> List.map (fun c -> c.``to``(device)) |> Array.ofList).cpu().data<float>().ToArray()
+        logits |> List.iteri (fun i (what, x) ->
+            if read.[i] = 0.0 then
+                let nan = torch.isnan(x).sum().item<int64>()
+                let inf = torch.isinf(x).sum().item<int64>()
+                raise (NonFiniteLogitsException(sprintf "%s logits contain %d NaN and %d infinite values (shape %s)" what nan inf (shapeText x), what)))
+        match target with
+        | Some (_, classes) ->
+            let lo, hi = int64 read.[flags.Length], int64 read.[flags.Length + 1]
+            if lo < 0L || hi >= classes then
+                invalidArg "target" (sprintf "labels must lie in [0, %d) for %d classes; found values from %d to %d" classes classes lo hi)
+        | None -> ()
+
+/// Logits must be a 2-D [B, K] floating-point batch with B >= 1, K >= 2 and only finite values.
+let logits (what: string) (x: torch.Tensor) =
+    logitsShape what x
+    values [ what, x ] None
+
+/// Teacher and student logits must have the same shape, and be finite (one host read).
+let samePair (student: torch.Tensor) (teacher: torch.Tensor) =
+    pairShape student teacher
+    values [ "student", student; "teacher", teacher ] None
+
+/// Labels must be a 1-D int64 vector of length B with values in [0, K).
+let targets (target: torch.Tensor) (batch: int64) (classes: int64) =
+    targetsShape target batch
+    use scope = torch.NewDisposeScope()
+    let read = torch.stack([| target.min().to_type(torch.float64); target.max().to_type(torch.float64) |]).cpu().data<float>().ToArray()
+    let lo, hi = int64 read.[0], int64 read.[1]
     if lo < 0L || hi >= classes then
         invalidArg "target" (sprintf "labels must lie in [0, %d) for %d classes; found values from %d to %d" classes classes lo hi)
 

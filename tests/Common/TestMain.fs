@@ -16,7 +16,7 @@ let run (argv: string[]) (tests: Test) : int =
                         let failed = summary.failed.Length + summary.errored.Length
                         let skipped = summary.ignored.Length
                         printfn "%d passed, %d failed, %d skipped" summary.passed.Length failed skipped
-                        for s in summary.ignored do printfn "skipped: %s" (String.concat "." s.name)
+                        for (t, _) in summary.ignored do printfn "skipped: %s" (String.concat "." t.name)
                         // The Cake Test target sums every project's counts into one final line.
                         match System.Environment.GetEnvironmentVariable "LOGITSTD_TEST_TALLY" with
                         | null | "" -> ()
