@@ -27,7 +27,7 @@ public enum BenchKind
 /// <param name="QuickSteps">Timed steps with <c>--quick</c>.</param>
 /// <param name="InQuick">Whether <c>--quick</c> runs it without being named by <c>--only</c>.</param>
 public sealed record BenchConfig(
-    string Name, string Description, BenchKind Kind, Func<TrainingStep> Create,
+    string Name, string Description, BenchKind Kind, Func<BenchStep> Create,
     int Warmup, int Steps, int QuickWarmup, int QuickSteps, bool InQuick = true)
 {
     /// <summary>Batch size of every configuration (the paper's CIFAR batch; also used for Fashion-MNIST).</summary>
@@ -35,11 +35,11 @@ public sealed record BenchConfig(
 
     const int Seed = 7;
 
-    static TrainingStep Ce(string model, int classes) =>
+    static BenchStep Ce(string model, int classes) =>
         new(ModelZoo.Create(model, classes), null, Objectives.CrossEntropy, Batch, Seed);
 
-    static TrainingStep Distil(string student, string teacher, int classes, Objective.Objective objective, bool teacherScope = false) =>
-        new(ModelZoo.Create(student, classes), ModelZoo.Create(teacher, classes), objective, Batch, Seed, teacherScope);
+    static BenchStep Distil(string student, string teacher, int classes, Objective.Objective objective) =>
+        new(ModelZoo.Create(student, classes), ModelZoo.Create(teacher, classes), objective, Batch, Seed);
 
     /// <summary>Every configuration, in the order they run. Step counts keep a contended 2-core machine's
     /// full run to minutes and a <c>--quick</c> run (with the PyTorch peer) under two minutes.</summary>
@@ -56,11 +56,6 @@ public sealed record BenchConfig(
             () => Distil("resnet8x4", "resnet32x4", 100, Objectives.Kd(true)), 2, 6, 1, 1),
         new("mlkd", "MLKD T=4, 0.1·CE(2 views) + 0.9·(instance+class+batch): resnet32x4 on both views → resnet8x4", BenchKind.Throughput,
             () => Distil("resnet8x4", "resnet32x4", 100, Objectives.Mlkd(false)), 1, 3, 1, 1),
-        // Prototypes of a trainer change (not in the PyTorch peer; compare with kd_ls and mlkd in the same run).
-        new("kd_ls_teacher_scope", "kd_ls with the teacher's forward in its own dispose scope (proposed trainer change)", BenchKind.Throughput,
-            () => Distil("resnet8x4", "resnet32x4", 100, Objectives.Kd(true), teacherScope: true), 2, 6, 1, 1, InQuick: false),
-        new("mlkd_teacher_scope", "mlkd with the teacher's forwards in their own dispose scope (proposed trainer change)", BenchKind.Throughput,
-            () => Distil("resnet8x4", "resnet32x4", 100, Objectives.Mlkd(false), teacherScope: true), 1, 3, 1, 1, InQuick: false),
         new("memory", "RSS growth: KD+LS step fmnist_wide_cnn → fmnist_small_cnn, 2,000 steps", BenchKind.Memory,
             () => Distil("fmnist_small_cnn", "fmnist_wide_cnn", 10, Objectives.Kd(true)), 100, 2000, 50, 300, InQuick: false),
     ];

@@ -49,6 +49,23 @@ let tests =
             Expect.throwsC (fun () -> evaluate (Presets.dkd false) (inputs s None y 1) |> ignore)
                 (fun e -> Expect.stringContains e.Message "term 'dkd' needs teacher logits" "names the term")
 
+        testCase "validates once at its boundary: non-finite logits of any view are named, labels out of range too" <| fun () ->
+            use scope = torch.NewDisposeScope()
+            let s, t = f64 (randomRows 1 4 10 2.0), f64 (randomRows 2 4 10 3.0)
+            let y = labels (randomLabels 1 4 10)
+            let nanAt (x: torch.Tensor) = let c = x.clone() in c.[0, 3] <- torch.tensor(System.Double.NaN, dtype = torch.float64); c
+            Expect.throwsC (fun () -> evaluate (Presets.kd true) (inputs (nanAt s) (Some t) y 1) |> ignore) (fun e ->
+                Expect.equal (e.GetType()) typeof<Validate.NonFiniteLogitsException> "its own type: a diverging student"
+                Expect.stringContains e.Message "student logits contain 1 NaN" "names the batch")
+            Expect.throwsC (fun () -> evaluate (Presets.kd false) (inputs s (Some (nanAt t)) y 1) |> ignore) (fun e ->
+                Expect.stringContains e.Message "teacher logits contain 1 NaN" "names the teacher")
+            let mlkd = { inputs s (Some t) y 1 with StudentStrong = Some (nanAt s); TeacherStrong = Some t }
+            Expect.throwsC (fun () -> evaluate (Presets.mlkd true) mlkd |> ignore) (fun e ->
+                Expect.stringContains e.Message "strong-view student logits contain 1 NaN" "names the strong view")
+            let bad = labels [| 0L; 1L; 10L; 2L |]
+            Expect.throwsC (fun () -> evaluate (Presets.kd true) (inputs s (Some t) bad 1) |> ignore) (fun e ->
+                Expect.stringContains e.Message "labels must lie in [0, 10)" "labels")
+
         testCase "validation rejects duplicate names and bad temperatures" <| fun () ->
             let dup = { Terms = [ { Name = "kd"; Weight = 1.0; Term = CrossEntropy }; { Name = "kd"; Weight = 1.0; Term = Kd(2.0, Standardize.Raw) } ] }
             Expect.throwsC (fun () -> validate dup) (fun e -> Expect.stringContains e.Message "'kd' is used twice" "duplicate")
