@@ -4,7 +4,7 @@ open Expecto
 
 let tests =
     testSequenced
-    <| testList "Export" [ OnnxParityTests.tests ]
+    <| testList "Export" [ OnnxParityTests.tests; ExportCommandTests.tests ]
 
 [<EntryPoint>]
 let main argv =
