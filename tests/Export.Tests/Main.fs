@@ -4,7 +4,7 @@ open Expecto
 
 let tests =
     testSequenced
-    <| testList "Export" [ OnnxParityTests.tests; ExportCommandTests.tests ]
+    <| testList "Export" [ CliTests.tests; OnnxParityTests.tests; ExportCommandTests.tests; PredictTests.tests ]
 
 [<EntryPoint>]
 let main argv =
