@@ -14,7 +14,7 @@ namespace LogitStd.Shell.Cli;
 /// </summary>
 public static class ExportCommand
 {
-    public static int Run(Core.Cli.ExportOptions o, TextWriter stdout, TextWriter stderr)
+    public static int Run(Core.DeployCli.ExportOptions o, TextWriter stdout, TextWriter stderr)
     {
         int Fail(int code, string message)
         {

@@ -16,7 +16,7 @@ namespace LogitStd.Shell.Cli;
 /// </summary>
 public static class PredictCommand
 {
-    public static int Run(Core.Cli.PredictOptions o, TextWriter stdout, TextWriter stderr)
+    public static int Run(Core.DeployCli.PredictOptions o, TextWriter stdout, TextWriter stderr)
     {
         int Fail(int code, string message)
         {

@@ -15,7 +15,7 @@ let tests =
         testCase "export parses model, weights, format, out, opset and features" <| fun () ->
             match Cli.parse [| "export"; "--model"; "resnet8x4"; "--weights"; "w.pth"; "--format"; "onnx"; "--out"; "r.onnx"; "--opset"; "13"; "--features" |] with
             | Cli.Run(Cli.Deploy o) ->
-                Expect.equal (o.Model, o.Weights, o.Format, o.Out, o.Opset, o.Features) ("resnet8x4", "w.pth", Cli.Onnx, "r.onnx", Some 13, true) "options"
+                Expect.equal (o.Model, o.Weights, o.Format, o.Out, o.Opset, o.Features) ("resnet8x4", "w.pth", DeployCli.Onnx, "r.onnx", Some 13, true) "options"
             | other -> failtestf "got %A" other
 
         testCase "export refuses an opset outside 13..21 and onnx-only flags with --format pytorch" <| fun () ->

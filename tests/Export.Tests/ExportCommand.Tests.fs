@@ -14,10 +14,10 @@ open LogitStd.Shell.Persistence
 open LogitStd.Models.Tests.Fixtures
 open LogitStd.Export.Tests.Helpers
 
-let exportOptions model weights format out : Cli.ExportOptions =
+let exportOptions model weights format out : DeployCli.ExportOptions =
     { Model = model; Weights = weights; Format = format; Out = out; Opset = None; Features = false }
 
-let run (o: Cli.ExportOptions) =
+let run (o: DeployCli.ExportOptions) =
     use out = new StringWriter()
     use err = new StringWriter()
     let code = ExportCommand.Run(o, out, err)
@@ -73,7 +73,7 @@ let tests =
         testCase "onnx from an mdistiller resnet8x4 checkpoint: ONNX Runtime gives PyTorch's logits (1e-4)" <| fun () ->
             use dir = new TempDir()
             let out = dir.File "resnet8x4.onnx"
-            let code, stdout, err = run (exportOptions "resnet8x4" (committed "resnet8x4.pth") Cli.Onnx out)
+            let code, stdout, err = run (exportOptions "resnet8x4" (committed "resnet8x4.pth") DeployCli.Onnx out)
             Expect.equal code 0 err
             Expect.stringContains stdout "opset 17" "says the opset"
             let input, expected, _ = readIo (committed "resnet8x4.io.pt")
@@ -86,7 +86,7 @@ let tests =
         testCase "pytorch: a bare state dict with the official file's keys and shapes, num_batches_tracked included" <| fun () ->
             use dir = new TempDir()
             let out = dir.File "resnet8x4.pth"
-            let code, _, err = run (exportOptions "resnet8x4" (committed "resnet8x4.pth") Cli.Pytorch out)
+            let code, _, err = run (exportOptions "resnet8x4" (committed "resnet8x4.pth") DeployCli.Pytorch out)
             Expect.equal code 0 err
             let official = PyTorchFormat.ReadStateDict(committed "resnet8x4.pth")
             let written = PyTorchFormat.ReadStateDict out
@@ -103,7 +103,7 @@ let tests =
                 Checkpoints.Save(m, ckpt)
                 let source = if model = "resnet8x4" then committed "resnet8x4.pth" else ckpt
                 let out = dir.File $"{model}.pth"
-                let code, _, err = run (exportOptions model source Cli.Pytorch out)
+                let code, _, err = run (exportOptions model source DeployCli.Pytorch out)
                 Expect.equal code 0 err
                 let ioFlag = io |> Option.map (fun f -> $" --io \"{committed f}\"") |> Option.defaultValue ""
                 match runParityScript $"--check-load \"{out}\" --model {model}{ioFlag}" with
@@ -120,7 +120,7 @@ let tests =
         testCase "a checkpoint of another architecture is refused (exit 1), naming the file and model, and nothing is written" <| fun () ->
             use dir = new TempDir()
             let out = dir.File "x.onnx"
-            let code, stdout, err = run (exportOptions "resnet8" (committed "resnet8x4.pth") Cli.Onnx out)
+            let code, stdout, err = run (exportOptions "resnet8" (committed "resnet8x4.pth") DeployCli.Onnx out)
             Expect.equal code 1 err
             Expect.stringContains err "resnet8x4.pth" "names the file"
             Expect.stringContains err "does not fit model 'resnet8'" "names the model"
@@ -128,10 +128,10 @@ let tests =
             Expect.isFalse (File.Exists out) "no file"
 
         testCase "a missing checkpoint is exit 1 naming it; an unknown model is a usage error (2)" <| fun () ->
-            let code, _, err = run (exportOptions "resnet8" "/nonexistent/w.pth" Cli.Onnx "/tmp/never.onnx")
+            let code, _, err = run (exportOptions "resnet8" "/nonexistent/w.pth" DeployCli.Onnx "/tmp/never.onnx")
             Expect.equal code 1 err
             Expect.stringContains err "/nonexistent/w.pth" "names the file"
-            let code, _, err = run (exportOptions "resnet9" (committed "resnet8x4.pth") Cli.Onnx "/tmp/never.onnx")
+            let code, _, err = run (exportOptions "resnet9" (committed "resnet8x4.pth") DeployCli.Onnx "/tmp/never.onnx")
             Expect.equal code 2 err
             Expect.stringContains err "unknown model 'resnet9'" "names the model"
 

@@ -22,7 +22,7 @@ let private capture (f: TextWriter -> TextWriter -> int) =
     let code = f out err
     code, out.ToString(), err.ToString()
 
-let predictOptions onnx images index : Cli.PredictOptions =
+let predictOptions onnx images index : DeployCli.PredictOptions =
     { Onnx = Some onnx; Model = None; Weights = None; Images = images; Top = 3; Index = index; Threads = Some 1 }
 
 let predict o = capture (fun out err -> PredictCommand.Run(o, out, err))
@@ -61,7 +61,7 @@ let private trained =
              if code <> 0 then failwithf "training failed: %s" err
              let ckpt = Path.Combine(run, "checkpoints", "best.ckpt")
              let onnx = Path.Combine(dir, "student.onnx")
-             let xo: Cli.ExportOptions = { Model = "fmnist_mlp"; Weights = ckpt; Format = Cli.Onnx; Out = onnx; Opset = None; Features = false }
+             let xo: DeployCli.ExportOptions = { Model = "fmnist_mlp"; Weights = ckpt; Format = DeployCli.Onnx; Out = onnx; Opset = None; Features = false }
              let code, _, err = capture (fun out err -> ExportCommand.Run(xo, out, err))
              if code <> 0 then failwithf "export failed: %s" err
              Some(data, dir, ckpt, onnx))
@@ -159,11 +159,31 @@ let tests =
         testCase "a CIFAR-100 record through an exported resnet8x4: CIFAR-100 class names" <| fun () ->
             use dir = new TempDir()
             let onnx = dir.File "r.onnx"
-            let code, _, err = capture (fun o e -> ExportCommand.Run({ Model = "resnet8x4"; Weights = committed "resnet8x4.pth"; Format = Cli.Onnx; Out = onnx; Opset = None; Features = false }, o, e))
+            let code, _, err = capture (fun o e -> ExportCommand.Run({ Model = "resnet8x4"; Weights = committed "resnet8x4.pth"; Format = DeployCli.Onnx; Out = onnx; Opset = None; Features = false }, o, e))
             Expect.equal code 0 err
             let code, out, err = predict { predictOptions onnx (committed "cifar100-sample.bin") (Some 1) with Top = 100 }
             Expect.equal code 0 err
             Expect.stringContains out "cifar100-sample.bin[1]" "the record"
             Expect.equal (out.Split('\n') |> Array.filter (fun l -> l.Contains "%") |> Array.length) 100 "--top 100 lists every class"
             for name in [ "apple"; "worm"; "aquarium_fish" ] do Expect.stringContains out name "CIFAR-100 names"
+    
+        testCase "an ImageNet model takes RGB images of any size (resize 256, centre crop 224) and refuses greyscale ones" <| fun () ->
+            use dir = new TempDir()
+            use model = LogitStd.Export.Tests.Helpers.randomModel "MobileNetV1" 1000 2L
+            let onnx = dir.File "m.onnx"
+            OnnxExporter.Write(model, onnx) |> ignore
+            let folder = dir.File "images"
+            Directory.CreateDirectory folder |> ignore
+            writePng (Path.Combine(folder, "a.png")) (Array.init (3 * 260 * 300) (fun i -> byte (i % 251))) 3 260 300
+            writePng (Path.Combine(folder, "b.png")) (Array.init (3 * 224 * 224) (fun i -> byte (i % 13))) 3 224 224
+            let code, out, err = predict (predictOptions onnx folder None)
+            Expect.equal code 0 err
+            Expect.stringContains out "a.png" "first image of the folder"
+            Expect.stringContains out "b.png" "second image of the folder"
+            Expect.equal (out.Split('\n') |> Array.filter (fun l -> l.Contains "%") |> Array.length) 6 "top 3 each"
+            let grey = dir.File "grey.png"
+            writePng grey (Array.create (224 * 224) 9uy) 1 224 224
+            let code, _, err = predict (predictOptions onnx grey None)
+            Expect.equal code 1 err
+            Expect.stringContains err "expects 3-channel (RGB) images (any size" "what was expected"
     ]
