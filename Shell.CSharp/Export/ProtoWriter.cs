@@ -5,16 +5,14 @@ namespace LogitStd.Shell.Export;
 
 /// <summary>
 /// The protocol-buffers wire format, as far as ONNX needs it: varints (wire type 0), 32-bit floats
-/// (type 5) and length-delimited fields (type 2: strings, bytes, packed repeated scalars and nested
-/// messages). A message is written into its own buffer, so nesting is "encode the child, then write
-/// its length and bytes" (the encoding of https://protobuf.dev/programming-guides/encoding/).
+/// (type 5) and length-delimited fields (type 2: strings, bytes and nested messages); repeated
+/// scalars are written one tag per element, as proto2 fields without <c>[packed=true]</c> are. A
+/// message is written into its own buffer, so nesting is "encode the child, then write its length
+/// and bytes" (the encoding of https://protobuf.dev/programming-guides/encoding/).
 /// </summary>
 internal sealed class ProtoWriter
 {
     private readonly MemoryStream buffer = new();
-
-    /// <summary>Bytes written so far.</summary>
-    public long Length => buffer.Length;
 
     /// <summary>The encoded message.</summary>
     public byte[] ToArray() => buffer.ToArray();
@@ -57,26 +55,6 @@ internal sealed class ProtoWriter
         message.buffer.Position = 0;
         message.buffer.CopyTo(buffer);
         return this;
-    }
-
-    /// <summary>A packed repeated int64 field (one length-delimited run of varints).</summary>
-    public ProtoWriter PackedInts(int field, IEnumerable<long> values)
-    {
-        var run = new ProtoWriter();
-        foreach (var v in values) run.Varint(unchecked((ulong)v));
-        Tag(field, 2);
-        Varint((ulong)run.buffer.Length);
-        run.buffer.Position = 0;
-        run.buffer.CopyTo(buffer);
-        return this;
-    }
-
-    /// <summary>A packed repeated float field.</summary>
-    public ProtoWriter PackedFloats(int field, IReadOnlyList<float> values)
-    {
-        var bytes = new byte[4 * values.Count];
-        for (int i = 0; i < values.Count; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(4 * i), values[i]);
-        return Bytes(field, bytes);
     }
 
     private void Tag(int field, int wireType) => Varint((ulong)((field << 3) | wireType));
