@@ -3,6 +3,7 @@
 module LogitStd.Core.Cli
 
 open Argu
+open LogitStd.Core.DeployCli
 
 /// The datasets the program reads.
 type DatasetKind =
@@ -193,6 +194,8 @@ type Command =
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArgs>
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Distill of ParseResults<TrainArgs>
+    | [<CliPrefix(CliPrefix.None)>] Export of ParseResults<ExportArgs>
+    | [<CliPrefix(CliPrefix.None)>] Predict of ParseResults<PredictArgs>
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -205,6 +208,8 @@ type Command =
             | Bench _ -> "benchmark whole training steps (images per second, CPU time ÷ wall time, resident memory)."
             | Train _ -> "train a model from scratch with cross-entropy (teachers, the student-alone baseline)."
             | Distill _ -> "distil a student from a teacher with --method kd|dkd|mlkd|ctkd [--logit-stand], or an experiment file's objective."
+            | Export _ -> "export a checkpoint for deployment: ONNX (verified with ONNX Runtime) or a bare PyTorch state dict."
+            | Predict _ -> "classify images with an exported ONNX model or a checkpoint: the top-k classes and probabilities."
 
 /// Options of `logitstd eval`.
 type EvalOptions =
@@ -267,6 +272,8 @@ type Parsed =
     | Fit of TrainOptions
     | Summarize of runs: string list * markdown: string option
     | Benchmark of BenchOptions
+    | Deploy of ExportOptions
+    | Classify of PredictOptions
 
 /// The outcome of parsing: a command, a help text (exit 0), or an error with usage (exit 2).
 type ParseOutcome =
@@ -323,7 +330,7 @@ let private toParsed (r: ParseResults<Command>) : Parsed =
     | Eval e ->
         Evaluate
             { Model = e.GetResult EvalArgs.Model
-              Weights = e.GetResult Weights
+              Weights = e.GetResult EvalArgs.Weights
               Dataset = e.GetResult EvalArgs.Dataset
               DataDir = e.TryGetResult EvalArgs.Data_Dir
               Split = e.TryGetResult EvalArgs.Split |> Option.defaultValue Test
@@ -338,6 +345,8 @@ let private toParsed (r: ParseResults<Command>) : Parsed =
               Steps = b.TryGetResult Steps |> Option.map (positive "--steps")
               Only = b.GetResults Only |> List.concat
               Markdown = b.TryGetResult BenchArgs.Markdown }
+    | Export x -> Deploy(DeployCli.exportOptions x |> Result.defaultWith (fun m -> raise (InvalidValue m)))
+    | Predict p -> Classify(DeployCli.predictOptions p |> Result.defaultWith (fun m -> raise (InvalidValue m)))
     | Train t -> Fit(trainOptions false t)
     | Distill t -> Fit(trainOptions true t)
     | Plot p ->

@@ -1,3 +1,4 @@
+using LogitStd.Shell.Export;
 using TorchSharp.Modules;
 using static LogitStd.Shell.Models.Layers;
 using static TorchSharp.torch;
@@ -10,7 +11,7 @@ namespace LogitStd.Shell.Models;
 /// conv3×3-BN-ReLU-conv3×3-BN, plus the (projected) input, then ReLU. Field names are the state-dict
 /// keys of both (<c>conv1</c>, <c>bn1</c>, <c>conv2</c>, <c>bn2</c>, <c>downsample</c>).
 /// </summary>
-internal sealed class BasicBlock : nn.Module<Tensor, Tensor>
+internal sealed class BasicBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
@@ -33,5 +34,12 @@ internal sealed class BasicBlock : nn.Module<Tensor, Tensor>
         var o = F.relu(bn1.call(conv1.call(x)));
         o = bn2.call(conv2.call(o));
         return F.relu(o.add_(downsample is null ? x : downsample.call(x)));
+    }
+
+    OnnxValue IOnnxExportable.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)
+    {
+        var o = g.Relu(g.Module("bn1", bn1, g.Module("conv1", conv1, x)));
+        o = g.Module("bn2", bn2, g.Module("conv2", conv2, o));
+        return g.Relu(g.Add(o, downsample is null ? x : g.Module("downsample", downsample, x)));
     }
 }

@@ -1,3 +1,4 @@
+using LogitStd.Shell.Export;
 using TorchSharp.Modules;
 using static LogitStd.Shell.Models.Layers;
 using static TorchSharp.torch;
@@ -25,7 +26,7 @@ public static class FashionMnistNets
     /// <summary>MLP student: 784→64 ReLU (the feature) → K.</summary>
     public static Classifier Mlp(string name, int classes) => new MlpNet(name, classes);
 
-    private sealed class WideCnnNet : Classifier
+    private sealed class WideCnnNet : Classifier, IOnnxClassifier
     {
         private const int Hidden = 768;
         private readonly Sequential features;
@@ -50,9 +51,16 @@ public static class FashionMnistNets
             var feature = F.relu(fc1.call(features.call(x).flatten(1)));
             return (fc2.call(feature), feature);
         }
+
+        /// <inheritdoc />
+        (OnnxValue Logits, OnnxValue Feature) IOnnxClassifier.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)
+        {
+            var feature = g.Relu(g.Module("fc1", fc1, g.Flatten(g.Module("features", features, x))));
+            return (g.Module("fc2", fc2, feature), feature);
+        }
     }
 
-    private sealed class SmallCnnNet : Classifier
+    private sealed class SmallCnnNet : Classifier, IOnnxClassifier
     {
         private readonly Sequential features;
         private readonly Linear fc;
@@ -74,9 +82,16 @@ public static class FashionMnistNets
             var feature = GlobalAvgPool(features.call(x));
             return (fc.call(feature), feature);
         }
+
+        /// <inheritdoc />
+        (OnnxValue Logits, OnnxValue Feature) IOnnxClassifier.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)
+        {
+            var feature = g.GlobalAveragePool(g.Module("features", features, x));
+            return (g.Module("fc", fc, feature), feature);
+        }
     }
 
-    private sealed class MlpNet : Classifier
+    private sealed class MlpNet : Classifier, IOnnxClassifier
     {
         private const int Hidden = 64;
         private readonly Linear fc1;
@@ -94,6 +109,13 @@ public static class FashionMnistNets
         {
             var feature = F.relu(fc1.call(x.flatten(1)));
             return (fc2.call(feature), feature);
+        }
+
+        /// <inheritdoc />
+        (OnnxValue Logits, OnnxValue Feature) IOnnxClassifier.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)
+        {
+            var feature = g.Relu(g.Module("fc1", fc1, g.Flatten(x)));
+            return (g.Module("fc2", fc2, feature), feature);
         }
     }
 }

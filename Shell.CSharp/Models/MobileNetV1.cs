@@ -1,3 +1,4 @@
+using LogitStd.Shell.Export;
 using TorchSharp.Modules;
 using static LogitStd.Shell.Models.Layers;
 using static TorchSharp.torch;
@@ -11,7 +12,7 @@ namespace LogitStd.Shell.Models;
 /// channels, global average pooling and <c>fc</c>. PyTorch's default initialisation, as mdistiller.
 /// Pooling is adaptive rather than the fixed <c>AvgPool2d(7)</c>, which agrees at 224×224.
 /// </summary>
-public sealed class MobileNetV1 : Classifier
+public sealed class MobileNetV1 : Classifier, IOnnxClassifier
 {
     private readonly Sequential model;
     private readonly Linear fc;
@@ -42,5 +43,12 @@ public sealed class MobileNetV1 : Classifier
     {
         var feature = GlobalAvgPool(model.call(x));
         return (fc.call(feature), feature);
+    }
+
+    /// <inheritdoc />
+    (OnnxValue Logits, OnnxValue Feature) IOnnxClassifier.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)
+    {
+        var feature = g.GlobalAveragePool(g.Module("model", model, x));
+        return (g.Module("fc", fc, feature), feature);
     }
 }

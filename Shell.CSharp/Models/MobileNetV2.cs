@@ -1,3 +1,4 @@
+using LogitStd.Shell.Export;
 using TorchSharp.Modules;
 using static LogitStd.Shell.Models.Layers;
 using static TorchSharp.torch;
@@ -11,7 +12,7 @@ namespace LogitStd.Shell.Models;
 /// mdistiller keeps the expand conv even when t = 1), a 1×1 head <c>conv2</c> to 1280 channels (not
 /// scaled for width ≤ 1), global average pooling and <c>classifier.0</c>.
 /// </summary>
-public sealed class MobileNetV2 : Classifier
+public sealed class MobileNetV2 : Classifier, IOnnxClassifier
 {
     private readonly Sequential conv1;
     private readonly ModuleList<Sequential> blocks;
@@ -62,8 +63,18 @@ public sealed class MobileNetV2 : Classifier
         return (classifier.call(feature), feature);
     }
 
+    /// <inheritdoc />
+    (OnnxValue Logits, OnnxValue Feature) IOnnxClassifier.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)
+    {
+        var h = g.Module("conv1", conv1, x);
+        var i = 0;
+        foreach (var stage in blocks) h = g.Module($"blocks.{i++}", stage, h);
+        var feature = g.GlobalAveragePool(g.Module("conv2", conv2, h));
+        return (g.Module("classifier", classifier, feature), feature);
+    }
+
     /// <summary>Inverted residual; the identity is added when the stride is 1 and the width is unchanged.</summary>
-    private sealed class InvertedResidual : nn.Module<Tensor, Tensor>
+    private sealed class InvertedResidual : nn.Module<Tensor, Tensor>, IOnnxExportable
     {
         private readonly Sequential conv;
         private readonly bool useResidual;
@@ -80,5 +91,8 @@ public sealed class MobileNetV2 : Classifier
         }
 
         public override Tensor forward(Tensor x) => useResidual ? x + conv.call(x) : conv.call(x);
+
+        OnnxValue IOnnxExportable.ExportOnnx(OnnxGraphBuilder g, OnnxValue x) =>
+            useResidual ? g.Add(x, g.Module("conv", conv, x)) : g.Module("conv", conv, x);
     }
 }

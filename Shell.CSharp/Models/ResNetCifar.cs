@@ -1,3 +1,4 @@
+using LogitStd.Shell.Export;
 using TorchSharp.Modules;
 using static LogitStd.Shell.Models.Layers;
 using static TorchSharp.torch;
@@ -11,7 +12,7 @@ namespace LogitStd.Shell.Models;
 /// global average pooling (mdistiller's <c>AvgPool2d(8)</c> on 32×32 inputs) and a linear head <c>fc</c>.
 /// resnet8…resnet110 use channels 16/16/32/64; the ×4 variants 32/64/128/256.
 /// </summary>
-public sealed class ResNetCifar : Classifier
+public sealed class ResNetCifar : Classifier, IOnnxClassifier
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
@@ -57,5 +58,14 @@ public sealed class ResNetCifar : Classifier
         h = layer3.call(layer2.call(layer1.call(h)));
         var feature = GlobalAvgPool(h);
         return (fc.call(feature), feature);
+    }
+
+    /// <inheritdoc />
+    (OnnxValue Logits, OnnxValue Feature) IOnnxClassifier.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)
+    {
+        var h = g.Relu(g.Module("bn1", bn1, g.Module("conv1", conv1, x)));
+        h = g.Module("layer3", layer3, g.Module("layer2", layer2, g.Module("layer1", layer1, h)));
+        var feature = g.GlobalAveragePool(h);
+        return (g.Module("fc", fc, feature), feature);
     }
 }

@@ -1,3 +1,4 @@
+using LogitStd.Shell.Export;
 using TorchSharp.Modules;
 using static LogitStd.Shell.Models.Layers;
 using static TorchSharp.torch;
@@ -11,7 +12,7 @@ namespace LogitStd.Shell.Models;
 /// 1/2/2/2), a 1×1 conv + BN <c>shortcut</c> where the shape changes, global average pooling and a
 /// linear head named <c>linear</c>.
 /// </summary>
-public sealed class ResNetCifarBottleneck : Classifier
+public sealed class ResNetCifarBottleneck : Classifier, IOnnxClassifier
 {
     private const int Expansion = 4;
     private readonly Conv2d conv1;
@@ -59,8 +60,17 @@ public sealed class ResNetCifarBottleneck : Classifier
         return (linear.call(feature), feature);
     }
 
+    /// <inheritdoc />
+    (OnnxValue Logits, OnnxValue Feature) IOnnxClassifier.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)
+    {
+        var h = g.Relu(g.Module("bn1", bn1, g.Module("conv1", conv1, x)));
+        h = g.Module("layer4", layer4, g.Module("layer3", layer3, g.Module("layer2", layer2, g.Module("layer1", layer1, h))));
+        var feature = g.GlobalAveragePool(h);
+        return (g.Module("linear", linear, feature), feature);
+    }
+
     /// <summary>1×1 reduce, 3×3 (strided), 1×1 expand ×4, each with BN; ReLU after the sum.</summary>
-    private sealed class Bottleneck : nn.Module<Tensor, Tensor>
+    private sealed class Bottleneck : nn.Module<Tensor, Tensor>, IOnnxExportable
     {
         private readonly Conv2d conv1;
         private readonly BatchNorm2d bn1;
@@ -91,6 +101,15 @@ public sealed class ResNetCifarBottleneck : Classifier
             o = F.relu(bn2.call(conv2.call(o)));
             o = bn3.call(conv3.call(o));
             return F.relu(o.add_(shortcut.call(x)));
+        }
+
+        OnnxValue IOnnxExportable.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)
+        {
+            var o = g.Relu(g.Module("bn1", bn1, g.Module("conv1", conv1, x)));
+            o = g.Relu(g.Module("bn2", bn2, g.Module("conv2", conv2, o)));
+            o = g.Module("bn3", bn3, g.Module("conv3", conv3, o));
+            // An empty Sequential passes its input through, as in forward.
+            return g.Relu(g.Add(o, g.Module("shortcut", shortcut, x)));
         }
     }
 }

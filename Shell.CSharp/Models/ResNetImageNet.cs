@@ -1,3 +1,4 @@
+using LogitStd.Shell.Export;
 using TorchSharp.Modules;
 using static LogitStd.Shell.Models.Layers;
 using static TorchSharp.torch;
@@ -14,7 +15,7 @@ namespace LogitStd.Shell.Models;
 /// Global pooling is adaptive (torchvision) rather than mdistiller's fixed <c>AvgPool2d(7)</c>, which
 /// agrees at 224×224 and also accepts small test inputs.
 /// </summary>
-public sealed class ResNetImageNet : Classifier
+public sealed class ResNetImageNet : Classifier, IOnnxClassifier
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
@@ -69,7 +70,17 @@ public sealed class ResNetImageNet : Classifier
         return (fc.call(feature), feature);
     }
 
-    private sealed class Bottleneck : nn.Module<Tensor, Tensor>
+    /// <inheritdoc />
+    (OnnxValue Logits, OnnxValue Feature) IOnnxClassifier.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)
+    {
+        var h = g.Relu(g.Module("bn1", bn1, g.Module("conv1", conv1, x)));
+        h = g.MaxPool(h, kernel: 3, stride: 2, padding: 1);
+        h = g.Module("layer4", layer4, g.Module("layer3", layer3, g.Module("layer2", layer2, g.Module("layer1", layer1, h))));
+        var feature = g.GlobalAveragePool(h);
+        return (g.Module("fc", fc, feature), feature);
+    }
+
+    private sealed class Bottleneck : nn.Module<Tensor, Tensor>, IOnnxExportable
     {
         private readonly Conv2d conv1;
         private readonly BatchNorm2d bn1;
@@ -97,6 +108,14 @@ public sealed class ResNetImageNet : Classifier
             o = F.relu(bn2.call(conv2.call(o)));
             o = bn3.call(conv3.call(o));
             return F.relu(o.add_(downsample is null ? x : downsample.call(x)));
+        }
+
+        OnnxValue IOnnxExportable.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)
+        {
+            var o = g.Relu(g.Module("bn1", bn1, g.Module("conv1", conv1, x)));
+            o = g.Relu(g.Module("bn2", bn2, g.Module("conv2", conv2, o)));
+            o = g.Module("bn3", bn3, g.Module("conv3", conv3, o));
+            return g.Relu(g.Add(o, downsample is null ? x : g.Module("downsample", downsample, x)));
         }
     }
 }

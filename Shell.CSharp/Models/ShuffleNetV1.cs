@@ -1,3 +1,4 @@
+using LogitStd.Shell.Export;
 using TorchSharp.Modules;
 using static LogitStd.Shell.Models.Layers;
 using static TorchSharp.torch;
@@ -12,7 +13,7 @@ namespace LogitStd.Shell.Models;
 /// average pooling (mdistiller's <c>avg_pool2d(4)</c> on the 4×4 map) and a linear head <c>linear</c>.
 /// mdistiller leaves PyTorch's default initialisation in place, and so does this class.
 /// </summary>
-public sealed class ShuffleNetV1 : Classifier
+public sealed class ShuffleNetV1 : Classifier, IOnnxClassifier
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
@@ -57,7 +58,16 @@ public sealed class ShuffleNetV1 : Classifier
         return (linear.call(feature), feature);
     }
 
-    private sealed class Bottleneck : nn.Module<Tensor, Tensor>
+    /// <inheritdoc />
+    (OnnxValue Logits, OnnxValue Feature) IOnnxClassifier.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)
+    {
+        var h = g.Relu(g.Module("bn1", bn1, g.Module("conv1", conv1, x)));
+        h = g.Module("layer3", layer3, g.Module("layer2", layer2, g.Module("layer1", layer1, h)));
+        var feature = g.GlobalAveragePool(h);
+        return (g.Module("linear", linear, feature), feature);
+    }
+
+    private sealed class Bottleneck : nn.Module<Tensor, Tensor>, IOnnxExportable
     {
         private readonly Conv2d conv1;
         private readonly BatchNorm2d bn1;
@@ -95,6 +105,17 @@ public sealed class ShuffleNetV1 : Classifier
                 return F.relu(cat([o, res], 1));
             }
             return F.relu(o.add_(x));
+        }
+
+        OnnxValue IOnnxExportable.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)
+        {
+            var o = g.Relu(g.Module("bn1", bn1, g.Module("conv1", conv1, x)));
+            o = g.ChannelShuffle(o, shuffleGroups);
+            o = g.Relu(g.Module("bn2", bn2, g.Module("conv2", conv2, o)));
+            o = g.Module("bn3", bn3, g.Module("conv3", conv3, o));
+            if (stride == 2)
+                return g.Relu(g.Concat(o, g.AveragePool(x, kernel: 3, stride: 2, padding: 1, countIncludePad: true)));
+            return g.Relu(g.Add(o, x));
         }
     }
 }

@@ -1,3 +1,4 @@
+using LogitStd.Shell.Export;
 using TorchSharp.Modules;
 using static LogitStd.Shell.Models.Layers;
 using static TorchSharp.torch;
@@ -11,7 +12,7 @@ namespace LogitStd.Shell.Models;
 /// (channel split in halves, shuffle with 2 groups), a 1×1 <c>conv2</c> to 1024 channels with BN-ReLU,
 /// global average pooling and a linear head <c>linear</c>. PyTorch's default initialisation, as mdistiller.
 /// </summary>
-public sealed class ShuffleNetV2 : Classifier
+public sealed class ShuffleNetV2 : Classifier, IOnnxClassifier
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
@@ -55,8 +56,17 @@ public sealed class ShuffleNetV2 : Classifier
         return (linear.call(feature), feature);
     }
 
+    /// <inheritdoc />
+    (OnnxValue Logits, OnnxValue Feature) IOnnxClassifier.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)
+    {
+        var h = g.Relu(g.Module("bn1", bn1, g.Module("conv1", conv1, x)));
+        h = g.Module("layer3", layer3, g.Module("layer2", layer2, g.Module("layer1", layer1, h)));
+        var feature = g.GlobalAveragePool(g.Relu(g.Module("bn2", bn2, g.Module("conv2", conv2, h))));
+        return (g.Module("linear", linear, feature), feature);
+    }
+
     /// <summary>Keeps the first half of the channels, transforms the second (1×1, depthwise 3×3, 1×1), concatenates, shuffles.</summary>
-    private sealed class BasicBlock : nn.Module<Tensor, Tensor>
+    private sealed class BasicBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
     {
         private readonly Conv2d conv1;
         private readonly BatchNorm2d bn1;
@@ -87,10 +97,20 @@ public sealed class ShuffleNetV2 : Classifier
             o = F.relu(bn3.call(conv3.call(o)));
             return ChannelShuffle(cat([x1, o], 1), 2);
         }
+
+        OnnxValue IOnnxExportable.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)
+        {
+            var x1 = g.SliceChannels(x, 0, half);
+            var x2 = g.SliceChannels(x, half, x.Channels - half);
+            var o = g.Relu(g.Module("bn1", bn1, g.Module("conv1", conv1, x2)));
+            o = g.Module("bn2", bn2, g.Module("conv2", conv2, o));
+            o = g.Relu(g.Module("bn3", bn3, g.Module("conv3", conv3, o)));
+            return g.ChannelShuffle(g.Concat(x1, o), 2);
+        }
     }
 
     /// <summary>Two stride-2 branches (depthwise-then-1×1 on the left, 1×1-depthwise-1×1 on the right), concatenated and shuffled.</summary>
-    private sealed class DownBlock : nn.Module<Tensor, Tensor>
+    private sealed class DownBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
     {
         private readonly Conv2d conv1;
         private readonly BatchNorm2d bn1;
@@ -127,6 +147,16 @@ public sealed class ShuffleNetV2 : Classifier
             right = bn4.call(conv4.call(right));
             right = F.relu(bn5.call(conv5.call(right)));
             return ChannelShuffle(cat([left, right], 1), 2);
+        }
+
+        OnnxValue IOnnxExportable.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)
+        {
+            var left = g.Module("bn1", bn1, g.Module("conv1", conv1, x));
+            left = g.Relu(g.Module("bn2", bn2, g.Module("conv2", conv2, left)));
+            var right = g.Relu(g.Module("bn3", bn3, g.Module("conv3", conv3, x)));
+            right = g.Module("bn4", bn4, g.Module("conv4", conv4, right));
+            right = g.Relu(g.Module("bn5", bn5, g.Module("conv5", conv5, right)));
+            return g.ChannelShuffle(g.Concat(left, right), 2);
         }
     }
 }

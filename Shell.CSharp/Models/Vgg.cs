@@ -1,3 +1,4 @@
+using LogitStd.Shell.Export;
 using TorchSharp.Modules;
 using static LogitStd.Shell.Models.Layers;
 using static TorchSharp.torch;
@@ -11,7 +12,7 @@ namespace LogitStd.Shell.Models;
 /// <c>forward</c>; 2×2 max-pooling after blocks 0–2 (and after block 3 only for 64×64 inputs, as in
 /// mdistiller), adaptive average pooling and a 512→K <c>classifier</c>.
 /// </summary>
-public sealed class Vgg : Classifier
+public sealed class Vgg : Classifier, IOnnxClassifier
 {
     private readonly Sequential block0;
     private readonly Sequential block1;
@@ -74,5 +75,20 @@ public sealed class Vgg : Classifier
         h = F.relu(block4.call(h));
         var feature = GlobalAvgPool(h);
         return (classifier.call(feature), feature);
+    }
+
+    /// <inheritdoc />
+    (OnnxValue Logits, OnnxValue Feature) IOnnxClassifier.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)
+    {
+        OnnxValue Pool(OnnxValue v) => g.MaxPool(v, kernel: 2, stride: 2);
+        var height = x.Shape[1];
+        var h = Pool(g.Relu(g.Module("block0", block0, x)));
+        h = Pool(g.Relu(g.Module("block1", block1, h)));
+        h = Pool(g.Relu(g.Module("block2", block2, h)));
+        h = g.Relu(g.Module("block3", block3, h));
+        if (height == 64) h = Pool(h);
+        h = g.Relu(g.Module("block4", block4, h));
+        var feature = g.GlobalAveragePool(h);
+        return (g.Module("classifier", classifier, feature), feature);
     }
 }

@@ -1,3 +1,4 @@
+using LogitStd.Shell.Export;
 using TorchSharp.Modules;
 using static LogitStd.Shell.Models.Layers;
 using static TorchSharp.torch;
@@ -11,7 +12,7 @@ namespace LogitStd.Shell.Models;
 /// pre-activation blocks with widths 16k/32k/64k and strides 1/2/2, a final BN-ReLU, global average
 /// pooling and a linear head <c>fc</c>. Dropout is 0 in every mdistiller configuration, so it is omitted.
 /// </summary>
-public sealed class WideResNet : Classifier
+public sealed class WideResNet : Classifier, IOnnxClassifier
 {
     private readonly Conv2d conv1;
     private readonly NetworkBlock block1;
@@ -46,8 +47,16 @@ public sealed class WideResNet : Classifier
         return (fc.call(feature), feature);
     }
 
+    /// <inheritdoc />
+    (OnnxValue Logits, OnnxValue Feature) IOnnxClassifier.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)
+    {
+        var h = g.Module("block3", block3, g.Module("block2", block2, g.Module("block1", block1, g.Module("conv1", conv1, x))));
+        var feature = g.GlobalAveragePool(g.Relu(g.Module("bn1", bn1, h)));
+        return (g.Module("fc", fc, feature), feature);
+    }
+
     /// <summary>mdistiller's <c>NetworkBlock</c>: only a Sequential named <c>layer</c>, kept for the state-dict keys.</summary>
-    private sealed class NetworkBlock : nn.Module<Tensor, Tensor>
+    private sealed class NetworkBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
     {
         private readonly Sequential layer;
 
@@ -58,13 +67,15 @@ public sealed class WideResNet : Classifier
         }
 
         public override Tensor forward(Tensor x) => layer.call(x);
+
+        OnnxValue IOnnxExportable.ExportOnnx(OnnxGraphBuilder g, OnnxValue x) => g.Module("layer", layer, x);
     }
 
     /// <summary>
     /// Pre-activation block. When input and output widths differ, the BN-ReLU'd input feeds both the
     /// 3×3 path and the 1×1 <c>convShortcut</c>; otherwise the raw input is the shortcut (as in mdistiller).
     /// </summary>
-    private sealed class Block : nn.Module<Tensor, Tensor>
+    private sealed class Block : nn.Module<Tensor, Tensor>, IOnnxExportable
     {
         private readonly BatchNorm2d bn1;
         private readonly Conv2d conv1;
@@ -88,6 +99,14 @@ public sealed class WideResNet : Classifier
             var o = F.relu(bn2.call(conv1.call(act)));
             o = conv2.call(o);
             return convShortcut is null ? o.add_(x) : o.add_(convShortcut.call(act));
+        }
+
+        OnnxValue IOnnxExportable.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)
+        {
+            var act = g.Relu(g.Module("bn1", bn1, x));
+            var o = g.Relu(g.Module("bn2", bn2, g.Module("conv1", conv1, act)));
+            o = g.Module("conv2", conv2, o);
+            return g.Add(o, convShortcut is null ? x : g.Module("convShortcut", convShortcut, act));
         }
     }
 }
