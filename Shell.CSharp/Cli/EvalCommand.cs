@@ -22,7 +22,7 @@ public static class EvalCommand
             stderr.WriteLine($"error: eval: {message}");
             return code;
         }
-        if (!File.Exists(o.Weights)) return Fail(2, $"checkpoint {o.Weights} not found");
+        if (!File.Exists(o.Weights)) return Fail(1, $"checkpoint {o.Weights} not found");
         torch.set_num_threads(o.Threads.ToNullable() ?? Environment.ProcessorCount);
         try
         {
@@ -67,9 +67,7 @@ public static class EvalCommand
         }
         catch (DatasetException e) { return Fail(1, e.Message); }
         catch (UnknownModelException e) { return Fail(2, e.Message); }
-        catch (ClassCountMismatchException e) { return Fail(2, e.Message); }
-        catch (CheckpointMismatchException e) { return Fail(2, e.Message); }
-        catch (CheckpointFormatException e) { return Fail(2, e.Message); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return Fail(2, e.Message); }
+        catch (InputException e) { return Fail(1, e.Message); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return Fail(1, e.Message); }
     }
 }

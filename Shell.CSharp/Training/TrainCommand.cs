@@ -77,14 +77,14 @@ public static class TrainCommand
                 var config = o.Config.ToNullable();
                 if (config is not null)
                 {
-                    if (!File.Exists(config)) return Fail(2, $"experiment file {config} not found");
+                    if (!File.Exists(config)) return Fail(1, $"experiment file {config} not found");
                     configText = File.ReadAllText(config);
                 }
                 var options = o;
                 var teacherFile = o.Teacher.ToNullable();
                 if (teacherFile is not null && o.TeacherModel.ToNullable() is null)
                 {
-                    if (!File.Exists(teacherFile)) return Fail(2, $"teacher checkpoint {teacherFile} not found");
+                    if (!File.Exists(teacherFile)) return Fail(1, $"teacher checkpoint {teacherFile} not found");
                     // A LogitStd checkpoint names its architecture; a PyTorch file does not.
                     var name = Checkpoints.Inspect(teacherFile).ModelName;
                     if (name is null) return Fail(2, $"{teacherFile} is a PyTorch checkpoint, which does not record its architecture: add --teacher-model NAME");
@@ -118,7 +118,7 @@ public static class TrainCommand
             if (experiment.Models.Teacher.ToNullable() is string teacherName)
             {
                 var weights = experiment.Models.TeacherWeights.ToNullable()!;
-                if (!File.Exists(weights)) return Fail(2, $"teacher checkpoint {weights} not found");
+                if (!File.Exists(weights)) return Fail(1, $"teacher checkpoint {weights} not found");
                 teacher = ModelZoo.Create(teacherName, train.Classes);
                 CheckInputShape(teacher, train, "teacher");
                 Checkpoints.EnsureFits(teacher, weights, train.Classes);

@@ -48,18 +48,18 @@ let tests =
             use m = LogitStd.Shell.Models.ModelZoo.Create("fmnist_mlp", 10)
             LogitStd.Shell.Persistence.Checkpoints.Save(m, ckpt)
             let code, out, err = run (evalOptions "fmnist_mlp" ckpt (committed "cifar100-sample.bin") None)
-            Expect.equal code 2 err
+            Expect.equal code 1 err
             Expect.stringContains err "10" "the checkpoint's class count"
             Expect.stringContains err "100" "the dataset's class count"
             Expect.equal out "" "no work done"
 
         testCase "a checkpoint of another architecture is rejected, naming the tensors" <| fun () ->
             let code, _, err = run { evalOptions "resnet8x4" (committed "resnet8x4.pth") (committed "cifar100-sample.bin") None with Model = "resnet8" }
-            Expect.equal code 2 err
+            Expect.equal code 1 err
             Expect.stringContains err "does not fit model 'resnet8'" "names the model"
 
         testCase "a missing checkpoint file is an error" <| fun () ->
             let code, _, err = run (evalOptions "resnet8x4" "/nonexistent/ckpt.pth" (committed "cifar100-sample.bin") None)
-            Expect.equal code 2 err
-            Expect.stringContains err "not found" "says so"
+            Expect.equal code 1 err
+            Expect.stringContains err "/nonexistent/ckpt.pth not found" "names the file"
     ]

@@ -106,7 +106,7 @@ let tests =
             let ckpt = Path.Combine(teacherRun, "checkpoints/best.ckpt")
             testCase "unknown model" <| fun () -> expectError { baseOptions data (dir.File "x1") false with Model = Some "resnet9000" } 2 "unknown model 'resnet9000'"
             testCase "missing teacher file" <| fun () ->
-                expectError { baseOptions data (dir.File "x2") true with Teacher = Some(dir.File "none.ckpt"); TeacherModel = Some "fmnist_wide_cnn"; Method = Some Cli.Kd } 2 "not found"
+                expectError { baseOptions data (dir.File "x2") true with Teacher = Some(dir.File "none.ckpt"); TeacherModel = Some "fmnist_wide_cnn"; Method = Some Cli.Kd } 1 "none.ckpt not found"
             testCase "a method without a teacher" <| fun () -> expectError { baseOptions data (dir.File "x3") true with Method = Some Cli.Kd } 2 "models.teacher"
             testCase "a teacher of the wrong architecture" <| fun () ->
                 expectError { baseOptions data (dir.File "x4") true with Teacher = Some ckpt; TeacherModel = Some "fmnist_wide_cnn"; Method = Some Cli.Kd } 1 "does not fit model 'fmnist_wide_cnn'"
