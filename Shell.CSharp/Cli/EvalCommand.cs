@@ -69,7 +69,7 @@ public static class EvalCommand
         catch (UnknownModelException e) { return Fail(2, e.Message); }
         catch (ClassCountMismatchException e) { return Fail(2, e.Message); }
         catch (CheckpointMismatchException e) { return Fail(2, e.Message); }
-        catch (CheckpointFormatException e) { return Fail(2, e.Message); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return Fail(2, e.Message); }
+        catch (CheckpointFormatException e) { return Fail(1, e.Message); } // a damaged or foreign file: the file is at fault
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return Fail(1, e.Message); } // the machine at fault
     }
 }
