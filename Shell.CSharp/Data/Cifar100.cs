@@ -67,7 +67,7 @@ public static class Cifar100
         {
             using var file = File.OpenRead(archivePath);
             using var gzip = new GZipStream(file, CompressionMode.Decompress);
-            using var tar = new TarReader(gzip);
+            using var tar = new TarReader(new TarGuardStream(gzip, archivePath));
             while (tar.GetNextEntry() is { } entry)
             {
                 if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null) continue;
@@ -91,7 +91,7 @@ public static class Cifar100
                 }
             }
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or OverflowException)
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or OverflowException or InvalidOperationException)
         {
             throw new DatasetException($"{archivePath}: corrupt or truncated archive: {e.Message}", e);
         }

@@ -17,12 +17,17 @@ public static class ZipMember
     /// <summary>Opens <paramref name="path"/> as a zip archive; a file that is not one is a <see cref="CheckpointFormatException"/>.</summary>
     public static ZipArchive OpenArchive(string path)
     {
+        ZipArchive? zip = null;
         try
         {
-            return ZipFile.OpenRead(path);
+            zip = ZipFile.OpenRead(path);
+            // The central directory is read lazily, by the first look at the entries: read it here, inside the try.
+            _ = zip.Entries.Count;
+            return zip;
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException or NotSupportedException)
         {
+            zip?.Dispose();
             throw new CheckpointFormatException($"'{path}' is not a readable zip archive: {e.Message}", e);
         }
     }
