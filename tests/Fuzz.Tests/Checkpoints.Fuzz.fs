@@ -48,6 +48,15 @@ let private zipMutant (rng: Random) (seed: byte[]) rewrite =
 
 let tests =
     testSequenced <| testList "checkpoints" [
+        test "CRC-32 is zip's (the check value of \"123456789\", and what .NET's writer records)" {
+            Expect.equal (Crc32.Compute(Text.Encoding.ASCII.GetBytes "123456789")) 0xCBF43926u "ISO-HDLC check value"
+            let data = Array.init 100_003 (fun i -> byte (i * 131 + i / 7))
+            let zip = rebuild [ "a.bin", data ]
+            use a = new IO.Compression.ZipArchive(new MemoryStream(zip), IO.Compression.ZipArchiveMode.Read)
+            Expect.equal (Crc32.Compute data) a.Entries.[0].Crc32 "the CRC .NET wrote"
+            Expect.equal (Crc32.Append(Crc32.Compute(ReadOnlySpan(data, 0, 777)), ReadOnlySpan(data, 777, data.Length - 777))) (Crc32.Compute data) "folding in pieces"
+        }
+
         test "project checkpoints (eval)" {
             use dir = new TempDir()
             use model = ModelZoo.Create("fmnist_mlp", 10)
