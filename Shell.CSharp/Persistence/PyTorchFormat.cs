@@ -6,12 +6,14 @@ using static TorchSharp.torch;
 namespace LogitStd.Shell.Persistence;
 
 /// <summary>
-/// Files written by <c>torch.save</c>. The zip format of PyTorch ≥ 1.6 is read through
-/// TorchSharp.PyBridge's unpickler, which returns the whole pickled object (so a dict whose
-/// <c>"model"</c> entry is the state dict arrives intact with its optimizer state and epoch); the
-/// older format, which PyBridge refuses and in which CRD's/mdistiller's CIFAR teachers were written,
-/// and zip files whose pickle PyBridge cannot construct (numpy scalars beside the weights) are read by
-/// this project's <see cref="TorchSaveReader"/>. This class picks the state dict out of the object and
+/// Files written by <c>torch.save</c>, zip format (PyTorch ≥ 1.6) and the older one in which
+/// CRD's/mdistiller's CIFAR teachers were written, are read by this project's
+/// <see cref="TorchSaveReader"/>, which trusts nothing in the file: every zip member's length and
+/// CRC-32 is checked, every size in the pickle against the bytes the file holds, every tensor view
+/// against its storage. It returns the whole pickled object (so a dict whose <c>"model"</c> entry is
+/// the state dict arrives intact, numpy scalars and argparse namespaces kept opaque beside it).
+/// TorchSharp.PyBridge's unpickler is the fallback for a pickle using an opcode outside that reader's
+/// subset, and PyBridge writes the files. This class picks the state dict out of the object and
 /// normalises its keys.
 /// </summary>
 public static class PyTorchFormat
