@@ -243,7 +243,9 @@ let private parseTerm (i: int) (n: YamlNode) : WeightedTerm =
 let parseWith (defaults: Experiment) (text: string) : Result<Experiment, string list> =
     try
         let stream = YamlStream()
-        stream.Load(new StringReader(text))
+        match YamlLimits.tooDeep text with
+        | Some (line, column) -> fail (sprintf "line %d, column %d: nested more than %d levels deep" line column YamlLimits.maxDepth)
+        | None -> stream.Load(new StringReader(text))
         if stream.Documents.Count = 0 then Ok defaults
         else
             let root = entries "(top level)" [ "experiment"; "dataset"; "models"; "solver"; "objective" ] stream.Documents.[0].RootNode
@@ -265,6 +267,8 @@ let parseWith (defaults: Experiment) (text: string) : Result<Experiment, string 
     with
     | ExperimentError msgs -> Error msgs
     | :? YamlDotNet.Core.YamlException as ex -> Error [ sprintf "YAML syntax error at line %d, column %d: %s" ex.Start.Line ex.Start.Column ex.Message ]
+    // YamlDotNet reports some malformed input (an unclosed flow mapping at the end of the text) this way.
+    | :? InvalidOperationException as ex -> Error [ sprintf "YAML syntax error: %s" ex.Message ]
 
 /// Parses an experiment on top of `defaultExperiment`.
 let parse (text: string) = parseWith defaultExperiment text
@@ -337,14 +341,13 @@ let methodObjective (m: Cli.Method) (standardize: bool) (baseTemp: float) (kdWei
 /// The experiment a `train` / `distill` command line describes: the experiment file (if any) on top
 /// of the defaults, then each given flag replacing exactly its own value. `--method` replaces the
 /// objective as a whole; nothing else is rewritten.
-let resolve (o: Cli.TrainOptions) (configText: string option) : Result<Experiment, string list> =
-    let fromFile =
-        match configText with
-        | Some text -> parseWith defaultExperiment text
-        | None -> Ok defaultExperiment
-    match fromFile with
-    | Error e -> Error e
-    | Ok e ->
+let rec resolve (o: Cli.TrainOptions) (configText: string option) : Result<Experiment, string list> =
+    match configText with
+    | Some text -> parseWith defaultExperiment text |> Result.bind (resolveWith o)
+    | None -> resolveWith o defaultExperiment
+
+/// The flags of `o` applied to an experiment already read (the file's problems are the file's, these the flags').
+and resolveWith (o: Cli.TrainOptions) (e: Experiment) : Result<Experiment, string list> =
         let pick (flag: 'a option) (value: 'a) = defaultArg flag value
         let objective =
             match o.Method with

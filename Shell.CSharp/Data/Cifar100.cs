@@ -53,6 +53,7 @@ public static class Cifar100
     public static ImageDataset ReadFile(string path, string split, IReadOnlyList<string>? classNames = null)
     {
         if (!File.Exists(path)) throw new DatasetException($"{path}: missing file");
+        CheckLength(new FileInfo(path).Length, path); // before the file is read into memory
         var bytes = File.ReadAllBytes(path);
         return Parse(bytes, path, split, Path.GetFullPath(path), classNames);
     }
@@ -66,15 +67,21 @@ public static class Cifar100
         {
             using var file = File.OpenRead(archivePath);
             using var gzip = new GZipStream(file, CompressionMode.Decompress);
-            using var tar = new TarReader(gzip);
+            using var tar = new TarReader(new TarGuardStream(gzip, archivePath));
             while (tar.GetNextEntry() is { } entry)
             {
                 if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null) continue;
                 var name = Path.GetFileName(entry.Name);
                 if (name is not ("train.bin" or "test.bin" or "fine_label_names.txt")) continue;
-                var data = new byte[entry.Length];
-                int got = entry.DataStream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
-                if (got < data.Length)
+                // The tar header's length is checked before it sizes a buffer, and the buffer grows with what arrives.
+                if (name == "fine_label_names.txt" ? entry.Length > 1 << 20 : entry.Length > Array.MaxLength)
+                    throw new DatasetException($"{archivePath}: member {entry.Name} claims {entry.Length:N0} bytes, more than such a file holds");
+                if (name != "fine_label_names.txt") CheckLength(entry.Length, $"{archivePath}:{name}");
+                var data = new byte[Math.Min(entry.Length, 16 << 20)];
+                int got = 0;
+                while ((got += entry.DataStream.ReadAtLeast(data.AsSpan(got), data.Length - got, throwOnEndOfStream: false)) == data.Length && got < entry.Length)
+                    Array.Resize(ref data, (int)Math.Min(entry.Length, 2L * data.Length));
+                if (got < entry.Length)
                     throw new DatasetException($"{archivePath}: truncated: member {entry.Name} should hold {entry.Length:N0} bytes but the archive ends after {got:N0}");
                 switch (name)
                 {
@@ -84,7 +91,7 @@ public static class Cifar100
                 }
             }
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or OverflowException or InvalidOperationException)
         {
             throw new DatasetException($"{archivePath}: corrupt or truncated archive: {e.Message}", e);
         }
@@ -96,16 +103,23 @@ public static class Cifar100
                 Parse(test, $"{archivePath}:test.bin", "test", source, classNames));
     }
 
+    /// <summary>A file's length must be a positive whole number of records (checked before it is read).</summary>
+    static void CheckLength(long length, string path)
+    {
+        if (length == 0) throw new DatasetException($"{path}: empty file, expected records of {RecordBytes:N0} bytes");
+        if (length % RecordBytes != 0)
+        {
+            long whole = length / RecordBytes;
+            throw new DatasetException(
+                $"{path}: truncated: {length:N0} bytes is not a whole number of {RecordBytes:N0}-byte records (record {whole} at offset {whole * RecordBytes:N0} has only {length % RecordBytes:N0} bytes)");
+        }
+        if (length > Array.MaxLength) throw new DatasetException($"{path}: {length:N0} bytes is more than one file of CIFAR-100 holds");
+    }
+
     /// <summary>Validates the records of one file and splits them into pixels and fine labels.</summary>
     static ImageDataset Parse(byte[] bytes, string path, string split, string source, IReadOnlyList<string>? classNames)
     {
-        if (bytes.Length == 0) throw new DatasetException($"{path}: empty file, expected records of {RecordBytes:N0} bytes");
-        if (bytes.Length % RecordBytes != 0)
-        {
-            int whole = bytes.Length / RecordBytes;
-            throw new DatasetException(
-                $"{path}: truncated: {bytes.Length:N0} bytes is not a whole number of {RecordBytes:N0}-byte records (record {whole} at offset {(long)whole * RecordBytes:N0} has only {bytes.Length % RecordBytes:N0} bytes)");
-        }
+        CheckLength(bytes.Length, path);
         int count = bytes.Length / RecordBytes;
         var labels = new int[count];
         var pixels = new byte[(long)count * ImageBytes];

@@ -87,17 +87,35 @@ public static class IdxFile
         return dims;
     }
 
+    /// <summary>
+    /// Reads the <paramref name="bytes"/> the header promises. The header is not trusted with the
+    /// allocation: a plain file must be that long before the buffer is made, and a gzipped one (whose
+    /// decompressed length is only known by reading it) fills a buffer that grows with what arrives.
+    /// </summary>
     static byte[] ReadBody(Stream stream, string path, int headerBytes, int bytes, string what)
     {
-        var body = new byte[bytes];
-        int got = ReadFully(stream, path, body);
-        if (got < bytes)
-            throw new DatasetException($"{path}: truncated: the header promises {what} ({bytes:N0} bytes after the {headerBytes}-byte header) but the data ends after {got:N0} bytes (offset {headerBytes + got:N0})");
+        if (stream is FileStream plain && plain.Length - headerBytes < bytes)
+            throw Truncated(path, headerBytes, bytes, plain.Length - headerBytes, what);
+        var body = new byte[Math.Min(bytes, GrowthStep)];
+        int got = 0;
+        while (true)
+        {
+            got += ReadFully(stream, path, body.AsSpan(got));
+            if (got < body.Length || body.Length == bytes) break;
+            Array.Resize(ref body, (int)Math.Min(bytes, 2L * body.Length));
+        }
+        if (got < bytes) throw Truncated(path, headerBytes, bytes, got, what);
         Span<byte> probe = stackalloc byte[1];
         if (ReadFully(stream, path, probe) != 0)
             throw new DatasetException($"{path}: unexpected data after the {what} the header promises (offset {headerBytes + bytes:N0})");
         return body;
     }
+
+    /// <summary>The first buffer for a body read from a gzip stream; it doubles as the data keeps coming.</summary>
+    const int GrowthStep = 16 << 20;
+
+    static DatasetException Truncated(string path, int headerBytes, int bytes, long got, string what) =>
+        new($"{path}: truncated: the header promises {what} ({bytes:N0} bytes after the {headerBytes}-byte header) but the data ends after {got:N0} bytes (offset {headerBytes + got:N0})");
 
     /// <summary>Reads until the buffer is full or the stream ends; a corrupt gzip stream becomes a <see cref="DatasetException"/>.</summary>
     static int ReadFully(Stream stream, string path, Span<byte> buffer)

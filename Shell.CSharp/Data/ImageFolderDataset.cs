@@ -10,6 +10,9 @@ namespace LogitStd.Shell.Data;
 /// </summary>
 public sealed class ImageFolderDataset : ImageDataset
 {
+    /// <summary>The largest image decoded (8192 × 8192): a header claiming more is refused before any buffer is sized from it.</summary>
+    public const long MaxPixels = 1L << 26;
+
     /// <summary>File extensions read as images (case-insensitive).</summary>
     public static readonly IReadOnlyList<string> Extensions = [".jpg", ".jpeg", ".png"];
 
@@ -122,6 +125,9 @@ public sealed class ImageFolderDataset : ImageDataset
             ?? throw new DatasetException($"{path}: corrupt image: not a decodable JPEG or PNG ({encoded.Length:N0} bytes)");
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         if (info.Width <= 0 || info.Height <= 0) throw new DatasetException($"{path}: corrupt image: size {info.Width}×{info.Height}");
+        // The header's size is checked before it sizes the decode buffer (4 bytes a pixel).
+        if ((long)info.Width * info.Height > MaxPixels)
+            throw new DatasetException($"{path}: image of {info.Width:N0}×{info.Height:N0} pixels, more than the {MaxPixels:N0} this reader decodes");
         var result = codec.GetPixels(info, out byte[] rgba);
         // IncompleteInput means a truncated file whose missing rows the codec filled in: strictness
         // says reject it rather than train on a half-grey image.

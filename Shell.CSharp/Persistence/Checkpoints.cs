@@ -70,9 +70,17 @@ public static class Checkpoints
                 int? classes = null;
                 if (json.TryGetValue(ProjectCheckpoint.ModelInfoSection, out var infoJson))
                 {
+                    // The section is valid JSON (the reader checked); its fields are checked here.
                     using var doc = JsonDocument.Parse(infoJson);
-                    name = doc.RootElement.TryGetProperty("name", out var n) ? n.GetString() : null;
-                    classes = doc.RootElement.TryGetProperty("classes", out var k) ? k.GetInt32() : null;
+                    var info = doc.RootElement;
+                    if (info.ValueKind != JsonValueKind.Object)
+                        throw new CheckpointFormatException($"'{path}': section '{ProjectCheckpoint.ModelInfoSection}' is not a JSON object");
+                    if (info.TryGetProperty("name", out var n))
+                        name = n.ValueKind == JsonValueKind.String ? n.GetString()
+                            : throw new CheckpointFormatException($"'{path}': section '{ProjectCheckpoint.ModelInfoSection}': \"name\" is not a string");
+                    if (info.TryGetProperty("classes", out var k))
+                        classes = k.ValueKind == JsonValueKind.Number && k.TryGetInt32(out var c) && c > 0 ? c
+                            : throw new CheckpointFormatException($"'{path}': section '{ProjectCheckpoint.ModelInfoSection}': \"classes\" is not a positive integer");
                 }
                 return new CheckpointSummary(path, CheckpointFormat.LogitStd, shapes, name, classes ?? HeadRows(shapes, headWeight));
             }

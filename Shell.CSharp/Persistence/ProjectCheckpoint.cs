@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -35,6 +34,9 @@ public sealed class ProjectCheckpoint : IDisposable
     private readonly Dictionary<string, Dictionary<string, Tensor>> tensorSections = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> jsonSections = new(StringComparer.Ordinal);
     private readonly Dictionary<string, byte[]> byteSections = new(StringComparer.Ordinal);
+
+    /// <summary>The file a loaded container came from (named by the error for a missing section); null when built in memory.</summary>
+    private string? origin;
 
     /// <summary>Section names in the order they were set (the order they are written); re-setting a section moves it last.</summary>
     public IReadOnlyList<string> SectionNames => order;
@@ -101,22 +103,22 @@ public sealed class ProjectCheckpoint : IDisposable
         Atomic.Write(path, stream =>
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
-            var manifest = new Manifest { Format = FormatName, Version = FormatVersion };
+            var manifest = new CheckpointManifest { Format = FormatName, Version = FormatVersion };
             for (var i = 0; i < order.Count; i++)
             {
                 var name = order[i];
                 var dir = $"sections/{i}";
                 if (tensorSections.TryGetValue(name, out var tensors))
                 {
-                    var entries = new List<TensorRecord>();
+                    var entries = new List<CheckpointManifest.TensorRecord>();
                     var j = 0;
                     foreach (var (key, t) in tensors)
                     {
                         var file = $"{dir}/{j++}.bin";
                         using (var s = zip.CreateEntry(file, CompressionLevel.NoCompression).Open()) t.WriteBytesToStream(s);
-                        entries.Add(new TensorRecord { Key = key, DType = t.dtype.ToString(), Shape = t.shape, File = file });
+                        entries.Add(new CheckpointManifest.TensorRecord { Key = key, DType = t.dtype.ToString(), Shape = t.shape, File = file });
                     }
-                    manifest.Sections.Add(new SectionRecord { Name = name, Kind = "tensors", Tensors = entries });
+                    manifest.Sections.Add(new CheckpointManifest.SectionRecord { Name = name, Kind = "tensors", Tensors = entries });
                 }
                 else
                 {
@@ -125,11 +127,11 @@ public sealed class ProjectCheckpoint : IDisposable
                         : ("bytes", byteSections[name]);
                     var file = $"{dir}/{kind}";
                     using (var s = zip.CreateEntry(file, CompressionLevel.NoCompression).Open()) s.Write(bytes);
-                    manifest.Sections.Add(new SectionRecord { Name = name, Kind = kind, File = file });
+                    manifest.Sections.Add(new CheckpointManifest.SectionRecord { Name = name, Kind = kind, File = file });
                 }
             }
             using var m = zip.CreateEntry(ManifestEntry, CompressionLevel.NoCompression).Open();
-            JsonSerializer.Serialize(m, manifest, ManifestJson.Options);
+            JsonSerializer.Serialize(m, manifest, CheckpointManifest.Options);
         });
     }
 
@@ -141,63 +143,44 @@ public sealed class ProjectCheckpoint : IDisposable
             using var zip = ZipFile.OpenRead(path);
             return zip.GetEntry(ManifestEntry) is not null;
         }
-        catch (InvalidDataException)
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException or NotSupportedException)
         {
             return false;
         }
     }
 
-    /// <summary>Reads a container written by <see cref="Save"/>.</summary>
+    /// <summary>Reads a container written by <see cref="Save"/>; every member is checked (length, CRC-32).</summary>
     /// <exception cref="CheckpointFormatException">Not this format, a newer version, or a damaged file.</exception>
     public static ProjectCheckpoint Load(string path)
     {
-        var result = new ProjectCheckpoint();
+        var result = new ProjectCheckpoint { origin = path };
         try
         {
-            using var zip = ZipFile.OpenRead(path);
-            var manifest = ReadManifest(zip, path);
+            using var zip = ZipMember.OpenArchive(path);
+            var manifest = CheckpointManifest.Read(zip, path);
             foreach (var section in manifest.Sections)
             {
-                switch (section.Kind)
+                result.order.Add(section.Name);
+                if (section.Kind == "tensors")
                 {
-                    case "tensors":
-                        var dict = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-                        result.order.Add(section.Name);
-                        result.tensorSections[section.Name] = dict;
-                        foreach (var rec in section.Tensors ?? [])
-                        {
-                            var dtype = Enum.Parse<ScalarType>(rec.DType);
-                            var t = empty(rec.Shape, dtype);
-                            dict.Add(rec.Key, t);
-                            var entry = zip.GetEntry(rec.File) ?? throw new CheckpointFormatException($"'{path}': missing entry {rec.File}");
-                            if (entry.Length != t.NumberOfElements * t.ElementSize)
-                                throw new CheckpointFormatException($"'{path}': {section.Name}/{rec.Key} holds {entry.Length} bytes, expected {t.NumberOfElements * t.ElementSize}");
-                            using var s = entry.Open();
-                            t.ReadBytesFromStream(s);
-                        }
-                        break;
-                    case "json":
-                    case "bytes":
-                        var e = zip.GetEntry(section.File ?? "") ?? throw new CheckpointFormatException($"'{path}': missing entry {section.File}");
-                        using (var s = e.Open())
-                        using (var ms = new MemoryStream())
-                        {
-                            s.CopyTo(ms);
-                            result.order.Add(section.Name);
-                            if (section.Kind == "json") result.jsonSections[section.Name] = System.Text.Encoding.UTF8.GetString(ms.ToArray());
-                            else result.byteSections[section.Name] = ms.ToArray();
-                        }
-                        break;
-                    default:
-                        throw new CheckpointFormatException($"'{path}': section '{section.Name}' has unknown kind '{section.Kind}'");
+                    var dict = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+                    result.tensorSections[section.Name] = dict;
+                    foreach (var rec in section.Tensors ?? [])
+                    {
+                        // The manifest has checked shape, dtype and the entry's length before this allocation.
+                        var t = empty(rec.Shape, rec.Type);
+                        dict.Add(rec.Key, t);
+                        ZipMember.Read(zip.GetEntry(rec.File)!, path, s => t.ReadBytesFromStream(s));
+                    }
+                }
+                else
+                {
+                    var bytes = ZipMember.ReadAll(zip.GetEntry(section.File!)!, path);
+                    if (section.Kind == "json") result.jsonSections[section.Name] = Utf8Json(bytes, path, section.Name);
+                    else result.byteSections[section.Name] = bytes;
                 }
             }
             return result;
-        }
-        catch (Exception e) when (e is InvalidDataException or JsonException or ArgumentException)
-        {
-            result.Dispose();
-            throw new CheckpointFormatException($"'{path}' is not a readable {FormatName} file: {e.Message}", e);
         }
         catch
         {
@@ -206,21 +189,23 @@ public sealed class ProjectCheckpoint : IDisposable
         }
     }
 
-    private static Manifest ReadManifest(ZipArchive zip, string path)
+    private static string Utf8Json(byte[] bytes, string path, string section)
     {
-        var entry = zip.GetEntry(ManifestEntry) ?? throw new CheckpointFormatException($"'{path}' has no {ManifestEntry}");
-        using var s = entry.Open();
-        var manifest = JsonSerializer.Deserialize<Manifest>(s, ManifestJson.Options)
-            ?? throw new CheckpointFormatException($"'{path}': empty manifest");
-        if (manifest.Format != FormatName)
-            throw new CheckpointFormatException($"'{path}': format '{manifest.Format}', expected '{FormatName}'");
-        if (manifest.Version > FormatVersion)
-            throw new CheckpointFormatException($"'{path}': format version {manifest.Version} is newer than this program's {FormatVersion}");
-        return manifest;
+        try
+        {
+            using (JsonDocument.Parse(bytes)) { }
+            return System.Text.Encoding.UTF8.GetString(bytes);
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointFormatException($"'{path}': section '{section}' is not valid JSON: {e.Message}", e);
+        }
     }
 
-    private KeyNotFoundException Missing(string section, string kind) =>
-        new($"checkpoint has no {kind} section '{section}' (sections: {string.Join(", ", order)})");
+    private Exception Missing(string section, string kind) =>
+        origin is null
+            ? new KeyNotFoundException($"checkpoint has no {kind} section '{section}' (sections: {string.Join(", ", order)})")
+            : new CheckpointFormatException($"'{origin}' has no {kind} section '{section}' (sections: {string.Join(", ", order)})");
 
     /// <summary>
     /// Reads only the manifest and the JSON sections: tensor shapes per tensor section and the JSON
@@ -228,28 +213,18 @@ public sealed class ProjectCheckpoint : IDisposable
     /// </summary>
     public static (IReadOnlyDictionary<string, IReadOnlyDictionary<string, long[]>> TensorShapes, IReadOnlyDictionary<string, string> Json) Inspect(string path)
     {
-        try
+        using var zip = ZipMember.OpenArchive(path);
+        var manifest = CheckpointManifest.Read(zip, path);
+        var shapes = new Dictionary<string, IReadOnlyDictionary<string, long[]>>(StringComparer.Ordinal);
+        var json = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var section in manifest.Sections)
         {
-            using var zip = ZipFile.OpenRead(path);
-            var manifest = ReadManifest(zip, path);
-            var shapes = new Dictionary<string, IReadOnlyDictionary<string, long[]>>(StringComparer.Ordinal);
-            var json = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var section in manifest.Sections)
-            {
-                if (section.Kind == "tensors")
-                    shapes[section.Name] = (section.Tensors ?? []).ToDictionary(r => r.Key, r => r.Shape, StringComparer.Ordinal);
-                else if (section.Kind == "json" && zip.GetEntry(section.File ?? "") is { } e)
-                {
-                    using var reader = new StreamReader(e.Open(), System.Text.Encoding.UTF8);
-                    json[section.Name] = reader.ReadToEnd();
-                }
-            }
-            return (shapes, json);
+            if (section.Kind == "tensors")
+                shapes[section.Name] = (section.Tensors ?? []).ToDictionary(r => r.Key, r => r.Shape, StringComparer.Ordinal);
+            else if (section.Kind == "json")
+                json[section.Name] = Utf8Json(ZipMember.ReadAll(zip.GetEntry(section.File!)!, path), path, section.Name);
         }
-        catch (Exception e) when (e is InvalidDataException or JsonException)
-        {
-            throw new CheckpointFormatException($"'{path}' is not a readable {FormatName} file: {e.Message}", e);
-        }
+        return (shapes, json);
     }
 
     /// <summary>Disposes every tensor held.</summary>
@@ -258,38 +233,5 @@ public sealed class ProjectCheckpoint : IDisposable
         foreach (var s in tensorSections.Values)
             foreach (var t in s.Values) t.Dispose();
         tensorSections.Clear();
-    }
-
-    private sealed class Manifest
-    {
-        public string Format { get; set; } = "";
-        public int Version { get; set; }
-        public List<SectionRecord> Sections { get; set; } = [];
-    }
-
-    private sealed class SectionRecord
-    {
-        public string Name { get; set; } = "";
-        public string Kind { get; set; } = "";
-        public string? File { get; set; }
-        public List<TensorRecord>? Tensors { get; set; }
-    }
-
-    private sealed class TensorRecord
-    {
-        public string Key { get; set; } = "";
-        public string DType { get; set; } = "";
-        public long[] Shape { get; set; } = [];
-        public string File { get; set; } = "";
-    }
-
-    private static class ManifestJson
-    {
-        public static readonly JsonSerializerOptions Options = new()
-        {
-            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-            WriteIndented = true,
-            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        };
     }
 }

@@ -6,12 +6,14 @@ using static TorchSharp.torch;
 namespace LogitStd.Shell.Persistence;
 
 /// <summary>
-/// Files written by <c>torch.save</c>. The zip format of PyTorch ≥ 1.6 is read through
-/// TorchSharp.PyBridge's unpickler, which returns the whole pickled object (so a dict whose
-/// <c>"model"</c> entry is the state dict arrives intact with its optimizer state and epoch); the
-/// older format, which PyBridge refuses and in which CRD's/mdistiller's CIFAR teachers were written,
-/// and zip files whose pickle PyBridge cannot construct (numpy scalars beside the weights) are read by
-/// this project's <see cref="TorchSaveReader"/>. This class picks the state dict out of the object and
+/// Files written by <c>torch.save</c>, zip format (PyTorch ≥ 1.6) and the older one in which
+/// CRD's/mdistiller's CIFAR teachers were written, are read by this project's
+/// <see cref="TorchSaveReader"/>, which trusts nothing in the file: every zip member's length and
+/// CRC-32 is checked, every size in the pickle against the bytes the file holds, every tensor view
+/// against its storage. It returns the whole pickled object (so a dict whose <c>"model"</c> entry is
+/// the state dict arrives intact, numpy scalars and argparse namespaces kept opaque beside it).
+/// TorchSharp.PyBridge's unpickler is the fallback for a pickle using an opcode outside that reader's
+/// subset, and PyBridge writes the files. This class picks the state dict out of the object and
 /// normalises its keys.
 /// </summary>
 public static class PyTorchFormat
@@ -32,7 +34,7 @@ public static class PyTorchFormat
             using var zip = ZipFile.OpenRead(path);
             return zip.Entries.Any(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal));
         }
-        catch (InvalidDataException)
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException or NotSupportedException)
         {
             return false;
         }
@@ -49,33 +51,16 @@ public static class PyTorchFormat
         Hashtable top;
         try
         {
-            if (TorchSaveReader.IsLegacy(path))
-            {
-                top = ToHashtable(TorchSaveReader.ReadLegacy(path))
-                    ?? throw new CheckpointFormatException($"'{path}' holds no dict at the top level");
-            }
-            else
-            {
-                try
-                {
-                    using var stream = File.OpenRead(path);
-                    top = PyTorchUnpickler.UnpickleStateDict(stream);
-                }
-                catch (Exception e) when (e is Razorvine.Pickle.PickleException or InvalidCastException)
-                {
-                    // PyBridge cannot construct some Python object beside the weights; our reader keeps it opaque.
-                    top = ToHashtable(TorchSaveReader.ReadZip(path))
-                        ?? throw new CheckpointFormatException($"'{path}' holds no dict at the top level");
-                }
-            }
+            var graph = TorchSaveReader.IsLegacy(path) ? TorchSaveReader.ReadLegacy(path) : ReadZipGraph(path);
+            top = graph as Hashtable ?? ToHashtable(graph)
+                ?? throw new CheckpointFormatException($"'{path}' holds no dict at the top level");
         }
         catch (NotImplementedException e)
         {
             // PyBridge signals the pre-1.6 (non-zip) format and whole pickled modules this way.
             throw new CheckpointFormatException($"'{path}': {e.Message}", e);
         }
-        catch (Exception e) when (e is InvalidDataException or InvalidCastException or EndOfStreamException or KeyNotFoundException
-                                   or Razorvine.Pickle.PickleException or InvalidOperationException)
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or UnsupportedPickleException)
         {
             throw new CheckpointFormatException($"'{path}' is not a PyTorch checkpoint this program can read: {e.Message}", e);
         }
@@ -128,32 +113,66 @@ public static class PyTorchFormat
         }
     }
 
-    /// <summary>The legacy reader's object graph in the shape PyBridge returns (Hashtable, ArrayList, Tensor).</summary>
-    private static Hashtable? ToHashtable(object? node) => Convert(node) as Hashtable;
-
-    private static object? Convert(object? node) => node switch
+    /// <summary>
+    /// A zip file's object graph: this project's reader first, which checks every member (CRC-32) and
+    /// every size before allocating; PyBridge's unpickler only for a pickle that uses an opcode outside
+    /// that reader's subset, on bytes already checked, with whatever it throws on them mapped to a
+    /// format error.
+    /// </summary>
+    private static object? ReadZipGraph(string path)
     {
-        TorchSaveReader.PendingTensor p => p.Value,
-        Dictionary<object, object?> d => d.Aggregate(new Hashtable(), (h, kv) => { h[kv.Key] = Convert(kv.Value); return h; }),
-        List<object?> l => new ArrayList(l.Select(Convert).ToList()),
-        _ => node,
-    };
+        try
+        {
+            return TorchSaveReader.ReadZip(path);
+        }
+        catch (UnsupportedPickleException e)
+        {
+            try
+            {
+                using var stream = File.OpenRead(path);
+                return PyTorchUnpickler.UnpickleStateDict(stream);
+            }
+            catch (Exception inner) when (inner is not (OutOfMemoryException or InputException))
+            {
+                throw new CheckpointFormatException($"'{path}' is not a PyTorch checkpoint this program can read: {e.Message}; PyBridge: {inner.Message}", inner);
+            }
+        }
+    }
+
+    /// <summary>Dicts and lists nested deeper than this are not a state dict (and would exhaust the stack).</summary>
+    private const int MaxNesting = 100;
+
+    /// <summary>The reader's object graph in the shape PyBridge returns (Hashtable, ArrayList, Tensor).</summary>
+    private static Hashtable? ToHashtable(object? node) => Convert(node, 0) as Hashtable;
+
+    private static object? Convert(object? node, int depth)
+    {
+        if (depth > MaxNesting) throw new InvalidDataException($"dicts or lists nested more than {MaxNesting} deep (or a list that contains itself)");
+        return node switch
+        {
+            TorchSaveReader.PendingTensor p => p.Value,
+            Dictionary<object, object?> d => d.Aggregate(new Hashtable(), (h, kv) => { h[kv.Key] = Convert(kv.Value, depth + 1); return h; }),
+            List<object?> l => new ArrayList(l.Select(v => Convert(v, depth + 1)).ToList()),
+            _ => node,
+        };
+    }
 
     private static string StripPrefix(string key) =>
         key.StartsWith(DataParallelPrefix, StringComparison.Ordinal) ? key[DataParallelPrefix.Length..] : key;
 
-    private static void DisposeOthers(object? node, HashSet<object> keep)
+    private static void DisposeOthers(object? node, HashSet<object> keep, int depth = 0)
     {
+        if (depth > MaxNesting) return; // a tuple holding a list that holds itself: Convert refused the rest
         switch (node)
         {
             case Tensor t when !keep.Contains(t):
                 t.Dispose();
                 break;
             case IDictionary d:
-                foreach (var v in d.Values) DisposeOthers(v, keep);
+                foreach (var v in d.Values) DisposeOthers(v, keep, depth + 1);
                 break;
             case IEnumerable e when node is not string:
-                foreach (var v in e) DisposeOthers(v, keep);
+                foreach (var v in e) DisposeOthers(v, keep, depth + 1);
                 break;
         }
     }

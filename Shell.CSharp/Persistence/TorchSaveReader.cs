@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using static TorchSharp.torch;
 
 namespace LogitStd.Shell.Persistence;
@@ -33,10 +32,11 @@ internal static class TorchSaveReader
     }
 
     /// <summary>A storage named by a persistent id; its bytes come after the pickles.</summary>
-    private sealed class Storage(string key, ScalarType dtype)
+    private sealed class Storage(string key, ScalarType dtype, int elementSize)
     {
         public string Key { get; } = key;
         public ScalarType DType { get; } = dtype;
+        public int ElementSize { get; } = elementSize;
         public Tensor? Data { get; set; }
     }
 
@@ -53,37 +53,43 @@ internal static class TorchSaveReader
     /// <summary>
     /// Reads a zip-format file: <c>*/data.pkl</c> is the object, <c>*/data/&lt;key&gt;</c> the storages.
     /// Tensors appear as <see cref="PendingTensor"/> with <c>Value</c> set, dicts as
-    /// <c>Dictionary&lt;object, object?&gt;</c>. The caller owns the tensors.
+    /// <c>Dictionary&lt;object, object?&gt;</c>. The caller owns the tensors. Every member read is
+    /// checked (length, CRC-32: <see cref="ZipMember"/>).
     /// </summary>
     public static object? ReadZip(string path)
     {
-        using var zip = ZipFile.OpenRead(path);
+        using var zip = ZipMember.OpenArchive(path);
         var pkl = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal))
             ?? throw new InvalidDataException("no data.pkl in the archive");
         var prefix = pkl.FullName[..^"data.pkl".Length];
         var storages = new Dictionary<string, Storage>(StringComparer.Ordinal);
         var pending = new List<PendingTensor>();
         object? result;
-        using (var ms = new MemoryStream())
-        {
-            // ZipArchive entry streams do not seek; the pickle is small, so it is buffered.
-            using (var s = pkl.Open()) s.CopyTo(ms);
-            ms.Position = 0;
+        // ZipArchive entry streams do not seek; the pickle is small, so it is buffered (and checked whole).
+        using (var ms = new MemoryStream(ZipMember.ReadAll(pkl, path, 1L << 30)))
             result = new PickleReader(ms, pid => LoadStorage(pid, storages), (g, args) => Reduce(g, args, pending)).Load();
-        }
-        foreach (var storage in storages.Values)
+        try
         {
-            var entry = zip.GetEntry(prefix + "data/" + storage.Key) ?? throw new InvalidDataException($"storage {storage.Key} missing from the archive");
-            using var probe = empty([0], storage.DType);
-            var data = empty([entry.Length / probe.ElementSize], storage.DType);
-            using (var s = entry.Open()) data.ReadBytesFromStream(s);
-            storage.Data = data;
+            foreach (var storage in storages.Values)
+            {
+                var entry = zip.GetEntry(prefix + "data/" + storage.Key) ?? throw new InvalidDataException($"storage {storage.Key} missing from the archive");
+                long length = ZipMember.CheckedLength(entry, path);
+                if (length % storage.ElementSize != 0)
+                    throw new InvalidDataException($"storage {storage.Key} holds {length:N0} bytes, not a whole number of {storage.ElementSize}-byte {storage.DType} elements");
+                storage.Data = empty([length / storage.ElementSize], storage.DType);
+                ZipMember.Read(entry, path, s => storage.Data.ReadBytesFromStream(s));
+            }
+        }
+        catch
+        {
+            foreach (var st in storages.Values) st.Data?.Dispose();
+            throw;
         }
         Materialise(pending, storages);
         return result;
     }
 
-    /// <summary>Reads a legacy-format file; same result shape as <see cref="ReadZip"/>.</summary>
+    /// <summary>Reads a legacy-format file; same result shape as <see cref="ReadZip"/>. The format has no checksum.</summary>
     public static object? ReadLegacy(string path)
     {
         using var f = File.OpenRead(path);
@@ -99,14 +105,25 @@ internal static class TorchSaveReader
         var result = reader.Load();
         var keys = reader.Load() as List<object?> ?? throw new InvalidDataException("storage key list missing");
         using var br = new BinaryReader(f, System.Text.Encoding.UTF8, leaveOpen: true);
-        foreach (var k in keys)
+        try
         {
-            var key = (string)k!;
-            var storage = storages[key];
-            var count = br.ReadInt64();
-            var data = empty([count], storage.DType);
-            data.ReadBytesFromStream(f);
-            storage.Data = data;
+            foreach (var k in keys)
+            {
+                if (k is not string key || !storages.TryGetValue(key, out var storage))
+                    throw new InvalidDataException($"storage key {k} is not one the pickle refers to");
+                if (storage.Data is not null) throw new InvalidDataException($"storage {key} is listed twice");
+                var count = br.ReadInt64();
+                long left = f.Length - f.Position;
+                if (count < 0 || count > left / storage.ElementSize)
+                    throw new InvalidDataException($"storage {key} claims {count:N0} {storage.DType} elements at byte {f.Position - 8:N0}, but only {left:N0} bytes remain");
+                storage.Data = empty([count], storage.DType);
+                storage.Data.ReadBytesFromStream(f);
+            }
+        }
+        catch
+        {
+            foreach (var st in storages.Values) st.Data?.Dispose();
+            throw;
         }
         Materialise(pending, storages);
         return result;
@@ -118,11 +135,18 @@ internal static class TorchSaveReader
         {
             foreach (var t in pending)
             {
-                var data = ((Storage)t.Storage).Data ?? throw new InvalidDataException("tensor refers to a storage that was not written");
+                var storage = (Storage)t.Storage;
+                var data = storage.Data ?? throw new InvalidDataException($"a tensor refers to storage {storage.Key}, which was not written");
+                CheckView(t, data.NumberOfElements, storage.Key);
                 // Copy out of the shared storage so that each tensor owns contiguous memory.
                 using var view = data.as_strided(t.Size, t.Stride, t.Offset);
                 t.Value = view.clone();
             }
+        }
+        catch
+        {
+            foreach (var t in pending) t.Value?.Dispose();
+            throw;
         }
         finally
         {
@@ -130,20 +154,44 @@ internal static class TorchSaveReader
         }
     }
 
+    /// <summary>
+    /// A tensor's view must lie inside its storage, and (since each tensor is copied out) hold no more
+    /// elements than the storage does: a state dict has no expanded views, and a claim beyond the
+    /// storage would allocate what the file does not hold.
+    /// </summary>
+    private static void CheckView(PendingTensor t, long storageElements, string key)
+    {
+        string View() => $"tensor [{string.Join(", ", t.Size)}] (stride [{string.Join(", ", t.Stride)}], offset {t.Offset}) of storage {key} ({storageElements:N0} elements)";
+        if (t.Size.Length != t.Stride.Length || t.Size.Length > 64 || t.Offset < 0 || t.Size.Any(d => d < 0) || t.Stride.Any(d => d < 0))
+            throw new InvalidDataException($"malformed {View()}");
+        if (t.Size.Contains(0)) return; // an empty tensor reads nothing
+        if (t.Offset >= storageElements) throw new InvalidDataException($"{View()} starts outside its storage");
+        long numel = 1, last = t.Offset; // last: the highest element index the view reaches (kept below storageElements)
+        for (int i = 0; i < t.Size.Length; i++)
+        {
+            if (t.Size[i] > storageElements / numel) throw new InvalidDataException($"{View()} holds more elements than its storage");
+            numel *= t.Size[i];
+            if (t.Stride[i] > 0 && t.Size[i] - 1 > (storageElements - 1 - last) / t.Stride[i])
+                throw new InvalidDataException($"{View()} reaches outside its storage");
+            last += (t.Size[i] - 1) * t.Stride[i];
+        }
+    }
+
     private static Storage LoadStorage(object? pid, Dictionary<string, Storage> storages)
     {
         // ('storage', storage_type, root_key, location, numel, view_metadata)
-        if (pid is not object?[] { Length: >= 5 } t || t[0] as string != "storage")
-            throw new InvalidDataException("unknown persistent id in legacy checkpoint");
+        if (pid is not object?[] { Length: >= 5 } t || t[0] as string != "storage" || t[1] is not PyGlobal type || t[2] is not string key)
+            throw new InvalidDataException("unknown persistent id in the checkpoint's pickle");
         if (t.Length > 5 && t[5] is not null)
             throw new InvalidDataException("storage views (PyTorch < 0.4 checkpoints) are not supported");
-        var type = (PyGlobal)t[1]!;
-        var key = (string)t[2]!;
         if (!storages.TryGetValue(key, out var s))
         {
-            s = new Storage(key, DTypeOf(type.Name));
+            var (dtype, size) = DTypeOf(type.Name);
+            s = new Storage(key, dtype, size);
             storages[key] = s;
         }
+        else if (s.DType != DTypeOf(type.Name).DType)
+            throw new InvalidDataException($"storage {key} is named with two element types");
         return s;
     }
 
@@ -156,31 +204,34 @@ internal static class TorchSaveReader
             case "torch._utils._rebuild_tensor":
             case "torch._utils._rebuild_tensor_v2":
             {
-                var t = new PendingTensor(args[0]!, (long)args[1]!, Longs(args[2]), Longs(args[3]));
+                if (args is not [Storage storage, long offset, object?[] size, object?[] stride, ..])
+                    throw new InvalidDataException($"{g.FullName} with arguments other than (storage, offset, size, stride, …)");
+                var t = new PendingTensor(storage, offset, Longs(size), Longs(stride));
                 pending.Add(t);
                 return t;
             }
             case "torch._utils._rebuild_parameter":
-                return args[0];
+                return args.Length > 0 ? args[0] : throw new InvalidDataException("_rebuild_parameter without arguments");
             default:
                 return new PyOpaque(g, args);
         }
     }
 
-    private static long[] Longs(object? tuple) => ((object?[])tuple!).Select(o => (long)o!).ToArray();
+    private static long[] Longs(object?[] tuple) =>
+        tuple.Select(o => o is long l ? l : throw new InvalidDataException("a tensor's size or stride holds a non-integer")).ToArray();
 
-    private static ScalarType DTypeOf(string storage) => storage switch
+    private static (ScalarType DType, int Size) DTypeOf(string storage) => storage switch
     {
-        "FloatStorage" => ScalarType.Float32,
-        "DoubleStorage" => ScalarType.Float64,
-        "HalfStorage" => ScalarType.Float16,
-        "BFloat16Storage" => ScalarType.BFloat16,
-        "LongStorage" => ScalarType.Int64,
-        "IntStorage" => ScalarType.Int32,
-        "ShortStorage" => ScalarType.Int16,
-        "CharStorage" => ScalarType.Int8,
-        "ByteStorage" => ScalarType.Byte,
-        "BoolStorage" => ScalarType.Bool,
+        "FloatStorage" => (ScalarType.Float32, 4),
+        "DoubleStorage" => (ScalarType.Float64, 8),
+        "HalfStorage" => (ScalarType.Float16, 2),
+        "BFloat16Storage" => (ScalarType.BFloat16, 2),
+        "LongStorage" => (ScalarType.Int64, 8),
+        "IntStorage" => (ScalarType.Int32, 4),
+        "ShortStorage" => (ScalarType.Int16, 2),
+        "CharStorage" => (ScalarType.Int8, 1),
+        "ByteStorage" => (ScalarType.Byte, 1),
+        "BoolStorage" => (ScalarType.Bool, 1),
         _ => throw new InvalidDataException($"unsupported storage type {storage}"),
     };
 }

@@ -49,9 +49,9 @@ public static class ReferenceFile
         try { root = JsonNode.Parse(File.ReadAllText(path)); }
         catch (JsonException e) { throw new ReferenceFormatException(path, null, $"not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine}): {e.Message}"); }
         if (root is not JsonObject obj) throw new ReferenceFormatException(path, null, "the top level must be a JSON object");
-        var format = obj["format"]?.GetValue<string>();
+        var format = TryString(obj["format"]);
         if (format != Format) throw new ReferenceFormatException(path, null, $"format must be \"{Format}\", found \"{format ?? "(missing)"}\"");
-        var source = obj["source"]?.GetValue<string>() ?? "";
+        var source = obj["source"] is null ? "" : TryString(obj["source"]) ?? throw new ReferenceFormatException(path, null, "\"source\" must be a string");
         if (obj["cases"] is not JsonArray cases) throw new ReferenceFormatException(path, null, "\"cases\" must be an array");
         var list = new List<ReferenceCase>();
         var names = new HashSet<string>();
@@ -108,6 +108,7 @@ public static class ReferenceFile
         if (s.Strong is not null) Same(s.Strong, "student.strong");
         if (t is not null) { Same(t.Weak, "teacher"); if (t.Strong is not null) Same(t.Strong, "teacher.strong"); }
         if (y is not null && y.Length != b) throw bad($"target has {y.Length} labels for a batch of {b}");
+        if (y is not null && y.Any(v => v < 0 || v >= k)) throw bad($"target holds a label outside [0, {k})");
     }
 
     static string? TryString(JsonNode? n) => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;

@@ -103,7 +103,7 @@ public sealed class RunOutput
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(RunSettingsFile));
-            return doc.RootElement.TryGetProperty("threads", out var t) && t.TryGetInt32(out var n) && n > 0
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("threads", out var t) && t.ValueKind == JsonValueKind.Number && t.TryGetInt32(out var n) && n > 0
                 ? n : throw new Plots.RunFolderException(RunSettingsFile, null, "no positive integer 'threads'");
         }
         catch (JsonException e)

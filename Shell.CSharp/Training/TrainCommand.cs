@@ -11,8 +11,8 @@ namespace LogitStd.Shell.Training;
 /// <summary>
 /// <c>logitstd train</c> and <c>logitstd distill</c>: resolve the experiment, check every input before
 /// any training (models, teacher file and class counts, dataset, output folder), then train.
-/// Exit codes: 0 done; 1 a file or the machine at fault (a damaged checkpoint or dataset, a full disk:
-/// the message names the file) or a diverged run; 2 bad arguments; 130 interrupted.
+/// Exit codes: 0 done; 1 a file or the machine at fault (a damaged checkpoint, dataset or experiment
+/// file, a full disk: the message names the file) or a diverged run; 2 bad arguments; 130 interrupted.
 /// </summary>
 public static class TrainCommand
 {
@@ -67,19 +67,14 @@ public static class TrainCommand
                     else if (threads != recorded)
                         stdout.WriteLine($"warning: the run trained with {recorded} thread(s); with --threads {threads} the resumed epochs are not bit-identical to an uninterrupted run");
                 }
-                var parsed = Exp.parse(File.ReadAllText(run.ExperimentFile));
-                if (parsed.IsError) return Fail(2, $"{run.ExperimentFile}: " + string.Join("; ", parsed.ErrorValue));
-                experiment = parsed.ResultValue;
+                experiment = ExperimentFile.Read(run.ExperimentFile); // a damaged file: exit 1, naming it
             }
             else
             {
-                string? configText = null;
                 var config = o.Config.ToNullable();
-                if (config is not null)
-                {
-                    if (!File.Exists(config)) return Fail(1, $"experiment file {config} not found");
-                    configText = File.ReadAllText(config);
-                }
+                if (config is not null && !File.Exists(config)) return Fail(1, $"experiment file {config} not found");
+                // The file's own problems are the file's (exit 1, naming it); what the flags make of it, the flags' (exit 2).
+                var fromFile = config is null ? Exp.defaultExperiment : ExperimentFile.Read(config);
                 var options = o;
                 var teacherFile = o.Teacher.ToNullable();
                 if (teacherFile is not null && o.TeacherModel.ToNullable() is null)
@@ -92,7 +87,7 @@ public static class TrainCommand
                         Microsoft.FSharp.Core.FSharpOption<string>.Some(name), o.Method, o.LogitStand, o.BaseTemp, o.KdWeight, o.Epochs,
                         o.BatchSize, o.Lr, o.Seed, o.TrainSubset, o.Name, o.Threads, o.Device, o.Out, o.Resume);
                 }
-                var resolved = Exp.resolve(options, configText == null ? null : Microsoft.FSharp.Core.FSharpOption<string>.Some(configText));
+                var resolved = Exp.resolveWith(options, fromFile);
                 if (resolved.IsError)
                 {
                     foreach (var p in resolved.ErrorValue) stderr.WriteLine($"error: {command}: {(config is null ? "" : config + ": ")}{p}");

@@ -1,0 +1,36 @@
+using Exp = LogitStd.Core.Experiment;
+
+namespace LogitStd.Shell.Training;
+
+/// <summary>An experiment file that cannot be read, does not parse or does not validate. The message
+/// starts with the file; the file is at fault, so the command exits 1 (flag errors exit 2).</summary>
+public sealed class ExperimentFileException(string path, IEnumerable<string> problems)
+    : InputException($"{path}: {string.Join("; ", problems)}")
+{
+    /// <summary>The experiment file.</summary>
+    public string Path { get; } = path;
+}
+
+/// <summary>Reads an experiment file (<c>train --config</c>, a run folder's <c>experiment.yaml</c>)
+/// through the core's pure parser; the shell's part is the IO and naming the file in every error.</summary>
+public static class ExperimentFile
+{
+    /// <summary>An experiment is a few dozen lines; a file larger than this is not one.</summary>
+    public const long MaxBytes = 1 << 20;
+
+    /// <exception cref="ExperimentFileException">Missing, unreadable, too large, malformed YAML, or an invalid experiment.</exception>
+    public static Exp.Experiment Read(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists) throw new ExperimentFileException(path, ["file not found"]);
+        if (info.Length > MaxBytes) throw new ExperimentFileException(path, [$"{info.Length:N0} bytes, more than the {MaxBytes:N0} an experiment file may have"]);
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ExperimentFileException(path, [$"cannot read: {e.Message}"]);
+        }
+        var parsed = Exp.parse(text);
+        return parsed.IsOk ? parsed.ResultValue : throw new ExperimentFileException(path, parsed.ErrorValue);
+    }
+}
