@@ -1,0 +1,83 @@
+using LogitStd.Shell.Data;
+using LogitStd.Shell.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+using Exp = LogitStd.Core.Experiment;
+using Obj = LogitStd.Core.Objective;
+using Parameter = TorchSharp.Modules.Parameter;
+
+namespace LogitStd.Shell.Training;
+
+/// <summary>
+/// What one run trains with, created and disposed in one place: the optimizer over the student's
+/// parameters (and CTKD's learnable temperature), the training and test loaders, the teacher's
+/// logits when they are the same every epoch, the step, the metrics log and the TensorBoard writer.
+/// </summary>
+sealed class TrainingSession : IDisposable
+{
+    public TrainingSession(TrainSetup setup)
+    {
+        var exp = setup.Experiment;
+        var s = exp.Solver;
+        Objective = exp.Objective;
+        bool strong = Obj.needsStrongView(Objective);
+        TemperatureParam = Obj.needsTemperatureParam(Objective) ? new Parameter(torch.ones(1, dtype: float32, device: setup.Device)) : null;
+        var parameters = setup.Student.parameters().ToList();
+        if (TemperatureParam is not null) parameters.Add(TemperatureParam); // CTKD: the temperature trains with the student (same SGD)
+        Optimizer = optim.SGD(parameters, s.Lr, s.Momentum, 0.0, s.WeightDecay, s.Nesterov);
+        TrainLoader = new DataLoader(setup.Train, TrainTransform(exp.Dataset), s.BatchSize, shuffle: true, seed: exp.Seed,
+            workers: setup.Workers, strongTransform: strong ? DatasetCatalog.StrongTransform(exp.Dataset.Name) : null);
+        TestLoader = new DataLoader(setup.Test, DatasetCatalog.TestTransform(exp.Dataset.Name), Math.Max(s.BatchSize, 256),
+            shuffle: false, seed: exp.Seed, workers: setup.Workers);
+        setup.Teacher?.eval();
+        // Without augmentation the teacher sees the same image every epoch: compute its logits once.
+        TeacherLogits = setup.Teacher is not null && !strong && exp.Dataset.Name.IsFashion_Mnist && !exp.Dataset.Augment
+            ? AllTeacherLogits(setup.Teacher, setup.Train, exp.Dataset, setup.Workers, setup.Device) : null;
+        Step = new DistillationStep(setup.Student, setup.Teacher, Objective, Optimizer, parameters, TemperatureParam);
+        Metrics = new MetricsLog(setup.Run.Path, Step.TermNames);
+        Board = torch.utils.tensorboard.SummaryWriter(Path.Combine(setup.Run.Path, "events"));
+    }
+
+    public Obj.Objective Objective { get; }
+    public Parameter? TemperatureParam { get; }
+    public TorchSharp.Modules.SGD Optimizer { get; }
+    public DataLoader TrainLoader { get; }
+    public DataLoader TestLoader { get; }
+
+    /// <summary>The teacher's logits for every training image in dataset order, [N, K] on the device, or null.</summary>
+    public Tensor? TeacherLogits { get; }
+    public DistillationStep Step { get; }
+    public MetricsLog Metrics { get; }
+    public TorchSharp.Modules.SummaryWriter Board { get; }
+
+    /// <summary>CTKD's (t_start, t_end), for the temperature the metrics log.</summary>
+    public (double Start, double End) CtkdRange =>
+        Objective.Terms.Select(t => t.Term).OfType<Obj.Term.Ctkd>().Select(c => (c.tStart, c.tEnd)).First();
+
+    /// <summary>The training transform: CIFAR and ImageNet always augment (PAPER.md §4); Fashion-MNIST
+    /// crops and flips only when the experiment asks for it.</summary>
+    static IImageTransform TrainTransform(Exp.DatasetSpec d) =>
+        d.Name.IsFashion_Mnist ? Transforms.FashionMnistTrain(crop: d.Augment, flip: d.Augment) : DatasetCatalog.TrainTransform(d.Name);
+
+    static Tensor AllTeacherLogits(Classifier teacher, ImageDataset train, Exp.DatasetSpec d, int workers, Device device)
+    {
+        using var loader = new DataLoader(train, DatasetCatalog.TestTransform(d.Name), 512, shuffle: false, seed: 0, workers: workers);
+        var parts = new List<Tensor>();
+        using (torch.no_grad())
+            foreach (var batch in loader.Epoch(0))
+                using (var b = batch)
+                using (var scope = torch.NewDisposeScope())
+                    parts.Add(teacher.Forward(b.Images.to(device)).Logits.MoveToOuterDisposeScope());
+        var all = torch.cat(parts, 0);
+        foreach (var p in parts) p.Dispose();
+        return all;
+    }
+
+    public void Dispose()
+    {
+        TeacherLogits?.Dispose();
+        TestLoader.Dispose();
+        TrainLoader.Dispose();
+        Optimizer.Dispose();
+    }
+}
