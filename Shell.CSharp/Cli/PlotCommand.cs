@@ -1,6 +1,8 @@
 using System.Globalization;
 using LogitStd.Shell.Plots;
 
+using LogitStd.Shell.Runs;
+
 namespace LogitStd.Shell.Cli;
 
 /// <summary><c>logitstd plot KIND [--runs DIR...] --out FILE(.png|.svg) [--sample N] [--standardized]</c>:

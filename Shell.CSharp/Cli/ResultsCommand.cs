@@ -3,6 +3,8 @@ using System.Text;
 using LogitStd.Core;
 using LogitStd.Shell.Plots;
 
+using LogitStd.Shell.Runs;
+
 namespace LogitStd.Shell.Cli;
 
 /// <summary>

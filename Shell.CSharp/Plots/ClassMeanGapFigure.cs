@@ -1,5 +1,7 @@
 using ScottPlot;
 
+using LogitStd.Shell.Runs;
+
 namespace LogitStd.Shell.Plots;
 
 /// <summary>Figure 3, row 2: the heatmap of |M_student − M_teacher| (class-mean logit matrices,

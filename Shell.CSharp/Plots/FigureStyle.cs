@@ -1,6 +1,8 @@
 using System.Globalization;
 using ScottPlot;
 
+using LogitStd.Shell.Runs;
+
 namespace LogitStd.Shell.Plots;
 
 /// <summary>The look shared by every figure: font, sizes, a colour-blind-friendly palette, and the

@@ -1,5 +1,7 @@
 using ScottPlot;
 
+using LogitStd.Shell.Runs;
+
 namespace LogitStd.Shell.Plots;
 
 /// <summary>Figure 3, row 1: one test image's K logits, the teacher's and a student's overlaid, each

@@ -1,5 +1,7 @@
 using ScottPlot;
 
+using LogitStd.Shell.Runs;
+
 namespace LogitStd.Shell.Plots;
 
 /// <summary>Figure 5: per test image, the mean of its logits against their std, as a 2-D histogram

@@ -1,5 +1,7 @@
 using ScottPlot;
 
+using LogitStd.Shell.Runs;
+
 namespace LogitStd.Shell.Plots;
 
 /// <summary>Distributions of the per-image logit range (max − min) over the test set: the teacher's

@@ -1,5 +1,7 @@
 using ScottPlot;
 
+using LogitStd.Shell.Runs;
+
 namespace LogitStd.Shell.Plots;
 
 /// <summary>Training curves: test top-1 and test loss per epoch, one line per run, side by side.</summary>

@@ -5,6 +5,8 @@ using LogitStd.Shell.Models;
 using LogitStd.Shell.Plots;
 using static TorchSharp.torch;
 
+using LogitStd.Shell.Runs;
+
 namespace LogitStd.Shell.Training;
 
 /// <summary>
@@ -26,14 +28,14 @@ public static class Analysis
     {
         var logits = new List<Tensor>();
         var labels = new List<Tensor>();
-        WriteLogits(Path.Combine(run.AnalysisDir, $"{role}_test_logits.csv"), model, test, device, includeLabel: true,
+        WriteLogits(run.PathOf(RunFiles.TestLogits(role)), model, test, device, includeLabel: true,
             onLogits: (l, y) => { logits.Add(l.detach().to(CPU).MoveToOuterDisposeScope()); labels.Add(y.to(CPU).MoveToOuterDisposeScope()); });
         using var all = cat(logits, 0);
         using var ys = cat(labels, 0);
         foreach (var t in logits.Concat(labels)) t.Dispose();
         var matrix = LogitMatrix.FromTensors(all, ys);
-        LogitStats.WriteClassMeans(Path.Combine(run.AnalysisDir, $"{role}_class_means.csv"), matrix);
-        LogitStats.WriteSampleStats(Path.Combine(run.AnalysisDir, $"{role}_sample_stats.csv"), matrix);
+        LogitStats.WriteClassMeans(run.PathOf(RunFiles.ClassMeans(role)), matrix);
+        LogitStats.WriteSampleStats(run.PathOf(RunFiles.SampleStats(role)), matrix);
     }
 
     /// <summary>Writes <c>label,logit_0..logit_{K-1}</c> rows for every test image (atomic).</summary>

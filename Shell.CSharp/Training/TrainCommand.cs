@@ -6,6 +6,8 @@ using TorchSharp;
 using static TorchSharp.torch;
 using Exp = LogitStd.Core.Experiment;
 
+using LogitStd.Shell.Runs;
+
 namespace LogitStd.Shell.Training;
 
 /// <summary>

@@ -4,6 +4,8 @@ using LogitStd.Core;
 using LogitStd.Shell.Data;
 using LogitStd.Shell.Diagnostics;
 using LogitStd.Shell.Models;
+using LogitStd.Shell.Cli;
+using LogitStd.Shell.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 using Parameter = TorchSharp.Modules.Parameter;
@@ -67,7 +69,7 @@ public sealed class Trainer(TrainSetup setup, TextWriter log, Func<bool> cancelR
         {
             // Resumed after the last checkpoint was written but before the summary said "finished".
             lastEval = Evaluation.Run(setup.Student, session.TestLoader, setup.Device);
-            setup.Run.WriteSummary(exp, setup.Train.Classes, progress, lastEval, finished: true);
+            setup.Run.WriteSummary(Summary(progress, lastEval, finished: true));
         }
         KillPoint.Reach("analysis");
         log.WriteLine("writing the test-set logits for the figures (analysis/)");
@@ -166,9 +168,15 @@ public sealed class Trainer(TrainSetup setup, TextWriter log, Func<bool> cancelR
         else TrainingState.Save(setup.Run.LatestCheckpoint, setup.Student, session.Optimizer, session.TemperatureParam, progress);
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"epoch {epoch}/{exp.Solver.Epochs}  lr {lr:G4}  loss {row.LossTotal:F4}  train {row.TrainTop1:F2}%  test top-1 {eval.Top1:F2}%  top-5 {eval.Top5:F2}%  test loss {eval.Loss:F4}{(temperature is double tt ? $"  T {tt:F3}" : "")}  {row.EpochSeconds:F1}s{(best ? "  (best)" : "")}"));
-        setup.Run.WriteSummary(exp, setup.Train.Classes, progress, eval, finished: epoch == exp.Solver.Epochs);
+        setup.Run.WriteSummary(Summary(progress, eval, finished: epoch == exp.Solver.Epochs));
         return progress;
     }
+
+    RunSummary Summary(TrainingProgress progress, EvalResult last, bool finished) => new(
+        Name: exp.Name, Dataset: Exp.datasetName(exp.Dataset.Name), Classes: setup.Train.Classes, Student: exp.Models.Student,
+        Teacher: exp.Models.Teacher.ToNullable(), Method: Exp.methodOf(exp.Objective), Standardize: Exp.standardizes(exp.Objective),
+        Seed: exp.Seed, Epochs: exp.Solver.Epochs, Objective: Obj.describe(exp.Objective), BestTop1: progress.BestTop1,
+        BestEpoch: progress.BestEpoch, FinalTop1: last.Top1, FinalTop5: last.Top5, Finished: finished, EpochsDone: progress.Epoch);
 
     TrainingDivergedException Diverged(string what, TrainingProgress progress) => new(
         $"{what}; training stopped. " + (progress.Epoch == 0

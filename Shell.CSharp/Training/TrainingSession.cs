@@ -6,6 +6,8 @@ using Exp = LogitStd.Core.Experiment;
 using Obj = LogitStd.Core.Objective;
 using Parameter = TorchSharp.Modules.Parameter;
 
+using LogitStd.Shell.Runs;
+
 namespace LogitStd.Shell.Training;
 
 /// <summary>
@@ -35,7 +37,7 @@ sealed class TrainingSession : IDisposable
             ? AllTeacherLogits(setup.Teacher, setup.Train, exp.Dataset, setup.Workers, setup.Device) : null;
         Step = new DistillationStep(setup.Student, setup.Teacher, Objective, Optimizer, parameters, TemperatureParam);
         Metrics = new MetricsLog(setup.Run.Path, Step.TermNames);
-        Board = torch.utils.tensorboard.SummaryWriter(Path.Combine(setup.Run.Path, "events"));
+        Board = torch.utils.tensorboard.SummaryWriter(setup.Run.PathOf(Runs.RunFiles.Events));
     }
 
     public Obj.Objective Objective { get; }

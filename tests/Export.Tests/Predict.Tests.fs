@@ -14,6 +14,7 @@ open LogitStd.Shell.Cli
 open LogitStd.Shell.Data
 open LogitStd.Shell.Export
 open LogitStd.Shell.Training
+open LogitStd.Shell.Runs
 open LogitStd.Models.Tests.Fixtures
 
 let private capture (f: TextWriter -> TextWriter -> int) =

@@ -12,6 +12,7 @@ open TorchSharp
 open LogitStd.Shell.Models
 open LogitStd.Shell.Persistence
 open LogitStd.Shell.Training
+open LogitStd.Shell.Runs
 open LogitStd.Fuzz.Mutate
 open LogitStd.Fuzz.Harness
 open LogitStd.Fuzz.Seeds

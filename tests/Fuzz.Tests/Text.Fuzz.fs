@@ -8,6 +8,7 @@ open System
 open System.IO
 open Expecto
 open LogitStd.Shell.Plots
+open LogitStd.Shell.Runs
 open LogitStd.Shell.Reference
 open LogitStd.Shell.Training
 open LogitStd.Fuzz.Mutate
@@ -52,7 +53,7 @@ let tests =
 
         test "metrics.csv (plot)" {
             use dir = new TempDir()
-            text "metrics.csv" 304 200 (dir.File "metrics.csv") [ metricsCsv ] [| ","; "\n" |] (EpochMetrics.Read >> ignore)
+            text "metrics.csv" 304 200 (dir.File "metrics.csv") [ metricsCsv ] [| ","; "\n" |] (EpochMetricsReader.Read >> ignore)
         }
 
         test "logits CSV (plot)" {

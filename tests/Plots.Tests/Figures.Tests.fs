@@ -11,6 +11,7 @@ open Expecto
 open LogitStd.Core.Cli
 open LogitStd.Shell.Cli
 open LogitStd.Shell.Plots
+open LogitStd.Shell.Runs
 open LogitStd.Plots.Tests.Synthetic
 
 /// Width and height from a PNG's IHDR chunk, after checking the signature.

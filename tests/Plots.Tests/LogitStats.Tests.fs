@@ -6,6 +6,7 @@ open System.IO
 open Expecto
 open TorchSharp
 open LogitStd.Shell.Plots
+open LogitStd.Shell.Runs
 
 // Three images, K = 3; class 1 has no image.
 //   [1 2 3] label 0: mean 2, unbiased std √((1+0+1)/2) = 1, range 2

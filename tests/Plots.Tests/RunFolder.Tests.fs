@@ -5,6 +5,7 @@ module LogitStd.Plots.Tests.RunFolderTests
 open System.IO
 open Expecto
 open LogitStd.Shell.Plots
+open LogitStd.Shell.Runs
 open LogitStd.Plots.Tests.Synthetic
 
 /// The RunFolderException `f` throws; fails the test when it throws nothing.

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace LogitStd.Shell.Training;
+namespace LogitStd.Shell.Runs;
 
 /// <summary>One finished epoch's metrics (a row of metrics.csv / metrics.jsonl).</summary>
 public sealed record EpochMetrics(
@@ -19,16 +19,19 @@ public sealed class MetricsLog
 
     public MetricsLog(string runDir, IReadOnlyList<string> termNames)
     {
-        csvPath = Path.Combine(runDir, "metrics.csv");
-        jsonlPath = Path.Combine(runDir, "metrics.jsonl");
+        csvPath = Path.Combine(runDir, RunFiles.Metrics);
+        jsonlPath = Path.Combine(runDir, RunFiles.MetricsJsonl);
         this.termNames = termNames;
     }
 
-    string Header => string.Join(",", new[] { "epoch", "lr", "loss_total" }
-        .Concat(termNames.Select(t => "loss_" + t))
+    /// <summary>The prefix of a loss term's column: <c>loss_kd</c> for the term <c>kd</c>.</summary>
+    public const string TermPrefix = "loss_";
+
+    string Header => CsvFile.Line(new[] { "epoch", "lr", "loss_total" }
+        .Concat(termNames.Select(t => TermPrefix + t))
         .Concat(new[] { "train_top1", "test_top1", "test_top5", "test_loss", "ctkd_temperature", "epoch_seconds" }));
 
-    static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+    static string F(double v) => CsvFile.Number(v);
 
     readonly List<string> csvRows = [];
     readonly List<string> jsonRows = [];
@@ -66,10 +69,10 @@ public sealed class MetricsLog
             try { field = epochOf(lines[i]); }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
             {
-                throw new Plots.RunFolderException(path, i + 1, $"not a metrics row ({e.Message})");
+                throw new RunFolderException(path, i + 1, $"not a metrics row ({e.Message})");
             }
             if (!int.TryParse(field, NumberStyles.None, CultureInfo.InvariantCulture, out var epoch))
-                throw new Plots.RunFolderException(path, i + 1, $"the epoch '{field}' is not a number");
+                throw new RunFolderException(path, i + 1, $"the epoch '{field}' is not a number");
             if (epoch <= lastEpoch) kept.Add(lines[i]);
         }
         return kept;
@@ -81,12 +84,12 @@ public sealed class MetricsLog
         var cells = new List<string> { m.Epoch.ToString(CultureInfo.InvariantCulture), F(m.Lr), F(m.LossTotal) };
         cells.AddRange(termNames.Select(t => F(m.Terms.First(kv => kv.Key == t).Value)));
         cells.AddRange([F(m.TrainTop1), F(m.TestTop1), F(m.TestTop5), F(m.TestLoss), m.CtkdTemperature is double c ? F(c) : "", F(m.EpochSeconds)]);
-        csvRows.Add(string.Join(",", cells));
+        csvRows.Add(CsvFile.Line(cells));
         var obj = new Dictionary<string, object?>
         {
             ["epoch"] = m.Epoch, ["lr"] = m.Lr, ["loss_total"] = m.LossTotal,
         };
-        foreach (var (k, v) in m.Terms) obj["loss_" + k] = v;
+        foreach (var (k, v) in m.Terms) obj[TermPrefix + k] = v;
         obj["train_top1"] = m.TrainTop1; obj["test_top1"] = m.TestTop1; obj["test_top5"] = m.TestTop5;
         obj["test_loss"] = m.TestLoss; obj["ctkd_temperature"] = m.CtkdTemperature; obj["epoch_seconds"] = m.EpochSeconds;
         jsonRows.Add(JsonSerializer.Serialize(obj));

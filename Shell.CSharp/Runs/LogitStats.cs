@@ -3,7 +3,7 @@ using System.Text;
 using LogitStd.Core;
 using TorchSharp;
 
-namespace LogitStd.Shell.Plots;
+namespace LogitStd.Shell.Runs;
 
 /// <summary>One test image's logit statistics: a row of <c>analysis/*_sample_stats.csv</c>.</summary>
 /// <param name="Index">The image's position in the test set.</param>

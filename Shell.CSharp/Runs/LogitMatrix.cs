@@ -1,7 +1,7 @@
 using System.Globalization;
 using TorchSharp;
 
-namespace LogitStd.Shell.Plots;
+namespace LogitStd.Shell.Runs;
 
 /// <summary>The logits of one model on a test set: N rows of K raw logits, each with its label, in
 /// dataset order. This is the content of <c>analysis/*_test_logits.csv</c>. Immutable.</summary>

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace LogitStd.Shell.Plots;
+namespace LogitStd.Shell.Runs;
 
 /// <summary>A run's <c>summary.json</c> (docs/run-folder.md): what ran and how it ended.</summary>
 /// <param name="Name">The run's name.</param>
@@ -19,11 +19,27 @@ namespace LogitStd.Shell.Plots;
 /// <param name="FinalTop1">Test top-1 after the last epoch, in percent.</param>
 /// <param name="FinalTop5">Test top-5 after the last epoch, in percent.</param>
 /// <param name="Finished">Whether every planned epoch ran.</param>
+/// <param name="EpochsDone">Epochs finished so far (null in summaries written before it was recorded).</param>
 public sealed record RunSummary(
     string Name, string Dataset, int Classes, string Student, string? Teacher, string Method,
     bool Standardize, int Seed, int Epochs, string Objective, double BestTop1, int BestEpoch,
-    double FinalTop1, double FinalTop5, bool Finished)
+    double FinalTop1, double FinalTop5, bool Finished, int? EpochsDone = null)
 {
+    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>Writes the summary atomically, fields in the documented order (docs/run-folder.md).</summary>
+    public void Write(string path)
+    {
+        var fields = new Dictionary<string, object?>
+        {
+            ["name"] = Name, ["dataset"] = Dataset, ["classes"] = Classes, ["student"] = Student, ["teacher"] = Teacher,
+            ["method"] = Method, ["standardize"] = Standardize, ["seed"] = Seed, ["epochs"] = Epochs,
+            ["epochs_done"] = EpochsDone, ["objective"] = Objective, ["best_top1"] = BestTop1, ["best_epoch"] = BestEpoch,
+            ["final_top1"] = FinalTop1, ["final_top5"] = FinalTop5, ["finished"] = Finished,
+        };
+        Persistence.Atomic.WriteText(path, JsonSerializer.Serialize(fields, Indented));
+    }
+
     /// <summary>The methods the trainer writes; anything else means the file is not one of ours.</summary>
     public static readonly IReadOnlyList<string> Methods = ["none", "kd", "dkd", "mlkd", "ctkd", "custom"];
 
@@ -61,7 +77,8 @@ public sealed record RunSummary(
                 Student: f.String("student"), Teacher: f.NullableString("teacher"), Method: method,
                 Standardize: f.Bool("standardize"), Seed: f.Int("seed"), Epochs: f.Int("epochs"),
                 Objective: f.String("objective"), BestTop1: f.Double("best_top1"), BestEpoch: f.Int("best_epoch"),
-                FinalTop1: f.Double("final_top1"), FinalTop5: f.Double("final_top5"), Finished: f.Bool("finished"));
+                FinalTop1: f.Double("final_top1"), FinalTop5: f.Double("final_top5"), Finished: f.Bool("finished"),
+                EpochsDone: root.TryGetProperty("epochs_done", out _) ? f.Int("epochs_done") : null);
         }
     }
 

@@ -1,4 +1,4 @@
-namespace LogitStd.Shell.Plots;
+namespace LogitStd.Shell.Runs;
 
 /// <summary>One finished (or interrupted) training run's folder, read through the files documented in
 /// <c>docs/run-folder.md</c> only: <c>summary.json</c>, <c>metrics.csv</c> and
@@ -19,13 +19,13 @@ public sealed class RunFolder
     public RunSummary Summary { get; }
 
     /// <summary><c>metrics.csv</c>.</summary>
-    public string MetricsFile => File("metrics.csv");
+    public string MetricsFile => File(RunFiles.Metrics);
 
     /// <summary><c>analysis/student_test_logits.csv</c>: the trained model's logits (a teacher run's too).</summary>
-    public string StudentLogitsFile => File("analysis", "student_test_logits.csv");
+    public string StudentLogitsFile => File(RunFiles.TestLogits("student"));
 
     /// <summary><c>analysis/teacher_test_logits.csv</c>: written by distillation runs only.</summary>
-    public string TeacherLogitsFile => File("analysis", "teacher_test_logits.csv");
+    public string TeacherLogitsFile => File(RunFiles.TestLogits("teacher"));
 
     /// <summary>Whether the run saved its teacher's logits.</summary>
     public bool HasTeacherLogits => System.IO.File.Exists(TeacherLogitsFile);
@@ -35,11 +35,11 @@ public sealed class RunFolder
     public static RunFolder Open(string path)
     {
         if (!Directory.Exists(path)) throw new RunFolderException(path, null, "run folder not found");
-        return new RunFolder(path, RunSummary.Read(System.IO.Path.Combine(path, "summary.json")));
+        return new RunFolder(path, RunSummary.Read(System.IO.Path.Combine(path, RunFiles.Summary)));
     }
 
     /// <summary>Every row of <c>metrics.csv</c>.</summary>
-    public IReadOnlyList<EpochMetrics> ReadMetrics() => EpochMetrics.Read(MetricsFile);
+    public IReadOnlyList<EpochMetrics> ReadMetrics() => EpochMetricsReader.Read(MetricsFile);
 
     /// <summary>The trained model's test logits.</summary>
     public LogitMatrix ReadStudentLogits() =>

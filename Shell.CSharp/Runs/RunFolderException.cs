@@ -1,4 +1,4 @@
-namespace LogitStd.Shell.Plots;
+namespace LogitStd.Shell.Runs;
 
 /// <summary>A run-folder file that is missing or does not follow <c>docs/run-folder.md</c>. The message
 /// always starts with the file (and the 1-based line, where one applies) so the user can open it.</summary>

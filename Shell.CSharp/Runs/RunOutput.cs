@@ -1,26 +1,28 @@
 using System.Text.Json;
 using Exp = LogitStd.Core.Experiment;
-using Obj = LogitStd.Core.Objective;
 
-namespace LogitStd.Shell.Training;
+namespace LogitStd.Shell.Runs;
 
 /// <summary>A bad output folder: it exists and is not empty, or cannot be written.</summary>
 public sealed class RunOutputException(string message) : InputException(message);
 
-/// <summary>Creates and writes the files of one run (docs/run-folder.md; `Plots.RunFolder` reads them).
+/// <summary>Creates and writes the files of one run (docs/run-folder.md; <see cref="RunFolder"/> reads them).
 /// Every write is atomic (<see cref="Persistence.Atomic"/>).</summary>
 public sealed class RunOutput
 {
     public string Path { get; }
-    public string ExperimentFile => System.IO.Path.Combine(Path, "experiment.yaml");
-    public string LatestCheckpoint => System.IO.Path.Combine(Path, "checkpoints", "latest.ckpt");
-    public string BestCheckpoint => System.IO.Path.Combine(Path, "checkpoints", "best.ckpt");
-    public string AnalysisDir => System.IO.Path.Combine(Path, "analysis");
-    public string SummaryFile => System.IO.Path.Combine(Path, "summary.json");
+    public string ExperimentFile => System.IO.Path.Combine(Path, RunFiles.Experiment);
+    public string LatestCheckpoint => System.IO.Path.Combine(Path, RunFiles.LatestCheckpoint);
+    public string BestCheckpoint => System.IO.Path.Combine(Path, RunFiles.BestCheckpoint);
+    public string AnalysisDir => System.IO.Path.Combine(Path, RunFiles.Analysis);
+    public string SummaryFile => System.IO.Path.Combine(Path, RunFiles.Summary);
 
     /// <summary>How the run executes (its torch thread count), written when the run is created, so that
     /// a resume — even of a run that never finished an epoch — computes with the same thread count.</summary>
-    public string RunSettingsFile => System.IO.Path.Combine(Path, "run.json");
+    public string RunSettingsFile => System.IO.Path.Combine(Path, RunFiles.Settings);
+
+    /// <summary>A file of the run by its <see cref="RunFiles"/> name.</summary>
+    public string PathOf(string relative) => System.IO.Path.Combine(Path, relative);
 
     RunOutput(string path) => Path = System.IO.Path.GetFullPath(path);
 
@@ -34,14 +36,14 @@ public sealed class RunOutput
         var full = System.IO.Path.GetFullPath(path);
         bool Leftover(string f) =>
             System.IO.Path.GetFileName(f) is var name && (name.StartsWith('.') && name.EndsWith(".tmp") || name == ProbeName
-                || name == "run.json" && System.IO.Path.GetDirectoryName(f) == full);
+                || name == RunFiles.Settings && System.IO.Path.GetDirectoryName(f) == full);
         if (Directory.Exists(full) && Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories).Any(f => !Leftover(f)))
             throw new RunOutputException($"output folder {path} is not empty; choose another --out, or continue that run with --resume {path}");
         if (File.Exists(path)) throw new RunOutputException($"output path {path} is a file, not a folder");
         try
         {
-            Directory.CreateDirectory(System.IO.Path.Combine(path, "checkpoints"));
-            Directory.CreateDirectory(System.IO.Path.Combine(path, "analysis"));
+            Directory.CreateDirectory(System.IO.Path.Combine(path, RunFiles.Checkpoints));
+            Directory.CreateDirectory(System.IO.Path.Combine(path, RunFiles.Analysis));
             var probe = System.IO.Path.Combine(path, ProbeName);
             File.WriteAllText(probe, "");
             File.Delete(probe);
@@ -81,9 +83,9 @@ public sealed class RunOutput
     /// analysis, temporary files), keeping experiment.yaml, so that it starts from its beginning.</summary>
     public void ClearForRestart()
     {
-        foreach (var file in new[] { "metrics.csv", "metrics.jsonl", "summary.json" }) File.Delete(System.IO.Path.Combine(Path, file));
+        foreach (var file in new[] { RunFiles.Metrics, RunFiles.MetricsJsonl, RunFiles.Summary }) File.Delete(PathOf(file));
         File.Delete(BestCheckpoint);
-        foreach (var dir in new[] { "events", "analysis" })
+        foreach (var dir in new[] { RunFiles.Events, RunFiles.Analysis })
         {
             var d = System.IO.Path.Combine(Path, dir);
             if (Directory.Exists(d)) Directory.Delete(d, recursive: true);
@@ -104,37 +106,16 @@ public sealed class RunOutput
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(RunSettingsFile));
             return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("threads", out var t) && t.ValueKind == JsonValueKind.Number && t.TryGetInt32(out var n) && n > 0
-                ? n : throw new Plots.RunFolderException(RunSettingsFile, null, "no positive integer 'threads'");
+                ? n : throw new RunFolderException(RunSettingsFile, null, "no positive integer 'threads'");
         }
         catch (JsonException e)
         {
-            throw new Plots.RunFolderException(RunSettingsFile, null, $"not valid JSON ({e.Message})");
+            throw new RunFolderException(RunSettingsFile, null, $"not valid JSON ({e.Message})");
         }
     }
 
     public void WriteExperiment(Exp.Experiment e) => Persistence.Atomic.WriteText(ExperimentFile, Exp.toYaml(e));
 
-    public void WriteSummary(Exp.Experiment e, int classes, TrainingProgress progress, EvalResult last, bool finished)
-    {
-        var summary = new Dictionary<string, object?>
-        {
-            ["name"] = e.Name,
-            ["dataset"] = Exp.datasetName(e.Dataset.Name),
-            ["classes"] = classes,
-            ["student"] = e.Models.Student,
-            ["teacher"] = e.Models.Teacher is null ? null : e.Models.Teacher.Value,
-            ["method"] = Exp.methodOf(e.Objective),
-            ["standardize"] = Exp.standardizes(e.Objective),
-            ["seed"] = e.Seed,
-            ["epochs"] = e.Solver.Epochs,
-            ["epochs_done"] = progress.Epoch,
-            ["objective"] = Obj.describe(e.Objective),
-            ["best_top1"] = progress.BestTop1,
-            ["best_epoch"] = progress.BestEpoch,
-            ["final_top1"] = last.Top1,
-            ["final_top5"] = last.Top5,
-            ["finished"] = finished,
-        };
-        Persistence.Atomic.WriteText(SummaryFile, JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
-    }
+    /// <summary>Writes <c>summary.json</c>.</summary>
+    public void WriteSummary(RunSummary summary) => summary.Write(SummaryFile);
 }

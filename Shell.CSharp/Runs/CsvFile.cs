@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace LogitStd.Shell.Plots;
+namespace LogitStd.Shell.Runs;
 
 /// <summary>The plain comma-separated files of a run folder: a header line, then rows of numbers. No
 /// quoting is needed (the trainer writes only numbers and fixed column names), so none is parsed.</summary>
@@ -67,5 +67,23 @@ internal sealed class CsvFile
         return int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i)
             ? i
             : throw new RunFolderException(Path, line, $"column \"{Header[column]}\": \"{s}\" is not an integer");
+    }
+
+    public double? NullableDouble(int line, string[] fields, int column) =>
+        fields[column].Trim().Length == 0 ? null : Double(line, fields, column);
+
+    /// <summary>The one number format of the run folder's files: round-trip ("R"), invariant culture.</summary>
+    public static string Number(double x) => x.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>One line of cells (numbers and fixed names only: nothing needs quoting).</summary>
+    public static string Line(IEnumerable<string> cells) => string.Join(",", cells);
+
+    /// <summary>Writes a header and rows atomically (<see cref="Persistence.Atomic"/>).</summary>
+    public static void Write(string path, IEnumerable<string> header, IEnumerable<IEnumerable<string>> rows)
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.Append(Line(header)).Append('\n');
+        foreach (var r in rows) sb.Append(Line(r)).Append('\n');
+        Persistence.Atomic.WriteText(path, sb.ToString());
     }
 }
