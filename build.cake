@@ -157,22 +157,35 @@ void LogitstdOrFail(string args)
     if (code != 0) throw new Exception($"logitstd {args} exited with {code}");
 }
 
-/// Runs one experiment into `outDir`, resumably: a finished run is skipped, a run with a checkpoint is
-/// resumed, a run that died before its first checkpoint is started again.
+/// Whether a run folder holds a finished run: summary.json's "finished" (docs/run-folder.md, written by
+/// Shell.CSharp/Runs/RunSummary.cs) and the analysis the figures read.
+bool RunFinished(string dir)
+{
+    var summary = System.IO.Path.Combine(dir, "summary.json");
+    if (!System.IO.File.Exists(summary) || !System.IO.File.Exists(System.IO.Path.Combine(dir, "analysis", "student_test_logits.csv"))) return false;
+    try
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllText(summary));
+        return doc.RootElement.TryGetProperty("finished", out var f) && f.ValueKind == System.Text.Json.JsonValueKind.True;
+    }
+    catch (System.Text.Json.JsonException) { return false; }
+}
+
+/// Runs one experiment into `outDir`, resumably: a finished run is skipped, a started run is resumed
+/// (from its last checkpoint, or from its beginning when no epoch had finished; with the thread count
+/// it recorded, so that it stays bit-identical), a folder killed before experiment.yaml was written is
+/// started again.
 void Experiment(string command, string args, string outDir)
 {
-    var summary = System.IO.Path.Combine(outDir, "summary.json");
-    var latest = System.IO.Path.Combine(outDir, "checkpoints", "latest.ckpt");
-    if (System.IO.File.Exists(summary) && System.IO.File.ReadAllText(summary).Contains("\"finished\": true")
-        && System.IO.File.Exists(System.IO.Path.Combine(outDir, "analysis", "student_test_logits.csv")))
+    if (RunFinished(outDir))
     {
         Information($"finished already: {outDir}");
         return;
     }
-    if (System.IO.File.Exists(latest))
+    if (System.IO.File.Exists(System.IO.Path.Combine(outDir, "experiment.yaml")))
     {
         Information($"resuming: {outDir}");
-        LogitstdOrFail($"{command} --resume {outDir} --threads {threads} --device {device}");
+        LogitstdOrFail($"{command} --resume {outDir} --device {device}");
         return;
     }
     if (System.IO.Directory.Exists(outDir)) System.IO.Directory.Delete(outDir, true);
