@@ -31,6 +31,13 @@ let private renders (dir: TempDir) (name: string) (size: int * int) (make: unit 
         f.Save png
         f.Save svg)
     Expect.equal (pngSize png) size "PNG of the figure's size"
+    // Something was drawn: a white canvas or a single-colour image would pass a size check.
+    use bitmap = SkiaSharp.SKBitmap.Decode png
+    let pixels = bitmap.Pixels
+    let inked = pixels |> Array.filter (fun c -> int c.Red + int c.Green + int c.Blue < 600) |> Array.length
+    Expect.isGreaterThan (float inked / float pixels.Length) 0.01 (sprintf "%s: more than 1%% of the pixels are drawn" name)
+    let colours = pixels |> Array.map (fun c -> (c.Red / 32uy, c.Green / 32uy, c.Blue / 32uy)) |> Array.distinct |> Array.length
+    Expect.isGreaterThanOrEqual colours 4 (sprintf "%s: several colours (the palette, not only black on white)" name)
     let doc = XDocument.Load svg
     Expect.equal doc.Root.Name.LocalName "svg" "SVG root element"
     Expect.equal (doc.Root.Attribute(XName.Get "width").Value, doc.Root.Attribute(XName.Get "height").Value) (string (fst size), string (snd size)) "SVG size"

@@ -29,10 +29,15 @@ let tests =
         let data = dir.File "data"
         writeTinyFashionMnist data 320 100 5
         let teacherRun = dir.File "teacher"
+        // The teacher run, trained by whichever test needs it first: no test depends on another's order.
+        let teacher =
+            lazy
+                (let code, out, err = run (baseOptions data teacherRun false)
+                 if code <> 0 then failwithf "the teacher run failed: %s%s" out err
+                 Path.Combine(teacherRun, "checkpoints/best.ckpt"))
 
         yield testCase "train writes the run folder: metrics, checkpoints, summary, logits" <| fun () ->
-            let code, out, err = run (baseOptions data teacherRun false)
-            Expect.equal code 0 (out + err)
+            teacher.Force() |> ignore
             for f in [ "experiment.yaml"; "metrics.csv"; "metrics.jsonl"; "summary.json"; "checkpoints/latest.ckpt"; "checkpoints/best.ckpt"; "analysis/student_test_logits.csv" ] do
                 Expect.isTrue (File.Exists(Path.Combine(teacherRun, f))) f
             Expect.isNonEmpty (Directory.GetFiles(Path.Combine(teacherRun, "events"))) "TensorBoard events"
@@ -44,25 +49,37 @@ let tests =
             Expect.equal (logits.[1].Split(',').Length) 11 "label + 10 logits"
 
         yield testCase "the same seed gives the same metrics to the last digit" <| fun () ->
+            teacher.Force() |> ignore
             let again = dir.File "teacher-again"
             let code, out, err = run (baseOptions data again false)
             Expect.equal code 0 (out + err)
             Expect.equal (metricsWithoutTime again) (metricsWithoutTime teacherRun) "identical"
 
+        // Each method's objective, as its run folder must show it: the term columns and the summary.
+        let terms = dict [ Cli.Kd, [ "ce"; "kd" ]; Cli.Dkd, [ "ce"; "dkd" ]; Cli.Mlkd, [ "ce"; "kd"; "cc"; "bc" ]; Cli.Ctkd, [ "ce"; "kd" ] ]
         for m in [ Cli.Kd; Cli.Dkd; Cli.Mlkd; Cli.Ctkd ] do
             for ls in [ false; true ] do
-                yield testCase (sprintf "distill --method %A%s runs" m (if ls then " --logit-stand" else "")) <| fun () ->
+                yield testCase (sprintf "distill --method %A%s trains that objective" m (if ls then " --logit-stand" else "")) <| fun () ->
                     let out = dir.File(sprintf "d-%A-%b" m ls)
-                    let o = { baseOptions data out true with Model = Some "fmnist_mlp"; Teacher = Some(Path.Combine(teacherRun, "checkpoints/best.ckpt")); Method = Some m; LogitStand = ls; Epochs = Some 1 }
+                    let o = { baseOptions data out true with Model = Some "fmnist_mlp"; Teacher = Some(teacher.Force()); Method = Some m; LogitStand = ls; Epochs = Some 1 }
                     let code, stdout, err = run o
                     Expect.equal code 0 (stdout + err)
                     Expect.isTrue (File.Exists(Path.Combine(out, "analysis/teacher_test_logits.csv"))) "teacher logits"
-                    let summary = File.ReadAllText(Path.Combine(out, "summary.json"))
-                    Expect.stringContains summary (sprintf "\"standardize\": %b" ls) "summary"
+                    let summary = RunSummary.Read(Path.Combine(out, "summary.json"))
+                    let methodName = (sprintf "%A" m).ToLowerInvariant()
+                    Expect.equal summary.Method methodName "the method"
+                    Expect.equal summary.Standardize ls "the standardization switch"
+                    Expect.equal (summary.Objective.Contains "zscore") ls (sprintf "the formula %s" summary.Objective)
+                    Expect.equal summary.Teacher (Some "fmnist_small_cnn" |> Option.toObj) "the teacher"
+                    let rows = EpochMetricsReader.Read(Path.Combine(out, "metrics.csv"))
+                    Expect.equal (rows.[0].Terms |> Seq.map (fun kv -> kv.Key) |> List.ofSeq) terms.[m] "one column per term"
+                    Expect.all rows.[0].Terms (fun kv -> System.Double.IsFinite kv.Value && kv.Value >= 0.0) "finite, non-negative terms"
+                    Expect.equal rows.[0].CtkdTemperature.HasValue (m = Cli.Ctkd) "CTKD logs its learned temperature"
+                    Expect.isTrue (abs (rows.[0].LossTotal - (rows.[0].Terms |> Seq.sumBy (fun kv -> kv.Value))) < 1e-4 * abs rows.[0].LossTotal) "the total is the sum of the terms"
 
         yield testCase "an interrupted distillation resumes to exactly the uninterrupted metrics" <| fun () ->
             let full, cut = dir.File "full", dir.File "cut"
-            let o out = { baseOptions data out true with Teacher = Some(Path.Combine(teacherRun, "checkpoints/best.ckpt")); Method = Some Cli.Dkd; LogitStand = true; Epochs = Some 3 }
+            let o out = { baseOptions data out true with Teacher = Some(teacher.Force()); Method = Some Cli.Dkd; LogitStand = true; Epochs = Some 3 }
             let code, a, b = run (o full)
             Expect.equal code 0 (a + b)
             let mutable steps = 0
@@ -104,15 +121,17 @@ let tests =
                 match o.Out with
                 | Some d when d <> "" && d <> teacherRun -> Expect.isFalse (File.Exists(Path.Combine(d, "checkpoints/latest.ckpt"))) "no training happened"
                 | _ -> ()
-            let ckpt = Path.Combine(teacherRun, "checkpoints/best.ckpt")
+            let ckpt () = teacher.Force()
             testCase "unknown model" <| fun () -> expectError { baseOptions data (dir.File "x1") false with Model = Some "resnet9000" } 2 "unknown model 'resnet9000'"
             testCase "missing teacher file" <| fun () ->
                 expectError { baseOptions data (dir.File "x2") true with Teacher = Some(dir.File "none.ckpt"); TeacherModel = Some "fmnist_wide_cnn"; Method = Some Cli.Kd } 1 "none.ckpt not found"
             testCase "a method without a teacher" <| fun () -> expectError { baseOptions data (dir.File "x3") true with Method = Some Cli.Kd } 2 "models.teacher"
             testCase "a teacher of the wrong architecture" <| fun () ->
-                expectError { baseOptions data (dir.File "x4") true with Teacher = Some ckpt; TeacherModel = Some "fmnist_wide_cnn"; Method = Some Cli.Kd } 1 "does not fit model 'fmnist_wide_cnn'"
+                expectError { baseOptions data (dir.File "x4") true with Teacher = Some(ckpt ()); TeacherModel = Some "fmnist_wide_cnn"; Method = Some Cli.Kd } 1 "does not fit model 'fmnist_wide_cnn'"
             testCase "a CIFAR model on Fashion-MNIST images" <| fun () -> expectError { baseOptions data (dir.File "x5") false with Model = Some "resnet8" } 2 "3-channel"
-            testCase "a non-empty output folder without --resume" <| fun () -> expectError (baseOptions data teacherRun false) 2 "is not empty"
+            testCase "a non-empty output folder without --resume" <| fun () ->
+                teacher.Force() |> ignore
+                expectError (baseOptions data teacherRun false) 2 "is not empty"
             testCase "an unwritable output folder" <| fun () ->
                 let blocker = dir.File "file-not-folder"
                 File.WriteAllText(blocker, "")
