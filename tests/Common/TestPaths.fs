@@ -26,5 +26,7 @@ type TempDir() =
     let path = Directory.CreateTempSubdirectory("logitstd-test-").FullName
     member _.Path = path
     member _.File(name: string) = Path.Combine(path, name)
+    /// Same as File: a path inside the folder.
+    member _.Sub(name: string) = Path.Combine(path, name)
     interface IDisposable with
         member _.Dispose() = try Directory.Delete(path, true) with _ -> ()

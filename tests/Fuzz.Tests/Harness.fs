@@ -67,10 +67,3 @@ let fuzz (format: string) (seed: int) (cases: int) (path: string) (mutate: Rando
     let peak = Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64
     Expect.isLessThan peak (2L <<< 30) (sprintf "peak working set %d MB after %s" (peak >>> 20) format)
 
-/// A folder removed when disposed.
-type TempDir() =
-    let path = Directory.CreateTempSubdirectory("logitstd-fuzz-").FullName
-    member _.Path = path
-    member _.File(name: string) = Path.Combine(path, name)
-    interface IDisposable with
-        member _.Dispose() = try Directory.Delete(path, true) with _ -> ()

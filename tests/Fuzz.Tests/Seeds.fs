@@ -11,14 +11,6 @@ open System.Text.Json.Nodes
 open SkiaSharp
 open TorchSharp
 
-/// The repository root: the first ancestor of the test binary holding LogitStd.sln.
-let repoRoot =
-    let rec up (dir: DirectoryInfo) =
-        if isNull dir then failwith "LogitStd.sln not found above the test binary"
-        elif File.Exists(Path.Combine(dir.FullName, "LogitStd.sln")) then dir.FullName
-        else up dir.Parent
-    up (DirectoryInfo AppContext.BaseDirectory)
-
 let fixture name = Path.Combine(repoRoot, "tests", "fixtures", "parity", name)
 
 let private gzip (b: byte[]) =

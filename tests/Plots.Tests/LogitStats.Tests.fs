@@ -78,7 +78,7 @@ let tests =
         }
 
         test "WriteClassMeans and WriteSampleStats write the documented files" {
-            use dir = new Synthetic.TempDir()
+            use dir = new TempDir()
             let means = dir.Sub "analysis/student_class_means.csv"
             let stats = dir.Sub "analysis/student_sample_stats.csv"
             LogitStats.WriteClassMeans(means, small ())

@@ -7,14 +7,6 @@ open System.Globalization
 open System.IO
 open System.Text
 
-/// A fresh temporary folder, deleted on dispose.
-type TempDir() =
-    let path = Directory.CreateTempSubdirectory("logitstd-plots-").FullName
-    member _.Path = path
-    member _.Sub(name: string) = Path.Combine(path, name)
-    interface IDisposable with
-        member _.Dispose() = try Directory.Delete(path, true) with _ -> ()
-
 let private num (x: float) = x.ToString("R", CultureInfo.InvariantCulture)
 
 /// What goes into one run's summary.json.
