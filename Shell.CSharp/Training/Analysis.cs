@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using LogitStd.Shell.Data;
 using LogitStd.Shell.Models;
-using LogitStd.Shell.Plots;
 using static TorchSharp.torch;
 
 using LogitStd.Shell.Runs;

@@ -4,7 +4,6 @@ using LogitStd.Core;
 using LogitStd.Shell.Data;
 using LogitStd.Shell.Diagnostics;
 using LogitStd.Shell.Models;
-using LogitStd.Shell.Cli;
 using LogitStd.Shell.Runs;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -7,6 +7,7 @@ open System.IO
 open Expecto
 open LogitStd.Core
 open LogitStd.Shell.Training
+open LogitStd.Shell.Cli
 open LogitStd.Shell.Runs
 open LogitStd.Shell.Tests.TestFiles
 

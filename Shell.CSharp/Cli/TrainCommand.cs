@@ -1,14 +1,13 @@
-using LogitStd.Shell.Cli;
 using LogitStd.Shell.Data;
 using LogitStd.Shell.Models;
 using LogitStd.Shell.Persistence;
+using LogitStd.Shell.Runs;
+using LogitStd.Shell.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 using Exp = LogitStd.Core.Experiment;
 
-using LogitStd.Shell.Runs;
-
-namespace LogitStd.Shell.Training;
+namespace LogitStd.Shell.Cli;
 
 /// <summary>
 /// <c>logitstd train</c> and <c>logitstd distill</c>: resolve the experiment, check every input before

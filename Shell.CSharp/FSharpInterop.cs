@@ -1,6 +1,6 @@
 using Microsoft.FSharp.Core;
 
-namespace LogitStd.Shell.Cli;
+namespace LogitStd.Shell;
 
 /// <summary>Small conversions from F# types at the core/shell boundary.</summary>
 public static class FSharpInterop
