@@ -239,8 +239,11 @@ let private parseTerm (i: int) (n: YamlNode) : WeightedTerm =
         | other -> fail (sprintf "%s.loss: unknown loss '%s' (accepted: %s)" path other (String.Join(", ", lossKinds)))
     { Name = req "name" asString; Weight = req "weight" asFloat; Term = term }
 
-/// Parses an experiment from YAML text on top of `defaults`. Errors carry the key path.
-let parseWith (defaults: Experiment) (text: string) : Result<Experiment, string list> =
+/// Reads an experiment from YAML text on top of `defaults`: the syntax, the keys and the types of
+/// the values, without the checks of the whole experiment (`problems`), so that command-line flags
+/// can complete it first (a file naming a teacher whose weights `--teacher` gives). Errors carry the
+/// key path.
+let readWith (defaults: Experiment) (text: string) : Result<Experiment, string list> =
     try
         let stream = YamlStream()
         match YamlLimits.tooDeep text with
@@ -261,17 +264,22 @@ let parseWith (defaults: Experiment) (text: string) : Result<Experiment, string 
                     | Some (:? YamlSequenceNode as s) -> { Terms = s.Children |> Seq.mapi parseTerm |> List.ofSeq }
                     | Some _ -> fail "objective: expected a list of terms (name, weight, loss, and the loss's parameters)"
                     | None -> defaults.Objective }
-            match problems e with
-            | [] -> Ok e
-            | ps -> Error ps
+            Ok e
     with
     | ExperimentError msgs -> Error msgs
     | :? YamlDotNet.Core.YamlException as ex -> Error [ sprintf "YAML syntax error at line %d, column %d: %s" ex.Start.Line ex.Start.Column ex.Message ]
     // YamlDotNet reports some malformed input (an unclosed flow mapping at the end of the text) this way.
     | :? InvalidOperationException as ex -> Error [ sprintf "YAML syntax error: %s" ex.Message ]
 
-/// Parses an experiment on top of `defaultExperiment`.
+/// Parses and validates an experiment from YAML text on top of `defaults`.
+let parseWith (defaults: Experiment) (text: string) : Result<Experiment, string list> =
+    readWith defaults text |> Result.bind (fun e -> match problems e with [] -> Ok e | ps -> Error ps)
+
+/// Parses and validates a complete experiment (a run folder's experiment.yaml) on top of `defaultExperiment`.
 let parse (text: string) = parseWith defaultExperiment text
+
+/// Reads an experiment file that flags will complete; `resolveWith` validates the result.
+let read (text: string) = readWith defaultExperiment text
 
 // ------------------------------------------------------------------ writing
 
@@ -339,11 +347,11 @@ let methodObjective (m: Cli.Method) (standardize: bool) (baseTemp: float) (kdWei
     | Cli.Ctkd, true -> Presets.ctkdWith true 1.0 20.0 0.1 kdWeight
 
 /// The experiment a `train` / `distill` command line describes: the experiment file (if any) on top
-/// of the defaults, then each given flag replacing exactly its own value. `--method` replaces the
-/// objective as a whole; nothing else is rewritten.
+/// of the defaults, then each given flag replacing exactly its own value, then one validation of the
+/// result. `--method` replaces the objective as a whole; nothing else is rewritten.
 let rec resolve (o: Cli.TrainOptions) (configText: string option) : Result<Experiment, string list> =
     match configText with
-    | Some text -> parseWith defaultExperiment text |> Result.bind (resolveWith o)
+    | Some text -> read text |> Result.bind (resolveWith o)
     | None -> resolveWith o defaultExperiment
 
 /// The flags of `o` applied to an experiment already read (the file's problems are the file's, these the flags').

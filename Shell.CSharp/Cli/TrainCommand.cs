@@ -75,7 +75,7 @@ public static class TrainCommand
                 var config = o.Config.ToNullable();
                 if (config is not null && !File.Exists(config)) return Fail(1, $"experiment file {config} not found");
                 // The file's own problems are the file's (exit 1, naming it); what the flags make of it, the flags' (exit 2).
-                var fromFile = config is null ? Exp.defaultExperiment : ExperimentFile.Read(config);
+                var fromFile = config is null ? Exp.defaultExperiment : ExperimentFile.ReadForFlags(config);
                 var options = o;
                 var teacherFile = o.Teacher.ToNullable();
                 if (teacherFile is not null && o.TeacherModel.ToNullable() is null)

@@ -18,8 +18,16 @@ public static class ExperimentFile
     /// <summary>An experiment is a few dozen lines; a file larger than this is not one.</summary>
     public const long MaxBytes = 1 << 20;
 
+    /// <summary>A complete experiment (a run folder's experiment.yaml), validated.</summary>
     /// <exception cref="ExperimentFileException">Missing, unreadable, too large, malformed YAML, or an invalid experiment.</exception>
-    public static Exp.Experiment Read(string path)
+    public static Exp.Experiment Read(string path) => Load(path, Exp.parse);
+
+    /// <summary>An experiment file that command-line flags complete (<c>--config</c>): its syntax, keys
+    /// and value types are checked here; the experiment as a whole once the flags are applied.</summary>
+    /// <exception cref="ExperimentFileException">Missing, unreadable, too large, or malformed YAML.</exception>
+    public static Exp.Experiment ReadForFlags(string path) => Load(path, Exp.read);
+
+    static Exp.Experiment Load(string path, Func<string, Microsoft.FSharp.Core.FSharpResult<Exp.Experiment, Microsoft.FSharp.Collections.FSharpList<string>>> parse)
     {
         var info = new FileInfo(path);
         if (!info.Exists) throw new ExperimentFileException(path, ["file not found"]);
@@ -30,7 +38,7 @@ public static class ExperimentFile
         {
             throw new ExperimentFileException(path, [$"cannot read: {e.Message}"]);
         }
-        var parsed = Exp.parse(text);
+        var parsed = parse(text);
         return parsed.IsOk ? parsed.ResultValue : throw new ExperimentFileException(path, parsed.ErrorValue);
     }
 }

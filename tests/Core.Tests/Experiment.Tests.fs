@@ -84,6 +84,17 @@ let tests =
             | Ok e -> Expect.equal e.Objective (Presets.dkd false) "vanilla DKD"
             | Error es -> failtestf "%A" es
 
+        testCase "the file and the flags are merged, then validated once: a file naming a teacher gets its weights from --teacher" <| fun () ->
+            let file = "models: { student: fmnist_mlp, teacher: fmnist_wide_cnn }\nobjective:\n  - { name: ce, weight: 0.1, loss: cross_entropy }\n  - { name: kd, weight: 9, loss: kd, temperature: 2, standardize: true }"
+            match resolve { options true with Teacher = Some "teacher.ckpt" } (Some file) with
+            | Error es -> failtestf "the merged experiment is complete, yet: %A" es
+            | Ok e ->
+                Expect.equal e.Models.TeacherWeights (Some "teacher.ckpt") "the weights from the flag"
+                Expect.equal e.Models.Teacher (Some "fmnist_wide_cnn") "the architecture from the file"
+            match resolve (options true) (Some file) with
+            | Error es -> Expect.stringContains (String.concat " " es) "models.teacher_weights" "without the flag the experiment is incomplete"
+            | Ok _ -> failtest "expected an error"
+
         testCase "distill without a method or teacher, and train with a teacher, are errors" <| fun () ->
             match resolve (options true) None with
             | Error es -> Expect.stringContains (String.concat " " es) "no distillation objective" "distill"
