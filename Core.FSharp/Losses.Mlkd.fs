@@ -38,7 +38,7 @@ let masks (teacherWeak: torch.Tensor) : torch.Tensor * torch.Tensor =
     let classConf = p.sum(0L)
     let toMask (c: torch.Tensor) =
         let thresh = percentile50 (c.to_type(torch.float64).data<float>().ToArray())
-        c.le(torch.tensor(thresh, dtype = c.dtype)).to_type(c.dtype)
+        c.le(torch.tensor(thresh, dtype = c.dtype, device = c.device)).to_type(c.dtype)
     let m, cm = toMask conf, toMask classConf
     m.MoveToOuterDisposeScope(), cm.MoveToOuterDisposeScope()
 

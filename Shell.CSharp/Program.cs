@@ -20,6 +20,11 @@ public static class Program
                 {
                     return Dispatch(r.Item);
                 }
+                catch (Exception e) when (Platform.NativeLoadFailure.Describe(e) is { } message)
+                {
+                    Console.Error.WriteLine($"error: {message}");
+                    return 1;
+                }
                 catch (Exception e)
                 {
                     // Every expected failure has its own message and exit code in the commands; anything
@@ -45,6 +50,9 @@ public static class Program
         Core.Cli.Parsed.Summarize r => ResultsCommand.Run(r.runs.ToList(), r.markdown.ToNullable(), Console.Out, Console.Error),
         Core.Cli.Parsed.Benchmark b => BenchCommand.Run(b.Item, Console.Out, Console.Error),
         Core.Cli.Parsed.Fit f => Training.TrainCommand.Run(f.Item, Console.Out, Console.Error),
+        Core.Cli.Parsed.ShowInfo i => InfoCommand.Run(i.@out.ToNullable(), Console.Out, Console.Error),
+        Core.Cli.Parsed.RunSweep s => Sweep.SweepCommand.Run(s.Item, Console.Out, Console.Error),
+        Core.Cli.Parsed.RunSweepTask t => Sweep.SweepTask.Run(t.plan, t.index, Console.Out, Console.Error),
         _ => throw new InvalidOperationException($"unhandled command {command}"),
     };
 }

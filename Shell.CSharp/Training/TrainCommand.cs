@@ -11,7 +11,7 @@ namespace LogitStd.Shell.Training;
 /// <summary>
 /// <c>logitstd train</c> and <c>logitstd distill</c>: resolve the experiment, check every input before
 /// any training (models, teacher file and class counts, dataset, output folder), then train.
-/// Exit codes: 0 done, 1 bad data or a diverged run, 2 bad arguments or inputs, 130 interrupted.
+/// Exit codes: 0 done, 1 bad data, a diverged run or an unavailable --device, 2 bad arguments or inputs, 130 interrupted.
 /// </summary>
 public static class TrainCommand
 {
@@ -34,14 +34,9 @@ public static class TrainCommand
 
         int threads = o.Threads.ToNullable() ?? Environment.ProcessorCount;
         torch.set_num_threads(threads);
-        Device device;
-        if (o.Device.IsCuda)
-        {
-            if (!torch.cuda.is_available())
-                return Fail(2, "--device cuda: TorchSharp sees no CUDA device (this build references the CPU libtorch; reference TorchSharp-cuda-linux to train on a GPU)");
-            device = CUDA;
-        }
-        else device = CPU;
+        var (chosen, deviceError) = Platform.Devices.Resolve(o.Device);
+        if (chosen is null) return Fail(1, deviceError!);
+        Device device = chosen;
 
         Exp.Experiment experiment;
         RunOutput run;
