@@ -16,6 +16,11 @@ public static class Program
                 Console.Error.WriteLine(e.text);
                 return 2;
             case Core.Cli.ParseOutcome.Run r:
+                if (Platform.SystemLibTorch.EnsureLoaded() is { } missing)
+                {
+                    Console.Error.WriteLine($"error: {missing}");
+                    return 1;
+                }
                 try
                 {
                     return Dispatch(r.Item);

@@ -17,7 +17,7 @@ public static class NativeLoadFailure
             if (!native) continue;
             var mode = BuildInfo.LibTorchMode;
             var hint = mode == "system"
-                ? $"This build carries no libtorch (-p:LibTorch=system): put the lib folder of a libtorch {TorchSharp.torch.__version__} on LD_LIBRARY_PATH, " +
+                ? $"This build carries no libtorch (-p:LibTorch=system): put the lib folder of a libtorch {BuildInfo.LibTorchVersion} on LD_LIBRARY_PATH, " +
                   "e.g. a PyTorch install's $(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')/lib."
                 : $"This build's libtorch (-p:LibTorch={mode}) should sit beside the program; rebuild, or check it with `ldd -r libLibTorchSharp.so`.";
             return $"libtorch could not be loaded: {FirstLine(x.Message)}\n{hint}\n" +
