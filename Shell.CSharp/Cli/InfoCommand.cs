@@ -64,7 +64,7 @@ public static class InfoCommand
         foreach (var name in ThreadVariables) Line(name, Env(name));
 
         Section("Runtime");
-        var selfContained = Path.GetDirectoryName(typeof(object).Assembly.Location) == Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/'));
+        var selfContained = Path.GetDirectoryName(typeof(object).Assembly.Location) == AppContext.BaseDirectory.TrimEnd('/');
         Line(".NET", $"{RuntimeInformation.FrameworkDescription} ({(selfContained ? "self-contained, carried by the app" : "shared runtime")}, {typeof(object).Assembly.Location})");
         Line("runtime identifier", RuntimeInformation.RuntimeIdentifier);
         Line("process", $"{Environment.ProcessPath} (64-bit: {Environment.Is64BitProcess})");

@@ -68,8 +68,14 @@ fi
 
 # --- symbols: every undefined symbol of libLibTorchSharp.so must resolve against this libtorch
 ldd -r "$app/libLibTorchSharp.so" > "$work/ldd.txt" 2>&1
-missing_libs=$(grep "not found" "$work/ldd.txt" | grep -v "undefined symbol" || true)
-missing_syms=$(grep -o "undefined symbol: [^ ]*" "$work/ldd.txt" | sed 's/undefined symbol: //' | sort -u || true)
+missing_libs=$(grep "=> not found" "$work/ldd.txt" || true)
+# A version requirement the C++ runtime lacks; the weak one is GLIBCXX_3.4.32, made weak on purpose by
+# build/NativeFix.targets (its only symbol is never called), so it is reported, not failed.
+missing_versions=$(grep "version .* not found" "$work/ldd.txt" | grep -v "weak version" || true)
+weak=$(grep -o "weak version \`[^']*' not found" "$work/ldd.txt" | sort -u || true)
+[ -n "$weak" ] && echo "NOTE: $weak (the GLIBCXX fix of build/NativeFix.targets: a weak requirement, harmless)"
+if [ -n "$missing_versions" ]; then fail "symbol versions libLibTorchSharp.so needs are missing:"; echo "$missing_versions" | sed 's/^/    /'; fi
+missing_syms=$(grep -o "undefined symbol: [^[:space:]]*" "$work/ldd.txt" | sed 's/undefined symbol: //' | sort -u || true)
 if [ -n "$missing_libs" ]; then fail "libraries libLibTorchSharp.so needs are not found:"; echo "$missing_libs" | sed 's/^/    /'; fi
 if [ -n "$missing_syms" ]; then
   n=$(echo "$missing_syms" | wc -l)
@@ -77,7 +83,7 @@ if [ -n "$missing_syms" ]; then
   if command -v c++filt >/dev/null; then echo "$missing_syms" | c++filt | sed 's/^/    /'; else echo "$missing_syms" | sed 's/^/    /'; fi
   echo "$missing_syms" > "$work/missing-symbols.txt"
 fi
-[ -z "$missing_libs$missing_syms" ] && pass "ldd -r: every library and symbol of libLibTorchSharp.so resolves"
+[ -z "$missing_libs$missing_syms$missing_versions" ] && pass "ldd -r: every library and symbol of libLibTorchSharp.so resolves"
 if LD_BIND_NOW=1 "$exe" info > /dev/null 2> "$work/bindnow.err"; then pass "LD_BIND_NOW=1 logitstd info (all symbols bound at load)"
 else fail "LD_BIND_NOW=1 logitstd info failed:"; sed 's/^/    /' "$work/bindnow.err" | head -20; fi
 
