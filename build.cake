@@ -557,6 +557,8 @@ Task("SlurmTest")
     var victim = slurmOut.Combine("fmnist_small_cnn-s1");
     var deadline = DateTime.UtcNow.AddMinutes(5);
     string requeued = null;
+    try
+    {
     while (requeued == null && DateTime.UtcNow < deadline)
     {
         System.Threading.Thread.Sleep(50);
@@ -565,13 +567,22 @@ Task("SlurmTest")
             ? System.IO.Directory.GetFiles(slurmOut.Combine("sweep/logs").FullPath, "*_3.log").FirstOrDefault() : null;
         if (log == null) continue;
         var task = System.IO.Path.GetFileNameWithoutExtension(log); // JOB_3
-        if (System.IO.File.ReadAllText(System.IO.Path.Combine(victim.FullPath, "summary.json")).Contains("\"finished\": true"))
+        var victimSummary = System.IO.Path.Combine(victim.FullPath, "summary.json"); // written just after the checkpoint
+        if (System.IO.File.Exists(victimSummary) && System.IO.File.ReadAllText(victimSummary).Contains("\"finished\": true"))
             throw new Exception($"{victim} finished before it could be requeued: the test did not exercise a requeue (machine too fast for 2 epochs?)");
         if (Run("scontrol", $"requeue {task}") != 0) throw new Exception($"scontrol requeue {task} failed");
         requeued = log;
         Information($"requeued array task {task} after its first epoch ({victim})");
     }
     if (requeued == null) throw new Exception("the victim run never reached its first checkpoint within 5 minutes");
+    }
+    catch
+    {
+        // Leave no job behind: cancel the array and stop the waiting sweep.
+        Run("scancel", "--name=logitstd-sweep");
+        sweep.Kill();
+        throw;
+    }
     sweep.WaitForExit();
     if (sweep.GetExitCode() != 0) throw new Exception($"the Slurm sweep exited with {sweep.GetExitCode()}");
     var taskLog = System.IO.File.ReadAllText(requeued);

@@ -84,7 +84,9 @@ let options (a: ParseResults<SweepArgs>) (trainFlags: string list) (threads: int
     let seeds = a.TryGetResult Seeds |> Option.defaultValue 1
     let first = a.TryGetResult First_Seed |> Option.defaultValue 0
     let parallel = a.TryGetResult Max_Parallel
+    let configs = a.GetResults Configs |> List.concat
     match ownedGiven, slurmOnly with
+    | _ when List.isEmpty configs -> Error "--configs: give at least one experiment file or folder of them"
     | f :: _, _ -> Error(sprintf "%s after `--`: the sweep sets --config, --seed, --out and --resume of each run itself" f)
     | [], f :: _ when scheduler = Local -> Error(sprintf "%s belongs to --scheduler slurm" f)
     | _ when seeds <= 0 -> Error(sprintf "--seeds must be positive, got %d" seeds)
@@ -92,7 +94,7 @@ let options (a: ParseResults<SweepArgs>) (trainFlags: string list) (threads: int
     | _ when parallel |> Option.exists (fun p -> p <= 0) -> Error(sprintf "--max-parallel must be positive, got %d" parallel.Value)
     | _ ->
         Ok
-            { Configs = a.GetResults Configs |> List.concat
+            { Configs = configs
               Seeds = seeds
               FirstSeed = first
               Out = a.GetResult SweepArgs.Out
