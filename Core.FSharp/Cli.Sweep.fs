@@ -38,7 +38,7 @@ type SweepArgs =
             | Out _ -> "the sweep folder: one run folder per (config, seed), named <config-stem>-s<seed>."
             | Scheduler _ -> "local (default): child processes here; slurm: a job array submitted with sbatch."
             | Max_Parallel _ -> "runs at once (local default 1; slurm: the array's %P limit, default unlimited)."
-            | Wait -> "slurm: block until every array task has ended (sbatch --wait); local always waits."
+            | Wait -> "slurm: block until every array task has ended (a requeued task has not) and check every run finished; local always waits."
             | Partition _ -> "slurm: the partition (sbatch --partition)."
             | Gres _ -> "slurm: generic resources per task (sbatch --gres; default gpu:1 with --device cuda)."
             | Time_Limit _ -> "slurm: the time limit per task (sbatch --time)."

@@ -44,8 +44,8 @@ public static class SlurmScheduler
         return sb.ToString();
     }
 
-    /// <summary>Writes the script beside the plan and submits it; returns the job id (and, with <paramref name="wait"/>, sbatch's exit code).</summary>
-    public static (string JobId, int ExitCode) Submit(SweepPlan plan, string planFile, IReadOnlyList<int> indices, SlurmResources r, bool wait, TextWriter stdout)
+    /// <summary>Writes the script beside the plan and submits it; returns the job id.</summary>
+    public static string Submit(SweepPlan plan, string planFile, IReadOnlyList<int> indices, SlurmResources r, TextWriter stdout)
     {
         Directory.CreateDirectory(SweepPlan.LogDir(plan.Out));
         var script = Path.Combine(SweepPlan.SweepDir(plan.Out), "slurm-array.sh");
@@ -53,7 +53,6 @@ public static class SlurmScheduler
         File.Move(script + ".tmp", script, overwrite: true);
         var info = new ProcessStartInfo("sbatch") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add("--parsable");
-        if (wait) info.ArgumentList.Add("--wait");
         info.ArgumentList.Add(script);
         Process child;
         try { child = Process.Start(info) ?? throw new SlurmException("sbatch did not start"); }
@@ -63,20 +62,44 @@ public static class SlurmScheduler
         }
         using (child)
         {
-            // sbatch --parsable prints "JOBID[;CLUSTER]" at submission, then (with --wait) blocks.
-            var jobLine = child.StandardOutput.ReadLine();
-            var jobId = jobLine?.Split(';')[0].Trim();
-            if (!string.IsNullOrEmpty(jobId))
-                stdout.WriteLine($"submitted job array {jobId}: {indices.Count} task(s); script {script}; logs {SweepPlan.LogDir(plan.Out)}/{jobId}_<index>.log" +
-                    (wait ? "; waiting for it to end" : $"; follow with: squeue -j {jobId}"));
-            stdout.Flush();
-            var rest = child.StandardOutput.ReadToEnd();
+            // sbatch --parsable prints "JOBID[;CLUSTER]".
+            var output = child.StandardOutput.ReadToEnd();
             var err = child.StandardError.ReadToEnd();
             child.WaitForExit();
-            if (string.IsNullOrEmpty(jobId))
-                throw new SlurmException($"sbatch {script} submitted nothing (exit {child.ExitCode}): {err.Trim()} {rest.Trim()}".Trim());
+            var jobId = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Split(';')[0].Trim();
+            if (child.ExitCode != 0 || string.IsNullOrEmpty(jobId))
+                throw new SlurmException($"sbatch {script} submitted nothing (exit {child.ExitCode}): {err.Trim()} {output.Trim()}".Trim());
             if (err.Trim().Length > 0) stdout.WriteLine($"sbatch: {err.Trim()}");
-            return (jobId, child.ExitCode);
+            stdout.WriteLine($"submitted job array {jobId}: {indices.Count} task(s); script {script}; logs {SweepPlan.LogDir(plan.Out)}/{jobId}_<index>.log; follow with: squeue -j {jobId}");
+            return jobId;
+        }
+    }
+
+    /// <summary>
+    /// Blocks until no task of the job is pending, running or being requeued. Polls squeue rather
+    /// than using <c>sbatch --wait</c>, which was seen to return while a requeued task was between
+    /// its kill and its restart; the job counts as ended only when two polls in a row find none of
+    /// its tasks.
+    /// </summary>
+    public static void WaitFor(string jobId, TextWriter stdout, TimeSpan? poll = null)
+    {
+        var interval = poll ?? TimeSpan.FromSeconds(3);
+        stdout.WriteLine($"waiting for job {jobId} to end (squeue every {interval.TotalSeconds:F0} s)");
+        stdout.Flush();
+        int emptyPolls = 0;
+        while (emptyPolls < 2)
+        {
+            Thread.Sleep(interval);
+            var info = new ProcessStartInfo("squeue") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in new[] { "-h", "-j", jobId, "-o", "%i %T" }) info.ArgumentList.Add(a);
+            using var child = Process.Start(info) ?? throw new SlurmException("squeue did not start");
+            var output = child.StandardOutput.ReadToEnd();
+            var err = child.StandardError.ReadToEnd();
+            child.WaitForExit();
+            // A job whose record is gone ("Invalid job id") has ended too.
+            bool none = output.Trim().Length == 0 && (child.ExitCode == 0 || err.Contains("Invalid job id", StringComparison.OrdinalIgnoreCase));
+            if (child.ExitCode != 0 && !none) throw new SlurmException($"squeue -j {jobId} failed (exit {child.ExitCode}): {err.Trim()}");
+            emptyPolls = none ? emptyPolls + 1 : 0;
         }
     }
 }

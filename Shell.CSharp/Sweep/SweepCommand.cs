@@ -86,11 +86,12 @@ public static class SweepCommand
         var resources = new SlurmResources(threads, o.MaxParallel.ToNullable(), o.Partition.ToNullable(), gres, o.TimeLimit.ToNullable());
         try
         {
-            var (jobId, code) = SlurmScheduler.Submit(plan, planFile, todo, resources, o.Wait, stdout);
+            var jobId = SlurmScheduler.Submit(plan, planFile, todo, resources, stdout);
             if (!o.Wait) return 0;
+            SlurmScheduler.WaitFor(jobId, stdout);
             var unfinished = runs.Where(r => RunState.Of(r.Dir) != RunStatus.Finished).Select(r => r.Name).ToList();
             if (unfinished.Count > 0)
-                return Fail(1, $"job {jobId} ended (sbatch exit {code}) with {unfinished.Count} run(s) unfinished: {string.Join(", ", unfinished)}; " +
+                return Fail(1, $"job {jobId} ended with {unfinished.Count} run(s) unfinished: {string.Join(", ", unfinished)}; " +
                     $"logs {SweepPlan.LogDir(outDir)}/{jobId}_<index>.log; run the same sweep again to resume them");
             stdout.WriteLine($"sweep: job {jobId} ended; all {runs.Count} runs finished; the table: logitstd results {outDir}");
             return 0;
