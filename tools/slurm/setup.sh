@@ -26,13 +26,17 @@ case "$node_line" in
   *) echo "tools/slurm/setup.sh: unexpected 'slurmd -C' output: $node_line" >&2; exit 1 ;;
 esac
 node_line="NodeName=$host ${node_line#NodeName=* }"
-cat > "$conf_dir/slurm.conf" <<CONF
+conf="$conf_dir/slurm.conf"
+cat > "$conf.new" <<CONF
 # Written by tools/slurm/setup.sh: one node, no cgroups, no accounting.
 ClusterName=logitstd
 SlurmctldHost=$host
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
+# A requeued job may start again only after its old credential expired (default 120 s); 20 s keeps
+# the requeue test short. A relaunch before that is refused by slurmd ("already killed").
+AuthInfo=cred_expire=20
 StateSaveLocation=/var/spool/slurmctld
 SlurmdSpoolDir=/var/spool/slurmd
 SlurmctldPidFile=/run/slurmctld.pid
@@ -54,6 +58,8 @@ MinJobAge=600
 $node_line State=UNKNOWN
 PartitionName=main Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
+changed=0
+if ! cmp -s "$conf.new" "$conf"; then mv "$conf.new" "$conf"; changed=1; else rm -f "$conf.new"; fi
 
 # munge: a key (created by the package's postinst on most machines; made here otherwise), then the daemon.
 if [ ! -s /etc/munge/munge.key ]; then
@@ -69,10 +75,21 @@ fi
 for i in $(seq 1 50); do munge -n >/dev/null 2>&1 && break; sleep 0.2; done
 munge -n | unmunge >/dev/null || { echo "tools/slurm/setup.sh: munged did not start" >&2; exit 1; }
 
+if [ "$changed" -eq 1 ]; then
+  # A new configuration: restart the daemons this script started (their pid files), not any others.
+  for pidfile in /run/slurmd.pid /run/slurmctld.pid; do
+    pid=$(cat "$pidfile" 2>/dev/null || true)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid"
+      for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    fi
+  done
+fi
 pgrep -x slurmctld >/dev/null || slurmctld
 pgrep -x slurmd >/dev/null || slurmd
+state=unknown
 for i in $(seq 1 100); do
-  state=$(sinfo -h -n "$host" -o %T 2>/dev/null | head -n 1 || true)
+  state=$(timeout 5 sinfo -h -n "$host" -o %T 2>/dev/null | head -n 1 || true)
   case "$state" in
     idle|mixed|allocated) break ;;
     down*|drain*) scontrol update NodeName="$host" State=RESUME >/dev/null 2>&1 || true ;;
