@@ -1,5 +1,7 @@
+#load "build/scale.cake"
 // LogitStd build script.  dotnet tool restore && dotnet cake --target=<Target>
-// Targets: Build, Data, ParityFixtures, Test (default), CheckReference, Bench [--quick] [--threads=N].
+// Targets: Build, Data, ParityFixtures, Test (default), CheckReference, Bench [--quick] [--threads=N],
+//          SystemCheck, Publish, DeviceCheckCpu, SlurmTest, Scale (issue 13; Study and Table take --scheduler=slurm).
 
 // ---------------------------------------------------------------- arguments
 var target = Argument("target", "Test");
@@ -148,6 +150,10 @@ var seeds = Argument("seeds", 5);
 var firstSeed = Argument("first-seed", 0);   // with --seeds: run seeds first-seed .. first-seed + seeds − 1 (to split a study over processes)
 var threads = Argument("threads", System.Environment.ProcessorCount);
 var device = Argument("device", "cpu");
+// Study and Table: --scheduler=local (default: one run after another here) or slurm (one `logitstd sweep` job array, --wait).
+var scheduler = Argument("scheduler", "local");
+if (scheduler != "local" && scheduler != "slurm") throw new Exception($"--scheduler={scheduler}: expected local or slurm");
+var maxParallel = Argument("max-parallel", 0); // slurm: the job array's %P limit (0: no limit)
 
 int Logitstd(string args) => Run("dotnet", $"\"{logitstdDll.FullPath}\" {args}");
 
@@ -244,6 +250,17 @@ Task("Study")
 {
     var watch = System.Diagnostics.Stopwatch.StartNew();
     Experiment("train", $"--config {FashionConfig("vanilla", "fmnist_wide_cnn")}", "runs/fashion-mnist/teacher");
+    if (scheduler == "slurm")
+    {
+        // Every arm × seed as one Slurm job array; the teacher above ran here (the arms' configs name its checkpoint).
+        var configs = string.Join(" ", studyArms.Select(tag => FashionConfig(tag)));
+        LogitstdOrFail($"sweep --configs {configs} --seeds {seeds} --first-seed {firstSeed} --out runs/study-slurm --scheduler slurm --wait" +
+            (maxParallel > 0 ? $" --max-parallel {maxParallel}" : "") + $" -- --threads {threads} --device {device}");
+        EnsureDirectoryExists("plots/study");
+        LogitstdOrFail("results runs/study-slurm --markdown plots/study/results.md");
+        Information($"Study (Slurm) finished in {watch.Elapsed.TotalMinutes:F1} min; run folders in runs/study-slurm");
+        return;
+    }
     for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
         foreach (var tag in studyArms)
             Experiment(tag == "vanilla" ? "train" : "distill", $"--config {FashionConfig(tag)} --seed {seed}", $"runs/study/{tag}/seed{seed}");
@@ -296,6 +313,15 @@ Task("Table")
         if (!System.IO.File.Exists(ckpt)) missing.Add($"{ckpt} (mdistiller release \"checkpoints\", cifar_teachers.tar, extracted into download_ckpts/)");
     }
     if (missing.Count > 0) throw new Exception("The Table target needs:\n  " + string.Join("\n  ", missing));
+    var sweepDir = "runs/cifar100-sweep";
+    if (scheduler == "slurm")
+    {
+        var configs = paperPairs.Select(p => $"configs/cifar100/vanilla/{p.Student.ToLowerInvariant()}.yaml").Distinct()
+            .Concat(paperPairs.SelectMany(p => paperMethods.Select(m => $"configs/cifar100/{m}/{p.Teacher}_{p.Student}.yaml".ToLowerInvariant())));
+        LogitstdOrFail($"sweep --configs {string.Join(" ", configs)} --seeds {seeds} --out {sweepDir} --scheduler slurm --wait" +
+            (maxParallel > 0 ? $" --max-parallel {maxParallel}" : "") + $" -- --data-dir {cifar} --threads {threads} --device {device}");
+    }
+    else
     for (int seed = 0; seed < seeds; seed++)
         foreach (var (teacher, student, _) in paperPairs)
         {
@@ -307,10 +333,14 @@ Task("Table")
             }
         }
     // Best-epoch top-1 averaged over seeds (the paper's protocol), beside the published value.
-    double? Mean(string dir)
+    // The seed folders of one arm: runs/cifar100/<method>/<pair>/seed<k> here, <sweep>/<method>.<pair>-s<k> from a sweep.
+    string[] Seeds(string method, string name) =>
+        scheduler == "slurm"
+            ? (System.IO.Directory.Exists(sweepDir) ? System.IO.Directory.GetDirectories(sweepDir, method == "vanilla" ? $"{name}-s*" : $"{method}.{name}-s*") : new string[0])
+            : (System.IO.Directory.Exists($"runs/cifar100/{method}/{name}") ? System.IO.Directory.GetDirectories($"runs/cifar100/{method}/{name}", "seed*") : new string[0]);
+    double? Mean(string method, string name)
     {
-        if (!System.IO.Directory.Exists(dir)) return null;
-        var values = System.IO.Directory.GetDirectories(dir, "seed*").Select(d => System.IO.Path.Combine(d, "summary.json"))
+        var values = Seeds(method, name).Select(d => System.IO.Path.Combine(d, "summary.json"))
             .Where(System.IO.File.Exists).Select(f => System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllText(f)).RootElement)
             .Where(r => r.GetProperty("finished").GetBoolean()).Select(r => r.GetProperty("best_top1").GetDouble()).ToList();
         return values.Count == 0 ? null : values.Average();
@@ -318,7 +348,8 @@ Task("Table")
     double? TeacherTop1(string pair)
     {
         // The teacher's accuracy from the test logits a KD run saved (label, logits... per row).
-        var file = $"runs/cifar100/kd/{pair}/seed0/analysis/teacher_test_logits.csv";
+        var first = Seeds("kd", pair).OrderBy(d => d, StringComparer.Ordinal).FirstOrDefault();
+        var file = first is null ? "" : System.IO.Path.Combine(first, "analysis", "teacher_test_logits.csv");
         if (!System.IO.File.Exists(file)) return null;
         var rows = System.IO.File.ReadLines(file).Skip(1).Select(l => l.Split(',').Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToList();
         return 100.0 * rows.Count(r => Array.IndexOf(r, r.Skip(1).Max(), 1) - 1 == (int)r[0]) / rows.Count;
@@ -332,8 +363,8 @@ Task("Table")
     foreach (var (teacher, student, published) in paperPairs)
     {
         var pair = $"{teacher}_{student}".ToLowerInvariant();
-        var cells = new List<string> { Cell(TeacherTop1(pair), published[0]), Cell(Mean($"runs/cifar100/vanilla/{student.ToLowerInvariant()}"), published[1]) };
-        cells.AddRange(paperMethods.Select((m, i) => Cell(Mean($"runs/cifar100/{m}/{pair}"), published[i + 2])));
+        var cells = new List<string> { Cell(TeacherTop1(pair), published[0]), Cell(Mean("vanilla", student.ToLowerInvariant()), published[1]) };
+        cells.AddRange(paperMethods.Select((m, i) => Cell(Mean(m, pair), published[i + 2])));
         sb.AppendLine($"| {teacher} → {student} | {string.Join(" | ", cells)} |");
     }
     EnsureDirectoryExists("runs/cifar100");

@@ -4,6 +4,7 @@ module LogitStd.Core.Cli
 
 open Argu
 open LogitStd.Core.DeployCli
+open LogitStd.Core.CliSweep
 
 /// The datasets the program reads.
 type DatasetKind =
@@ -76,11 +77,6 @@ type Method =
     | Mlkd
     | Ctkd
 
-/// Where tensors live.
-type Device =
-    | Cpu
-    | Cuda
-
 /// The flags `train` and `distill` share (distill adds the teacher and method flags).
 type TrainArgs =
     | Config of file: string
@@ -100,7 +96,7 @@ type TrainArgs =
     | Train_Subset of n: int
     | Name of name: string
     | Threads of n: int
-    | Device of Device
+    | Device of device: string
     | Out of dir: string
     | Resume of dir: string
     interface IArgParserTemplate with
@@ -123,7 +119,7 @@ type TrainArgs =
             | Train_Subset _ -> "train on this many training images (a seeded subset)."
             | Name _ -> "the experiment's name."
             | Threads _ -> "torch threads (default: the number of cores)."
-            | Device _ -> "cpu (default) or cuda."
+            | Device _ -> "cpu (default), cuda, or cuda:N (the N-th CUDA device)."
             | Out _ -> "the run folder to create (must be empty or absent)."
             | Resume _ -> "continue the run in this folder after its last finished epoch."
 
@@ -196,6 +192,9 @@ type Command =
     | [<CliPrefix(CliPrefix.None)>] Distill of ParseResults<TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Export of ParseResults<ExportArgs>
     | [<CliPrefix(CliPrefix.None)>] Predict of ParseResults<PredictArgs>
+    | [<CliPrefix(CliPrefix.None)>] Info of ParseResults<InfoArgs>
+    | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepArgs>
+    | [<CliPrefix(CliPrefix.None)>] Sweep_Task of ParseResults<SweepTaskArgs>
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -210,6 +209,9 @@ type Command =
             | Distill _ -> "distil a student from a teacher with --method kd|dkd|mlkd|ctkd [--logit-stand], or an experiment file's objective."
             | Export _ -> "export a checkpoint for deployment: ONNX (verified with ONNX Runtime) or a bare PyTorch state dict."
             | Predict _ -> "classify images with an exported ONNX model or a checkpoint: the top-k classes and probabilities."
+            | Info _ -> "the environment: TorchSharp and libtorch versions, where each native library was loaded from, CUDA devices, threads, runtime, OS."
+            | Sweep _ -> "run configs × seeds, one run folder each, locally or as a Slurm job array: sweep --configs ... --out DIR [-- training flags]."
+            | Sweep_Task _ -> "run one run of a sweep's plan: skip it when finished, resume it when it has a checkpoint, else start it."
 
 /// Options of `logitstd eval`.
 type EvalOptions =
@@ -250,7 +252,7 @@ type TrainOptions =
       TrainSubset: int option
       Name: string option
       Threads: int option
-      Device: Device
+      Device: DeviceChoice.Device
       Out: string option
       Resume: string option }
 
@@ -274,6 +276,9 @@ type Parsed =
     | Benchmark of BenchOptions
     | Deploy of ExportOptions
     | Classify of PredictOptions
+    | ShowInfo of out: string option
+    | RunSweep of CliSweep.SweepOptions
+    | RunSweepTask of plan: string * index: int
 
 /// The outcome of parsing: a command, a help text (exit 0), or an error with usage (exit 2).
 type ParseOutcome =
@@ -287,6 +292,11 @@ exception private InvalidValue of string
 
 let private positive (what: string) (v: int) =
     if v <= 0 then raise (InvalidValue(sprintf "%s must be positive, got %d" what v)) else v
+
+let private device (text: string) =
+    match DeviceChoice.parse text with
+    | Ok d -> d
+    | Result.Error msg -> raise (InvalidValue msg)
 
 let private trainOptions (distill: bool) (t: ParseResults<TrainArgs>) : TrainOptions =
     if not distill then
@@ -316,11 +326,24 @@ let private trainOptions (distill: bool) (t: ParseResults<TrainArgs>) : TrainOpt
       TrainSubset = t.TryGetResult Train_Subset |> Option.map (positive "--train-subset")
       Name = t.TryGetResult Name
       Threads = t.TryGetResult TrainArgs.Threads |> Option.map (positive "--threads")
-      Device = t.TryGetResult TrainArgs.Device |> Option.defaultValue Cpu
+      Device = t.TryGetResult TrainArgs.Device |> Option.map device |> Option.defaultValue DeviceChoice.Cpu
       Out = t.TryGetResult TrainArgs.Out
       Resume = t.TryGetResult Resume }
 
-let private toParsed (r: ParseResults<Command>) : Parsed =
+let private trainFlagParser = lazy (ArgumentParser.Create<TrainArgs>(programName = "logitstd sweep ... --"))
+
+let private sweepOptions (a: ParseResults<SweepArgs>) (trainFlags: string list) : CliSweep.SweepOptions =
+    // The training flags must parse as `train`/`distill` flags, so a typo fails now, not in every run.
+    let t =
+        try trainFlagParser.Value.ParseCommandLine(List.toArray trainFlags, raiseOnUsage = true)
+        with :? ArguParseException as e -> raise (InvalidValue(sprintf "training flags after `--`: %s" (e.Message.Split('\n').[0])))
+    let threads = t.TryGetResult TrainArgs.Threads |> Option.map (positive "--threads")
+    let dev = t.TryGetResult TrainArgs.Device |> Option.map device |> Option.defaultValue DeviceChoice.Cpu
+    match CliSweep.options a trainFlags threads dev with
+    | Ok o -> o
+    | Result.Error msg -> raise (InvalidValue msg)
+
+let private toParsed (r: ParseResults<Command>) (trainFlags: string list) : Parsed =
     match r.GetSubCommand() with
     | Check_Reference a -> CheckReference(a.GetResult CheckReferenceArgs.Files, a.TryGetResult Write_Actual)
     | Dataset d ->
@@ -347,6 +370,9 @@ let private toParsed (r: ParseResults<Command>) : Parsed =
               Markdown = b.TryGetResult BenchArgs.Markdown }
     | Export x -> Deploy(DeployCli.exportOptions x |> Result.defaultWith (fun m -> raise (InvalidValue m)))
     | Predict p -> Classify(DeployCli.predictOptions p |> Result.defaultWith (fun m -> raise (InvalidValue m)))
+    | Info i -> ShowInfo(i.TryGetResult InfoArgs.Out)
+    | Sweep a -> RunSweep(sweepOptions a trainFlags)
+    | Sweep_Task a -> RunSweepTask(a.GetResult Plan, a.GetResult Index |> fun i -> if i < 0 then raise (InvalidValue(sprintf "--index must be >= 0, got %d" i)) else i)
     | Train t -> Fit(trainOptions false t)
     | Distill t -> Fit(trainOptions true t)
     | Plot p ->
@@ -360,8 +386,14 @@ let private toParsed (r: ParseResults<Command>) : Parsed =
 /// Parses the program's arguments.
 let parse (argv: string[]) : ParseOutcome =
     try
-        let r = parser.Value.ParseCommandLine(argv, raiseOnUsage = true)
-        Run(toParsed r)
+        // `sweep ... -- FLAGS`: what follows the first `--` are training flags for every run.
+        let split = if argv.Length > 0 && argv.[0] = "sweep" then Array.tryFindIndex ((=) "--") argv else None
+        let own, trainFlags =
+            match split with
+            | Some i -> argv.[.. i - 1], List.ofArray argv.[i + 1 ..]
+            | None -> argv, []
+        let r = parser.Value.ParseCommandLine(own, raiseOnUsage = true)
+        Run(toParsed r trainFlags)
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText -> Help e.Message
     | :? ArguParseException as e -> Error e.Message

@@ -16,6 +16,11 @@ public static class Program
                 Console.Error.WriteLine(e.text);
                 return 2;
             case Core.Cli.ParseOutcome.Run r:
+                if (Platform.SystemLibTorch.EnsureLoaded() is { } missing)
+                {
+                    Console.Error.WriteLine($"error: {missing}");
+                    return 1;
+                }
                 try
                 {
                     return Dispatch(r.Item);
@@ -30,6 +35,11 @@ public static class Program
                 {
                     // A fault of the machine that no command anticipated (.NET names the path in these).
                     Console.Error.WriteLine($"error: {e.Message}");
+                    return 1;
+                }
+                catch (Exception e) when (Platform.NativeLoadFailure.Describe(e) is { } message)
+                {
+                    Console.Error.WriteLine($"error: {message}");
                     return 1;
                 }
                 catch (Exception e)
@@ -59,6 +69,9 @@ public static class Program
         Core.Cli.Parsed.Fit f => TrainCommand.Run(f.Item, Console.Out, Console.Error),
         Core.Cli.Parsed.Deploy x => ExportCommand.Run(x.Item, Console.Out, Console.Error),
         Core.Cli.Parsed.Classify p => PredictCommand.Run(p.Item, Console.Out, Console.Error),
+        Core.Cli.Parsed.ShowInfo i => InfoCommand.Run(i.@out.ToNullable(), Console.Out, Console.Error),
+        Core.Cli.Parsed.RunSweep s => Sweep.SweepCommand.Run(s.Item, Console.Out, Console.Error),
+        Core.Cli.Parsed.RunSweepTask t => Sweep.SweepTask.Run(t.plan, t.index, Console.Out, Console.Error),
         _ => throw new InvalidOperationException($"unhandled command {command}"),
     };
 }

@@ -13,7 +13,8 @@ namespace LogitStd.Shell.Cli;
 /// <c>logitstd train</c> and <c>logitstd distill</c>: resolve the experiment, check every input before
 /// any training (models, teacher file and class counts, dataset, output folder), then train.
 /// Exit codes: 0 done; 1 a file or the machine at fault (a damaged checkpoint, dataset or experiment
-/// file, a full disk: the message names the file) or a diverged run; 2 bad arguments; 130 interrupted.
+/// file, a full disk: the message names the file), a diverged run or an unavailable --device; 2 bad
+/// arguments; 130 interrupted.
 /// </summary>
 public static class TrainCommand
 {
@@ -35,14 +36,9 @@ public static class TrainCommand
         if (resume is null && outDir is null) return Fail(2, "--out DIR is required (the run folder to create)");
 
         int threads = o.Threads.ToNullable() ?? Environment.ProcessorCount;
-        Device device;
-        if (o.Device.IsCuda)
-        {
-            if (!torch.cuda.is_available())
-                return Fail(2, "--device cuda: TorchSharp sees no CUDA device (this build references the CPU libtorch; reference TorchSharp-cuda-linux to train on a GPU)");
-            device = CUDA;
-        }
-        else device = CPU;
+        var (chosen, deviceError) = Platform.Devices.Resolve(o.Device);
+        if (chosen is null) return Fail(1, deviceError!);
+        Device device = chosen;
 
         Exp.Experiment experiment;
         RunOutput run;

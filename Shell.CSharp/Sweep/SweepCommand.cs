@@ -1,0 +1,101 @@
+using LogitStd.Shell.Cli;
+using Microsoft.FSharp.Collections;
+using Exp = LogitStd.Core.Experiment;
+using CoreSweep = LogitStd.Core.Sweep;
+
+namespace LogitStd.Shell.Sweep;
+
+/// <summary>
+/// <c>logitstd sweep --configs FILE|DIR... --seeds N --out DIR [--scheduler local|slurm] [-- FLAGS]</c>:
+/// expands configs × seeds into runs (one run folder each, <c>OUT/&lt;config-stem&gt;-s&lt;seed&gt;</c>),
+/// writes <c>OUT/sweep/plan.json</c>, and runs every unfinished run — here with P child processes, or
+/// as a Slurm job array. Finished runs are skipped, interrupted ones resumed; <c>logitstd results OUT</c>
+/// then makes the table. Exit codes: 0 all runs ran (or were submitted), 1 a run or sbatch failed, 2 bad input.
+/// </summary>
+public static class SweepCommand
+{
+    /// <param name="o">The parsed sweep options.</param>
+    /// <param name="stdout">Where the plan and the progress go.</param>
+    /// <param name="stderr">Where errors go.</param>
+    /// <param name="program">How to start this program for each run (tests pass the logitstd.dll); default: this process.</param>
+    public static int Run(Core.CliSweep.SweepOptions o, TextWriter stdout, TextWriter stderr, IReadOnlyList<string>? program = null)
+    {
+        int Fail(int code, string message)
+        {
+            stderr.WriteLine($"error: sweep: {message}");
+            return code;
+        }
+        var configs = new List<string>();
+        foreach (var path in o.Configs)
+        {
+            if (File.Exists(path)) configs.Add(Path.GetFullPath(path));
+            else if (Directory.Exists(path))
+            {
+                var found = Directory.EnumerateFiles(path, "*.yaml", SearchOption.AllDirectories).Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
+                if (found.Count == 0) return Fail(2, $"--configs {path}: the folder holds no *.yaml experiment file");
+                configs.AddRange(found);
+            }
+            else return Fail(2, $"--configs {path}: no such file or folder");
+        }
+        var commands = new Dictionary<string, string>();
+        foreach (var config in configs.Distinct())
+        {
+            var parsed = Exp.parse(File.ReadAllText(config));
+            if (parsed.IsError) return Fail(2, $"{config}: {string.Join("; ", parsed.ErrorValue)}");
+            commands[config] = Core.Objective.needsTeacher(parsed.ResultValue.Objective) ? "distill" : "train";
+        }
+        var expanded = CoreSweep.expand(ListModule.OfSeq(configs), o.FirstSeed, o.Seeds);
+        if (expanded.IsError) return Fail(2, expanded.ErrorValue);
+
+        bool slurm = o.Scheduler.IsSlurm;
+        int parallel = o.MaxParallel.ToNullable() ?? 1;
+        int threads = o.Threads.ToNullable() ?? (slurm ? 2 : Math.Max(1, Environment.ProcessorCount / parallel));
+        var flags = o.TrainFlags.ToList();
+        if (o.Threads.ToNullable() is null) flags.AddRange(["--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        var flagList = ListModule.OfSeq(flags);
+        var outDir = Path.GetFullPath(o.Out);
+        if (File.Exists(outDir)) return Fail(2, $"--out {o.Out} is a file, not a folder");
+        var runs = expanded.ResultValue.Select(r =>
+        {
+            var dir = Path.Combine(outDir, r.Name);
+            var command = commands[r.Config];
+            return new PlannedRun(r.Name, dir, r.Config, r.Seed, CoreSweep.freshArgs(command, r, dir, flagList).ToList(), CoreSweep.resumeArgs(command, dir, flagList).ToList());
+        }).ToList();
+        var plan = new SweepPlan(SweepPlan.FormatName, outDir, program ?? SelfInvocation.Command(), runs);
+        var planFile = SweepPlan.PlanFile(outDir);
+        try { plan.Write(planFile); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return Fail(2, $"--out {o.Out}: cannot write {planFile}: {e.Message}"); }
+
+        var states = runs.Select(r => RunState.Of(r.Dir)).ToList();
+        var todo = Enumerable.Range(0, runs.Count).Where(i => states[i] != RunStatus.Finished).ToList();
+        stdout.WriteLine($"sweep: {runs.Count} runs ({configs.Count} config(s) × {o.Seeds} seed(s)) in {outDir}: " +
+            $"{states.Count(s => s == RunStatus.Finished)} finished already, {states.Count(s => s == RunStatus.Resumable)} to resume, {states.Count(s => s == RunStatus.Fresh)} to start; plan {planFile}");
+        if (todo.Count == 0)
+        {
+            stdout.WriteLine("sweep: nothing to run; the table: logitstd results " + outDir);
+            return 0;
+        }
+        if (!slurm)
+        {
+            var failed = LocalScheduler.Run(plan, planFile, todo, parallel, stdout);
+            if (failed.Count > 0) return Fail(1, $"{failed.Count} run(s) failed: {string.Join(", ", failed.Select(i => runs[i].Name))} (logs in {SweepPlan.LogDir(outDir)})");
+            stdout.WriteLine($"sweep: all {runs.Count} runs finished; the table: logitstd results {outDir}");
+            return 0;
+        }
+        var gres = o.Gres.ToNullable() ?? (o.Device.IsCuda ? "gpu:1" : null);
+        var resources = new SlurmResources(threads, o.MaxParallel.ToNullable(), o.Partition.ToNullable(), gres, o.TimeLimit.ToNullable());
+        try
+        {
+            var jobId = SlurmScheduler.Submit(plan, planFile, todo, resources, stdout);
+            if (!o.Wait) return 0;
+            SlurmScheduler.WaitFor(jobId, stdout);
+            var unfinished = runs.Where(r => RunState.Of(r.Dir) != RunStatus.Finished).Select(r => r.Name).ToList();
+            if (unfinished.Count > 0)
+                return Fail(1, $"job {jobId} ended with {unfinished.Count} run(s) unfinished: {string.Join(", ", unfinished)}; " +
+                    $"logs {SweepPlan.LogDir(outDir)}/{jobId}_<index>.log; run the same sweep again to resume them");
+            stdout.WriteLine($"sweep: job {jobId} ended; all {runs.Count} runs finished; the table: logitstd results {outDir}");
+            return 0;
+        }
+        catch (SlurmException e) { return Fail(1, e.Message); }
+    }
+}

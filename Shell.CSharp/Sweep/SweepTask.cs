@@ -1,0 +1,60 @@
+namespace LogitStd.Shell.Sweep;
+
+/// <summary>
+/// <c>logitstd sweep-task --plan FILE --index I</c>: one run of a sweep, as a local worker or a Slurm
+/// array task runs it. A finished run is skipped, a run with a checkpoint is resumed (so a requeued
+/// Slurm task continues where it was stopped), any other folder is removed and the run starts afresh.
+/// Exit codes: those of <c>train</c>/<c>distill</c>; 2 for a bad plan or index.
+/// </summary>
+public static class SweepTask
+{
+    public static int Run(string planFile, int index, TextWriter stdout, TextWriter stderr)
+    {
+        SweepPlan plan;
+        try { plan = SweepPlan.Read(planFile); }
+        catch (SweepPlanException e)
+        {
+            stderr.WriteLine($"error: sweep-task: {e.Message}");
+            return 2;
+        }
+        if (index >= plan.Runs.Count)
+        {
+            stderr.WriteLine($"error: sweep-task: --index {index}: {planFile} has {plan.Runs.Count} runs (0 .. {plan.Runs.Count - 1})");
+            return 2;
+        }
+        var run = plan.Runs[index];
+        IReadOnlyList<string> args;
+        switch (RunState.Of(run.Dir))
+        {
+            case RunStatus.Finished:
+                stdout.WriteLine($"sweep-task {index}: {run.Name} finished already ({run.Dir})");
+                return 0;
+            case RunStatus.Resumable:
+                stdout.WriteLine($"sweep-task {index}: {run.Name}: resuming from {Path.Combine(run.Dir, "checkpoints", "latest.ckpt")}");
+                args = run.Resume;
+                break;
+            default:
+                if (Directory.Exists(run.Dir))
+                {
+                    stdout.WriteLine($"sweep-task {index}: {run.Name}: removing {run.Dir}, left by a start that stopped before its first checkpoint");
+                    Directory.Delete(run.Dir, recursive: true);
+                }
+                stdout.WriteLine($"sweep-task {index}: {run.Name}: starting");
+                args = run.Fresh;
+                break;
+        }
+        stdout.WriteLine($"sweep-task {index}: logitstd {string.Join(" ", args)}");
+        stdout.Flush();
+        switch (Core.Cli.parse(args.ToArray()))
+        {
+            case Core.Cli.ParseOutcome.Run { Item: Core.Cli.Parsed.Fit fit }:
+                return Cli.TrainCommand.Run(fit.Item, stdout, stderr);
+            case Core.Cli.ParseOutcome.Error e:
+                stderr.WriteLine($"error: sweep-task: run {run.Name} of {planFile}: {e.text}");
+                return 2;
+            default:
+                stderr.WriteLine($"error: sweep-task: run {run.Name} of {planFile} is not a train or distill command: {string.Join(" ", args)}");
+                return 2;
+        }
+    }
+}
