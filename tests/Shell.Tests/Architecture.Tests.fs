@@ -9,7 +9,7 @@ open Expecto
 
 /// The shell's folders (one namespace each) and the folders each must not use.
 let private forbidden =
-    [ "Data", [ "Training"; "Plots"; "Cli"; "Runs"; "Bench"; "Export"; "Reference" ]
+    [ "Data", [ "Training"; "Plots"; "Cli"; "Runs"; "Bench"; "Export"; "Reference"; "Sweep" ]
       "Models", [ "Training"; "Plots"; "Cli"; "Runs"; "Bench"; "Data"; "Reference" ]
       "Persistence", [ "Training"; "Plots"; "Cli"; "Runs"; "Bench"; "Export"; "Reference" ]
       "Runs", [ "Training"; "Plots"; "Cli"; "Bench"; "Export"; "Reference" ]
@@ -18,7 +18,10 @@ let private forbidden =
       "Export", [ "Training"; "Plots"; "Cli"; "Runs"; "Bench"; "Reference" ]
       "Reference", [ "Training"; "Plots"; "Cli"; "Runs"; "Bench"; "Export"; "Data"; "Models" ]
       "Diagnostics", [ "Training"; "Plots"; "Cli"; "Runs"; "Bench"; "Export"; "Data"; "Models"; "Persistence"; "Reference" ]
-      "Bench", [ "Plots"; "Cli"; "Export"; "Reference" ] ]
+      "Bench", [ "Plots"; "Cli"; "Export"; "Reference"; "Sweep" ]
+      "Platform", [ "Training"; "Plots"; "Cli"; "Runs"; "Bench"; "Export"; "Data"; "Models"; "Persistence"; "Reference"; "Sweep" ]
+      // A sweep runs training commands; it knows the run folder, not how training or figures work.
+      "Sweep", [ "Training"; "Plots"; "Bench"; "Export"; "Reference"; "Data"; "Models" ] ]
 
 let private folders = forbidden |> List.map fst |> set |> Set.add "Cli"
 
