@@ -3,19 +3,9 @@
 module LogitStd.Core.Cli
 
 open Argu
+open LogitStd.Core.Domain
 open LogitStd.Core.DeployCli
 open LogitStd.Core.CliSweep
-
-/// The datasets the program reads.
-type DatasetKind =
-    | [<CustomCommandLine("fashion-mnist")>] Fashion_Mnist
-    | [<CustomCommandLine("cifar100")>] Cifar100
-    | [<CustomCommandLine("imagefolder")>] Imagefolder
-
-/// Which split of a dataset.
-type Split =
-    | Train
-    | Test
 
 type CheckReferenceArgs =
     | [<MainCommand; Mandatory>] Files of file: string list
@@ -69,13 +59,6 @@ type EvalArgs =
             | Batch_Size _ -> "batch size (default 256)."
             | Save_Logits _ -> "write one CSV row of K logits per image, in dataset order."
             | Threads _ -> "torch threads (default: the number of cores)."
-
-/// A distillation method of `logitstd distill --method`.
-type Method =
-    | Kd
-    | Dkd
-    | Mlkd
-    | Ctkd
 
 /// The flags `train` and `distill` share (distill adds the teacher and method flags).
 type TrainArgs =

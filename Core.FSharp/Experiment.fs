@@ -9,10 +9,11 @@ open System.IO
 open System.Text
 open YamlDotNet.RepresentationModel
 open LogitStd.Core.Standardize
+open LogitStd.Core.Domain
 open LogitStd.Core.Objective
 
 type DatasetSpec =
-    { Name: Cli.DatasetKind
+    { Name: DatasetKind
       /// null: ./data, then the system copy (Fashion-MNIST).
       DataDir: string option
       /// Train on the first N images of a seeded permutation of the training set (None: all).
@@ -54,7 +55,7 @@ let cifarSolver =
 let defaultExperiment =
     { Name = "experiment"
       Seed = 0
-      Dataset = { Name = Cli.Fashion_Mnist; DataDir = None; TrainSubset = None; Augment = false }
+      Dataset = { Name = Fashion_Mnist; DataDir = None; TrainSubset = None; Augment = false }
       Models = { Student = "fmnist_small_cnn"; Teacher = None; TeacherWeights = None }
       Solver = { cifarSolver with Epochs = 10; BatchSize = 64; Lr = 0.05; LrMilestones = [ 6; 8 ] }
       Objective = Presets.crossEntropy }
@@ -162,9 +163,9 @@ let private entries (path: string) (accepted: string list) (n: YamlNode) : Map<s
         |> Map.ofSeq
     | _ -> fail (sprintf "%s: expected a mapping of %s" path (String.Join(", ", accepted)))
 
-let private datasetNames = [ "fashion-mnist", Cli.Fashion_Mnist; "cifar100", Cli.Cifar100; "imagefolder", Cli.Imagefolder ]
+let private datasetNames = [ Fashion_Mnist; Cifar100; Imagefolder ] |> List.map (fun d -> Domain.datasetName d, d)
 
-let datasetName (d: Cli.DatasetKind) = datasetNames |> List.find (fun (_, v) -> v = d) |> fst
+let datasetName (d: DatasetKind) = Domain.datasetName d
 
 let private parseDataset (n: YamlNode) (d: DatasetSpec) : DatasetSpec =
     let m = entries "dataset" [ "name"; "data_dir"; "train_subset"; "augment" ] n
@@ -335,16 +336,16 @@ let toYaml (e: Experiment) : string =
 
 /// The objective of `distill --method` (PAPER.md §3): the vanilla preset without LS; with LS the
 /// paper's settings at the given base temperature τ and KD weight (DKD: α = 1·w, β = 8·w).
-let methodObjective (m: Cli.Method) (standardize: bool) (baseTemp: float) (kdWeight: float) : Objective =
+let methodObjective (m: Method) (standardize: bool) (baseTemp: float) (kdWeight: float) : Objective =
     match m, standardize with
-    | Cli.Kd, false -> Presets.kd false
-    | Cli.Kd, true -> Presets.kdWith true baseTemp 0.1 kdWeight
-    | Cli.Dkd, false -> Presets.dkd false
-    | Cli.Dkd, true -> Presets.dkdWith true kdWeight (8.0 * kdWeight) baseTemp 1.0 20
-    | Cli.Mlkd, false -> Presets.mlkd false
-    | Cli.Mlkd, true -> Presets.mlkdWith true baseTemp 0.1 kdWeight
-    | Cli.Ctkd, false -> Presets.ctkd false
-    | Cli.Ctkd, true -> Presets.ctkdWith true 1.0 20.0 0.1 kdWeight
+    | Method.Kd, false -> Presets.kd false
+    | Method.Kd, true -> Presets.kdWith true baseTemp 0.1 kdWeight
+    | Method.Dkd, false -> Presets.dkd false
+    | Method.Dkd, true -> Presets.dkdWith true kdWeight (8.0 * kdWeight) baseTemp 1.0 20
+    | Method.Mlkd, false -> Presets.mlkd false
+    | Method.Mlkd, true -> Presets.mlkdWith true baseTemp 0.1 kdWeight
+    | Method.Ctkd, false -> Presets.ctkd false
+    | Method.Ctkd, true -> Presets.ctkdWith true 1.0 20.0 0.1 kdWeight
 
 /// The experiment a `train` / `distill` command line describes: the experiment file (if any) on top
 /// of the defaults, then each given flag replacing exactly its own value, then one validation of the

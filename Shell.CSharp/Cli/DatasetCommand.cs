@@ -12,7 +12,7 @@ namespace LogitStd.Shell.Cli;
 public static class DatasetCommand
 {
     /// <summary>Runs the check; returns the exit code.</summary>
-    public static int Check(Core.Cli.DatasetKind dataset, string? dataDir, TextWriter stdout, TextWriter stderr)
+    public static int Check(Core.Domain.DatasetKind dataset, string? dataDir, TextWriter stdout, TextWriter stderr)
     {
         IReadOnlyList<ImageDataset> splits;
         var shapes = new List<string>();

@@ -1,4 +1,4 @@
-using DatasetKind = LogitStd.Core.Cli.DatasetKind;
+using DatasetKind = LogitStd.Core.Domain.DatasetKind;
 
 namespace LogitStd.Shell.Data;
 

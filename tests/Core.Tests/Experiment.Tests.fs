@@ -35,7 +35,7 @@ let tests =
             | Error es -> failtestf "%A" es
             | Ok e ->
                 Expect.equal e.Seed 3 "seed"
-                Expect.equal e.Dataset.Name Cli.Cifar100 "dataset"
+                Expect.equal e.Dataset.Name Domain.Cifar100 "dataset"
                 Expect.equal e.Models.Teacher (Some "resnet32x4") "teacher"
                 Expect.equal e.Solver.LrMilestones [ 150; 180; 210 ] "milestones"
                 Expect.equal e.Objective (Presets.kd true) "the KD+LS preset"
@@ -76,7 +76,7 @@ let tests =
                 Expect.equal e.Objective (Presets.kd true) "objective untouched"
 
         testCase "--method builds the paper's preset; with --logit-stand at τ and the KD weight" <| fun () ->
-            let o = { options true with Method = Some Cli.Dkd; LogitStand = true; BaseTemp = Some 1.0; KdWeight = Some 3.0; Teacher = Some "t.ckpt"; TeacherModel = Some "fmnist_wide_cnn" }
+            let o = { options true with Method = Some Domain.Dkd; LogitStand = true; BaseTemp = Some 1.0; KdWeight = Some 3.0; Teacher = Some "t.ckpt"; TeacherModel = Some "fmnist_wide_cnn" }
             match resolve o None with
             | Error es -> failtestf "%A" es
             | Ok e -> Expect.equal e.Objective (Presets.dkdWith true 3.0 24.0 1.0 1.0 20) "DKD+LS with α, β × 3, τ 1"
@@ -99,7 +99,7 @@ let tests =
             match resolve (options true) None with
             | Error es -> Expect.stringContains (String.concat " " es) "no distillation objective" "distill"
             | Ok _ -> failtest "expected an error"
-            match resolve { options true with Method = Some Cli.Kd } None with
+            match resolve { options true with Method = Some Domain.Kd } None with
             | Error es -> Expect.stringContains (String.concat " " es) "models.teacher" "needs a teacher"
             | Ok _ -> failtest "expected an error"
             match resolve (options false) (Some kdLs) with

@@ -54,7 +54,7 @@ let private trained =
              System.AppDomain.CurrentDomain.ProcessExit.Add(fun _ -> try Directory.Delete(dir, true) with _ -> ())
              let run = Path.Combine(dir, "run")
              let o: Cli.TrainOptions =
-                 { Distill = false; Config = None; Dataset = Some Cli.Fashion_Mnist; DataDir = Some data; Model = Some "fmnist_mlp"
+                 { Distill = false; Config = None; Dataset = Some Domain.Fashion_Mnist; DataDir = Some data; Model = Some "fmnist_mlp"
                    Teacher = None; TeacherModel = None; Method = None; LogitStand = false; BaseTemp = None; KdWeight = None
                    Epochs = Some 1; BatchSize = Some 64; Lr = Some 0.05; Seed = Some 1; TrainSubset = Some 5000; Name = None
                    Threads = Some 1; Device = DeviceChoice.Cpu; Out = Some run; Resume = None }
@@ -78,7 +78,7 @@ let tests =
             withTrained <| fun (data, dir, ckpt, onnx) ->
                 let csv = Path.Combine(dir, "logits.csv")
                 let eo: Cli.EvalOptions =
-                    { Model = "fmnist_mlp"; Weights = ckpt; Dataset = Cli.Fashion_Mnist; DataDir = Some data; Split = Cli.Test
+                    { Model = "fmnist_mlp"; Weights = ckpt; Dataset = Domain.Fashion_Mnist; DataDir = Some data; Split = Domain.Test
                       BatchSize = 500; SaveLogits = Some csv; Threads = Some 1 }
                 let code, out, err = capture (fun o e -> EvalCommand.Run(eo, o, e))
                 Expect.equal code 0 err

@@ -13,7 +13,7 @@ open LogitStd.Shell.Cli
 open LogitStd.Models.Tests.Fixtures
 
 let evalOptions model weights dataDir save : Cli.EvalOptions =
-    { Model = model; Weights = weights; Dataset = Cli.Cifar100; DataDir = Some dataDir; Split = Cli.Test
+    { Model = model; Weights = weights; Dataset = Domain.Cifar100; DataDir = Some dataDir; Split = Domain.Test
       BatchSize = 3; SaveLogits = save; Threads = Some 1 }
 
 let run o =

@@ -68,6 +68,6 @@ let tests =
         testCase "the rule finds a forbidden reference (the check itself can fail)" <| fun () ->
             Expect.equal (references "using LogitStd.Shell.Training;") [ "Training" ] "a using"
             Expect.equal (references "var x = new Plots.RunFolderException(p, null, m);") [ "Plots" ] "a relative reference"
-            Expect.equal (references "using DatasetKind = LogitStd.Core.Cli.DatasetKind;") [] "the core's namespaces are not the shell's rooms"
+            Expect.equal (references "using DatasetKind = LogitStd.Core.Domain.DatasetKind;") [] "the core's namespaces are not the shell's rooms"
             Expect.equal (references "// see Training.Trainer") [] "comments do not count"
     ]

@@ -12,7 +12,7 @@ open LogitStd.Shell.Runs
 open LogitStd.Shell.Tests.TestFiles
 
 let baseOptions (dataDir: string) (out: string) distill : Cli.TrainOptions =
-    { Distill = distill; Config = None; Dataset = Some Cli.Fashion_Mnist; DataDir = Some dataDir; Model = Some "fmnist_small_cnn"
+    { Distill = distill; Config = None; Dataset = Some Domain.Fashion_Mnist; DataDir = Some dataDir; Model = Some "fmnist_small_cnn"
       Teacher = None; TeacherModel = None; Method = None; LogitStand = false; BaseTemp = None; KdWeight = None
       Epochs = Some 2; BatchSize = Some 32; Lr = Some 0.05; Seed = Some 1; TrainSubset = None; Name = None
       Threads = Some 1; Device = DeviceChoice.Cpu; Out = Some out; Resume = None }
@@ -57,8 +57,8 @@ let tests =
             Expect.equal (metricsWithoutTime again) (metricsWithoutTime teacherRun) "identical"
 
         // Each method's objective, as its run folder must show it: the term columns and the summary.
-        let terms = dict [ Cli.Kd, [ "ce"; "kd" ]; Cli.Dkd, [ "ce"; "dkd" ]; Cli.Mlkd, [ "ce"; "kd"; "cc"; "bc" ]; Cli.Ctkd, [ "ce"; "kd" ] ]
-        for m in [ Cli.Kd; Cli.Dkd; Cli.Mlkd; Cli.Ctkd ] do
+        let terms = dict [ Domain.Kd, [ "ce"; "kd" ]; Domain.Dkd, [ "ce"; "dkd" ]; Domain.Mlkd, [ "ce"; "kd"; "cc"; "bc" ]; Domain.Ctkd, [ "ce"; "kd" ] ]
+        for m in [ Domain.Kd; Domain.Dkd; Domain.Mlkd; Domain.Ctkd ] do
             for ls in [ false; true ] do
                 yield testCase (sprintf "distill --method %A%s trains that objective" m (if ls then " --logit-stand" else "")) <| fun () ->
                     let out = dir.File(sprintf "d-%A-%b" m ls)
@@ -75,12 +75,12 @@ let tests =
                     let rows = EpochMetricsReader.Read(Path.Combine(out, "metrics.csv"))
                     Expect.equal (rows.[0].Terms |> Seq.map (fun kv -> kv.Key) |> List.ofSeq) terms.[m] "one column per term"
                     Expect.all rows.[0].Terms (fun kv -> System.Double.IsFinite kv.Value && kv.Value >= 0.0) "finite, non-negative terms"
-                    Expect.equal rows.[0].CtkdTemperature.HasValue (m = Cli.Ctkd) "CTKD logs its learned temperature"
+                    Expect.equal rows.[0].CtkdTemperature.HasValue (m = Domain.Ctkd) "CTKD logs its learned temperature"
                     Expect.isTrue (abs (rows.[0].LossTotal - (rows.[0].Terms |> Seq.sumBy (fun kv -> kv.Value))) < 1e-4 * abs rows.[0].LossTotal) "the total is the sum of the terms"
 
         yield testCase "an interrupted distillation resumes to exactly the uninterrupted metrics" <| fun () ->
             let full, cut = dir.File "full", dir.File "cut"
-            let o out = { baseOptions data out true with Teacher = Some(teacher.Force()); Method = Some Cli.Dkd; LogitStand = true; Epochs = Some 3 }
+            let o out = { baseOptions data out true with Teacher = Some(teacher.Force()); Method = Some Domain.Dkd; LogitStand = true; Epochs = Some 3 }
             let code, a, b = run (o full)
             Expect.equal code 0 (a + b)
             let mutable steps = 0
@@ -107,8 +107,8 @@ let tests =
             LogitStd.Shell.Persistence.Checkpoints.SavePyTorch(teacher, teacherFile, nestUnderModel = true)
             let out = dir.File "cifar-run"
             let o = { baseOptions cifar out true with
-                        Dataset = Some Cli.Cifar100; Model = Some "resnet8"; Teacher = Some teacherFile; TeacherModel = Some "wrn_16_2"
-                        Method = Some Cli.Dkd; LogitStand = true; Epochs = Some 2 }
+                        Dataset = Some Domain.Cifar100; Model = Some "resnet8"; Teacher = Some teacherFile; TeacherModel = Some "wrn_16_2"
+                        Method = Some Domain.Dkd; LogitStand = true; Epochs = Some 2 }
             let code, stdout, err = run o
             Expect.equal code 0 (stdout + err)
             Expect.equal (metricsWithoutTime out).Length 3 "two epochs"
@@ -125,10 +125,10 @@ let tests =
             let ckpt () = teacher.Force()
             testCase "unknown model" <| fun () -> expectError { baseOptions data (dir.File "x1") false with Model = Some "resnet9000" } 2 "unknown model 'resnet9000'"
             testCase "missing teacher file" <| fun () ->
-                expectError { baseOptions data (dir.File "x2") true with Teacher = Some(dir.File "none.ckpt"); TeacherModel = Some "fmnist_wide_cnn"; Method = Some Cli.Kd } 1 "none.ckpt not found"
-            testCase "a method without a teacher" <| fun () -> expectError { baseOptions data (dir.File "x3") true with Method = Some Cli.Kd } 2 "models.teacher"
+                expectError { baseOptions data (dir.File "x2") true with Teacher = Some(dir.File "none.ckpt"); TeacherModel = Some "fmnist_wide_cnn"; Method = Some Domain.Kd } 1 "none.ckpt not found"
+            testCase "a method without a teacher" <| fun () -> expectError { baseOptions data (dir.File "x3") true with Method = Some Domain.Kd } 2 "models.teacher"
             testCase "a teacher of the wrong architecture" <| fun () ->
-                expectError { baseOptions data (dir.File "x4") true with Teacher = Some(ckpt ()); TeacherModel = Some "fmnist_wide_cnn"; Method = Some Cli.Kd } 1 "does not fit model 'fmnist_wide_cnn'"
+                expectError { baseOptions data (dir.File "x4") true with Teacher = Some(ckpt ()); TeacherModel = Some "fmnist_wide_cnn"; Method = Some Domain.Kd } 1 "does not fit model 'fmnist_wide_cnn'"
             testCase "a CIFAR model on Fashion-MNIST images" <| fun () -> expectError { baseOptions data (dir.File "x5") false with Model = Some "resnet8" } 2 "3-channel"
             testCase "a non-empty output folder without --resume" <| fun () ->
                 teacher.Force() |> ignore
