@@ -28,7 +28,7 @@ public static class EvalCommand
         {
             var dataDir = o.DataDir.ToNullable();
             ImageDataset data;
-            if (o.Dataset.IsCifar100 && dataDir is not null && File.Exists(dataDir) && dataDir.EndsWith(".bin", StringComparison.OrdinalIgnoreCase))
+            if (Core.Experiments.Dataset(o.Dataset) == Core.DatasetId.Cifar100 && dataDir is not null && File.Exists(dataDir) && dataDir.EndsWith(".bin", StringComparison.OrdinalIgnoreCase))
                 data = DatasetCatalog.OpenForCheck(o.Dataset, dataDir)[0]; // a single CIFAR-100 binary file
             else
             {

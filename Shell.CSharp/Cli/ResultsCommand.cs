@@ -92,7 +92,7 @@ public static class ResultsCommand
     /// <summary>The cells "pairs | difference | 95% interval" of (x, y) pairs matched by seed (difference y − x).</summary>
     static string PairedCells(IEnumerable<Tuple<double, double>> pairs)
     {
-        var d = Stats.pairedDifference(Microsoft.FSharp.Collections.ListModule.OfSeq(pairs));
+        var d = Core.Experiments.PairedDifference(pairs);
         var interval = double.IsNaN(d.HalfWidth) ? "n/a (one pair)" : $"[{F(d.Mean - d.HalfWidth)}, {F(d.Mean + d.HalfWidth)}]";
         return $"{d.Count} | {(d.Mean >= 0 ? "+" : "")}{F(d.Mean)} | {interval}";
     }

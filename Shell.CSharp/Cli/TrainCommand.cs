@@ -1,3 +1,4 @@
+using LogitStd.Core;
 using LogitStd.Shell.Data;
 using LogitStd.Shell.Models;
 using LogitStd.Shell.Persistence;
@@ -71,7 +72,7 @@ public static class TrainCommand
                 var config = o.Config.ToNullable();
                 if (config is not null && !File.Exists(config)) return Fail(1, $"experiment file {config} not found");
                 // The file's own problems are the file's (exit 1, naming it); what the flags make of it, the flags' (exit 2).
-                var fromFile = config is null ? Exp.defaultExperiment : ExperimentFile.ReadForFlags(config);
+                var fromFile = config is null ? Experiments.Default : ExperimentFile.ReadForFlags(config);
                 var options = o;
                 var teacherFile = o.Teacher.ToNullable();
                 if (teacherFile is not null && o.TeacherModel.ToNullable() is null)
@@ -84,13 +85,11 @@ public static class TrainCommand
                         Microsoft.FSharp.Core.FSharpOption<string>.Some(name), o.Method, o.LogitStand, o.BaseTemp, o.KdWeight, o.Epochs,
                         o.BatchSize, o.Lr, o.Seed, o.TrainSubset, o.Name, o.Threads, o.Device, o.Out, o.Resume);
                 }
-                var resolved = Exp.resolveWith(options, fromFile);
-                if (resolved.IsError)
+                if (!Experiments.TryResolve(options, fromFile, out experiment, out var problems))
                 {
-                    foreach (var p in resolved.ErrorValue) stderr.WriteLine($"error: {command}: {(config is null ? "" : config + ": ")}{p}");
+                    foreach (var p in problems) stderr.WriteLine($"error: {command}: {(config is null ? "" : config + ": ")}{p}");
                     return 2;
                 }
-                experiment = resolved.ResultValue;
                 run = null!;
             }
 
@@ -127,7 +126,7 @@ public static class TrainCommand
                 run.WriteExperiment(experiment);
             }
             stdout.WriteLine($"# {command}: {run.Path}  (threads {threads}, device {device.type})");
-            stdout.Write(Exp.toYaml(experiment));
+            stdout.Write(Experiments.ToYaml(experiment));
             stdout.WriteLine($"# train {train.Count} images, test {test.Count}, {train.Classes} classes; student {experiment.Models.Student} ({student.ParameterCount:N0} parameters)" +
                 (teacher is null ? "" : $"; teacher {teacher.Info.Name} ({teacher.ParameterCount:N0} parameters)"));
 

@@ -1,3 +1,4 @@
+using LogitStd.Core;
 using DatasetKind = LogitStd.Core.Domain.DatasetKind;
 
 namespace LogitStd.Shell.Data;
@@ -19,13 +20,13 @@ public static class DatasetCatalog
     /// <exception cref="DatasetException">Missing, truncated or malformed data.</exception>
     public static (ImageDataset Train, ImageDataset Test) Open(DatasetKind kind, string? dataDir)
     {
-        switch (kind.Tag)
+        return Experiments.Dataset(kind) switch
         {
-            case DatasetKind.Tags.Fashion_Mnist: return FashionMnist.Open(dataDir);
-            case DatasetKind.Tags.Cifar100: return Cifar100.Open(dataDir);
-            case DatasetKind.Tags.Imagefolder: return OpenImageFolder(dataDir ?? Path.Combine("data", "imagenet"));
-            default: throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown dataset kind");
-        }
+            DatasetId.FashionMnist => FashionMnist.Open(dataDir),
+            DatasetId.Cifar100 => Cifar100.Open(dataDir),
+            DatasetId.ImageFolder => OpenImageFolder(dataDir ?? Path.Combine("data", "imagenet")),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown dataset kind"),
+        };
     }
 
     /// <summary>
@@ -34,7 +35,7 @@ public static class DatasetCatalog
     /// </summary>
     public static IReadOnlyList<ImageDataset> OpenForCheck(DatasetKind kind, string? dataDir)
     {
-        if (kind.IsCifar100 && dataDir is not null && File.Exists(dataDir) && dataDir.EndsWith(".bin", StringComparison.OrdinalIgnoreCase))
+        if (Experiments.Dataset(kind) == DatasetId.Cifar100 && dataDir is not null && File.Exists(dataDir) && dataDir.EndsWith(".bin", StringComparison.OrdinalIgnoreCase))
             return [Cifar100.ReadFile(dataDir, Path.GetFileNameWithoutExtension(dataDir))];
         var (train, test) = Open(kind, dataDir);
         return [train, test];
@@ -42,30 +43,30 @@ public static class DatasetCatalog
 
     /// <summary>The training transform: CIFAR crop + flip, Fashion-MNIST normalisation only, ImageNet RandomResizedCrop + flip.</summary>
     public static IImageTransform TrainTransform(DatasetKind kind) =>
-        kind.Tag switch
+        Experiments.Dataset(kind) switch
         {
-            DatasetKind.Tags.Fashion_Mnist => Transforms.FashionMnistTrain(),
-            DatasetKind.Tags.Cifar100 => Transforms.CifarTrain(),
-            DatasetKind.Tags.Imagefolder => Transforms.ImageNetTrain(),
+            DatasetId.FashionMnist => Transforms.FashionMnistTrain(),
+            DatasetId.Cifar100 => Transforms.CifarTrain(),
+            DatasetId.ImageFolder => Transforms.ImageNetTrain(),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown dataset kind"),
         };
 
     /// <summary>The evaluation transform: normalisation only (ImageNet: resize 256 + centre crop 224).</summary>
     public static IImageTransform TestTransform(DatasetKind kind) =>
-        kind.Tag switch
+        Experiments.Dataset(kind) switch
         {
-            DatasetKind.Tags.Fashion_Mnist => Transforms.FashionMnistTest(),
-            DatasetKind.Tags.Cifar100 => Transforms.CifarTest(),
-            DatasetKind.Tags.Imagefolder => Transforms.ImageNetEval(),
+            DatasetId.FashionMnist => Transforms.FashionMnistTest(),
+            DatasetId.Cifar100 => Transforms.CifarTest(),
+            DatasetId.ImageFolder => Transforms.ImageNetEval(),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown dataset kind"),
         };
 
     /// <summary>MLKD's strong view for the dataset; image folders have none (MLKD's ImageNet recipe is not part of this project).</summary>
     public static IImageTransform StrongTransform(DatasetKind kind) =>
-        kind.Tag switch
+        Experiments.Dataset(kind) switch
         {
-            DatasetKind.Tags.Fashion_Mnist => Transforms.FashionMnistStrong(),
-            DatasetKind.Tags.Cifar100 => Transforms.CifarStrong(),
+            DatasetId.FashionMnist => Transforms.FashionMnistStrong(),
+            DatasetId.Cifar100 => Transforms.CifarStrong(),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "no strong view defined for this dataset"),
         };
 

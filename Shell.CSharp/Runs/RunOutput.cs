@@ -114,7 +114,7 @@ public sealed class RunOutput
         }
     }
 
-    public void WriteExperiment(Exp.Experiment e) => Persistence.Atomic.WriteText(ExperimentFile, Exp.toYaml(e));
+    public void WriteExperiment(Exp.Experiment e) => Persistence.Atomic.WriteText(ExperimentFile, Core.Experiments.ToYaml(e));
 
     /// <summary>Writes <c>summary.json</c>.</summary>
     public void WriteSummary(RunSummary summary) => summary.Write(SummaryFile);

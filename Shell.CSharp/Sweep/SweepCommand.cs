@@ -40,9 +40,9 @@ public static class SweepCommand
         var commands = new Dictionary<string, string>();
         foreach (var config in configs.Distinct())
         {
-            var parsed = Exp.parse(File.ReadAllText(config));
-            if (parsed.IsError) return Fail(2, $"{config}: {string.Join("; ", parsed.ErrorValue)}");
-            commands[config] = Core.Objective.needsTeacher(parsed.ResultValue.Objective) ? "distill" : "train";
+            if (!Core.Experiments.TryParse(File.ReadAllText(config), out var parsed, out var problems))
+                return Fail(2, $"{config}: {string.Join("; ", problems)}");
+            commands[config] = Core.Objectives.NeedsTeacher(parsed.Objective) ? "distill" : "train";
         }
         var expanded = CoreSweep.expand(ListModule.OfSeq(configs), o.FirstSeed, o.Seeds);
         if (expanded.IsError) return Fail(2, expanded.ErrorValue);

@@ -53,7 +53,7 @@ public sealed class DistillationStep
         this.parameters = parameters;
         this.temperatureParam = temperatureParam;
         TermNames = [.. objective.Terms.Select(t => t.Name)];
-        NeedsStrongView = Obj.needsStrongView(objective);
+        NeedsStrongView = Objectives.NeedsStrongView(objective);
     }
 
     /// <summary>The objective's term names, in order.</summary>

@@ -20,14 +20,14 @@ public static class ExperimentFile
 
     /// <summary>A complete experiment (a run folder's experiment.yaml), validated.</summary>
     /// <exception cref="ExperimentFileException">Missing, unreadable, too large, malformed YAML, or an invalid experiment.</exception>
-    public static Exp.Experiment Read(string path) => Load(path, Exp.parse);
+    public static Exp.Experiment Read(string path) => Load(path, strict: true);
 
     /// <summary>An experiment file that command-line flags complete (<c>--config</c>): its syntax, keys
     /// and value types are checked here; the experiment as a whole once the flags are applied.</summary>
     /// <exception cref="ExperimentFileException">Missing, unreadable, too large, or malformed YAML.</exception>
-    public static Exp.Experiment ReadForFlags(string path) => Load(path, Exp.read);
+    public static Exp.Experiment ReadForFlags(string path) => Load(path, strict: false);
 
-    static Exp.Experiment Load(string path, Func<string, Microsoft.FSharp.Core.FSharpResult<Exp.Experiment, Microsoft.FSharp.Collections.FSharpList<string>>> parse)
+    static Exp.Experiment Load(string path, bool strict)
     {
         var info = new FileInfo(path);
         if (!info.Exists) throw new ExperimentFileException(path, ["file not found"]);
@@ -38,7 +38,7 @@ public static class ExperimentFile
         {
             throw new ExperimentFileException(path, [$"cannot read: {e.Message}"]);
         }
-        var parsed = parse(text);
-        return parsed.IsOk ? parsed.ResultValue : throw new ExperimentFileException(path, parsed.ErrorValue);
+        var ok = strict ? Core.Experiments.TryParse(text, out var experiment, out var problems) : Core.Experiments.TryRead(text, out experiment, out problems);
+        return ok ? experiment : throw new ExperimentFileException(path, problems);
     }
 }

@@ -58,7 +58,7 @@ public sealed class Trainer(TrainSetup setup, TextWriter log, Func<bool> cancelR
         {
             var watch = Stopwatch.StartNew();
             torch.manual_seed(EpochSeed(exp.Seed, epoch));
-            double lr = Schedules.multiStepLr(exp.Solver.Lr, Microsoft.FSharp.Collections.ListModule.OfSeq(exp.Solver.LrMilestones), exp.Solver.LrDecayRate, epoch);
+            double lr = Experiments.LearningRate(exp.Solver, epoch);
             foreach (var g in session.Optimizer.ParamGroups) g.LearningRate = lr;
             var totals = TrainEpoch(session, epoch, progress);
             lastEval = Evaluation.Run(setup.Student, session.TestLoader, setup.Device);
@@ -172,9 +172,9 @@ public sealed class Trainer(TrainSetup setup, TextWriter log, Func<bool> cancelR
     }
 
     RunSummary Summary(TrainingProgress progress, EvalResult last, bool finished) => new(
-        Name: exp.Name, Dataset: Exp.datasetName(exp.Dataset.Name), Classes: setup.Train.Classes, Student: exp.Models.Student,
-        Teacher: exp.Models.Teacher.ToNullable(), Method: Exp.methodOf(exp.Objective), Standardize: Exp.standardizes(exp.Objective),
-        Seed: exp.Seed, Epochs: exp.Solver.Epochs, Objective: Obj.describe(exp.Objective), BestTop1: progress.BestTop1,
+        Name: exp.Name, Dataset: Experiments.DatasetName(exp.Dataset.Name), Classes: setup.Train.Classes, Student: exp.Models.Student,
+        Teacher: exp.Models.Teacher.ToNullable(), Method: Experiments.MethodOf(exp.Objective), Standardize: Experiments.Standardizes(exp.Objective),
+        Seed: exp.Seed, Epochs: exp.Solver.Epochs, Objective: Objectives.Describe(exp.Objective), BestTop1: progress.BestTop1,
         BestEpoch: progress.BestEpoch, FinalTop1: last.Top1, FinalTop5: last.Top5, Finished: finished, EpochsDone: progress.Epoch);
 
     TrainingDivergedException Diverged(string what, TrainingProgress progress) => new(

@@ -1,3 +1,4 @@
+using LogitStd.Core;
 using LogitStd.Shell.Data;
 using LogitStd.Shell.Models;
 using TorchSharp;
@@ -22,8 +23,8 @@ sealed class TrainingSession : IDisposable
         var exp = setup.Experiment;
         var s = exp.Solver;
         Objective = exp.Objective;
-        bool strong = Obj.needsStrongView(Objective);
-        TemperatureParam = Obj.needsTemperatureParam(Objective) ? new Parameter(torch.ones(1, dtype: float32, device: setup.Device)) : null;
+        bool strong = Objectives.NeedsStrongView(Objective);
+        TemperatureParam = Objectives.NeedsTemperatureParam(Objective) ? new Parameter(torch.ones(1, dtype: float32, device: setup.Device)) : null;
         var parameters = setup.Student.parameters().ToList();
         if (TemperatureParam is not null) parameters.Add(TemperatureParam); // CTKD: the temperature trains with the student (same SGD)
         Optimizer = optim.SGD(parameters, s.Lr, s.Momentum, 0.0, s.WeightDecay, s.Nesterov);
@@ -33,7 +34,7 @@ sealed class TrainingSession : IDisposable
             shuffle: false, seed: exp.Seed, workers: setup.Workers);
         setup.Teacher?.eval();
         // Without augmentation the teacher sees the same image every epoch: compute its logits once.
-        TeacherLogits = setup.Teacher is not null && !strong && exp.Dataset.Name.IsFashion_Mnist && !exp.Dataset.Augment
+        TeacherLogits = setup.Teacher is not null && !strong && Experiments.Dataset(exp.Dataset.Name) == DatasetId.FashionMnist && !exp.Dataset.Augment
             ? AllTeacherLogits(setup.Teacher, setup.Train, exp.Dataset, setup.Workers, setup.Device) : null;
         Step = new DistillationStep(setup.Student, setup.Teacher, Objective, Optimizer, parameters, TemperatureParam);
         Metrics = new MetricsLog(setup.Run.Path, Step.TermNames);
@@ -54,12 +55,12 @@ sealed class TrainingSession : IDisposable
 
     /// <summary>CTKD's (t_start, t_end), for the temperature the metrics log.</summary>
     public (double Start, double End) CtkdRange =>
-        Objective.Terms.Select(t => t.Term).OfType<Obj.Term.Ctkd>().Select(c => (c.tStart, c.tEnd)).First();
+        Objectives.CtkdRange(Objective);
 
     /// <summary>The training transform: CIFAR and ImageNet always augment (PAPER.md §4); Fashion-MNIST
     /// crops and flips only when the experiment asks for it.</summary>
     static IImageTransform TrainTransform(Exp.DatasetSpec d) =>
-        d.Name.IsFashion_Mnist ? Transforms.FashionMnistTrain(crop: d.Augment, flip: d.Augment) : DatasetCatalog.TrainTransform(d.Name);
+        Experiments.Dataset(d.Name) == DatasetId.FashionMnist ? Transforms.FashionMnistTrain(crop: d.Augment, flip: d.Augment) : DatasetCatalog.TrainTransform(d.Name);
 
     static Tensor AllTeacherLogits(Classifier teacher, ImageDataset train, Exp.DatasetSpec d, int workers, Device device)
     {

@@ -5,6 +5,8 @@ module LogitStd.Core.Tests.ExperimentTests
 open Expecto
 open LogitStd.Core
 open LogitStd.Core.Experiment
+open LogitStd.Core.ExperimentYaml
+open LogitStd.Core.ExperimentFlags
 open LogitStd.Core.Objective
 
 let kdLs =

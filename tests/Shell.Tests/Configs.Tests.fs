@@ -13,7 +13,7 @@ let tests =
             let files = Directory.GetFiles(repoFile "configs", "*.yaml", SearchOption.AllDirectories)
             Expect.isGreaterThanOrEqual files.Length 72 "one file per cell of PAPER.md §6 at least"
             for f in files do
-                match Experiment.parse (File.ReadAllText f) with
+                match ExperimentYaml.parse (File.ReadAllText f) with
                 | Error es -> failtestf "%s: %s" f (String.concat "; " es)
                 | Ok e ->
                     Expect.isTrue (ModelZoo.Contains e.Models.Student) (sprintf "%s: student %s" f e.Models.Student)
@@ -21,7 +21,7 @@ let tests =
 
         testCase "the CIFAR-100 files carry the per-pair settings" <| fun () ->
             let load (rel: string) =
-                match Experiment.parse (File.ReadAllText(repoFile ("configs/cifar100/" + rel))) with
+                match ExperimentYaml.parse (File.ReadAllText(repoFile ("configs/cifar100/" + rel))) with
                 | Ok e -> e
                 | Error es -> failtestf "%A" es
             let dkdBeta (e: Experiment.Experiment) =
