@@ -103,6 +103,7 @@ type TrainArgs =
     | Device of Device
     | Out of dir: string
     | Resume of dir: string
+    | Teacher_Cache of dir: string
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -126,6 +127,7 @@ type TrainArgs =
             | Device _ -> "cpu (default) or cuda."
             | Out _ -> "the run folder to create (must be empty or absent)."
             | Resume _ -> "continue the run in this folder after its last finished epoch."
+            | Teacher_Cache _ -> "distill: read the teacher's logits from the persistent cache in this folder (./cache/teacher is the usual one), filling it first if needed."
 
 /// The figures `logitstd plot` draws.
 type PlotKind =
@@ -196,6 +198,7 @@ type Command =
     | [<CliPrefix(CliPrefix.None)>] Distill of ParseResults<TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Export of ParseResults<ExportArgs>
     | [<CliPrefix(CliPrefix.None)>] Predict of ParseResults<PredictArgs>
+    | [<CliPrefix(CliPrefix.None)>] Teacher_Cache of ParseResults<TeacherCacheCli.TeacherCacheArgs>
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -209,6 +212,7 @@ type Command =
             | Train _ -> "train a model from scratch with cross-entropy (teachers, the student-alone baseline)."
             | Distill _ -> "distil a student from a teacher with --method kd|dkd|mlkd|ctkd [--logit-stand], or an experiment file's objective."
             | Export _ -> "export a checkpoint for deployment: ONNX (verified with ONNX Runtime) or a bare PyTorch state dict."
+            | Teacher_Cache _ -> "the persistent cache of a frozen teacher's logits for every training image and view (build)."
             | Predict _ -> "classify images with an exported ONNX model or a checkpoint: the top-k classes and probabilities."
 
 /// Options of `logitstd eval`.
@@ -252,7 +256,8 @@ type TrainOptions =
       Threads: int option
       Device: Device
       Out: string option
-      Resume: string option }
+      Resume: string option
+      TeacherCache: string option }
 
 /// Options of `logitstd bench`.
 type BenchOptions =
@@ -274,6 +279,7 @@ type Parsed =
     | Benchmark of BenchOptions
     | Deploy of ExportOptions
     | Classify of PredictOptions
+    | CacheTeacher of TeacherCacheCli.BuildOptions
 
 /// The outcome of parsing: a command, a help text (exit 0), or an error with usage (exit 2).
 type ParseOutcome =
@@ -291,7 +297,7 @@ let private positive (what: string) (v: int) =
 let private trainOptions (distill: bool) (t: ParseResults<TrainArgs>) : TrainOptions =
     if not distill then
         for flag, present in [ "--teacher", t.Contains Teacher; "--teacher-model", t.Contains Teacher_Model; "--method", t.Contains Method
-                               "--logit-stand", t.Contains Logit_Stand; "--base-temp", t.Contains Base_Temp; "--kd-weight", t.Contains Kd_Weight ] do
+                               "--teacher-cache", t.Contains TrainArgs.Teacher_Cache; "--logit-stand", t.Contains Logit_Stand; "--base-temp", t.Contains Base_Temp; "--kd-weight", t.Contains Kd_Weight ] do
             if present then raise (InvalidValue(sprintf "%s belongs to `logitstd distill`; `train` trains with cross-entropy only" flag))
     if (t.Contains Base_Temp || t.Contains Kd_Weight) && not (t.Contains Logit_Stand) then
         raise (InvalidValue "--base-temp and --kd-weight set the standardized objective: add --logit-stand (without it the method's vanilla preset is used)")
@@ -318,7 +324,8 @@ let private trainOptions (distill: bool) (t: ParseResults<TrainArgs>) : TrainOpt
       Threads = t.TryGetResult TrainArgs.Threads |> Option.map (positive "--threads")
       Device = t.TryGetResult TrainArgs.Device |> Option.defaultValue Cpu
       Out = t.TryGetResult TrainArgs.Out
-      Resume = t.TryGetResult Resume }
+      Resume = t.TryGetResult Resume
+      TeacherCache = t.TryGetResult TrainArgs.Teacher_Cache }
 
 let private toParsed (r: ParseResults<Command>) : Parsed =
     match r.GetSubCommand() with
@@ -347,6 +354,7 @@ let private toParsed (r: ParseResults<Command>) : Parsed =
               Markdown = b.TryGetResult BenchArgs.Markdown }
     | Export x -> Deploy(DeployCli.exportOptions x |> Result.defaultWith (fun m -> raise (InvalidValue m)))
     | Predict p -> Classify(DeployCli.predictOptions p |> Result.defaultWith (fun m -> raise (InvalidValue m)))
+    | Command.Teacher_Cache c -> CacheTeacher(TeacherCacheCli.buildOptions c |> Result.defaultWith (fun m -> raise (InvalidValue m)))
     | Train t -> Fit(trainOptions false t)
     | Distill t -> Fit(trainOptions true t)
     | Plot p ->

@@ -59,6 +59,7 @@ public static class Program
         Core.Cli.Parsed.Fit f => Training.TrainCommand.Run(f.Item, Console.Out, Console.Error),
         Core.Cli.Parsed.Deploy x => ExportCommand.Run(x.Item, Console.Out, Console.Error),
         Core.Cli.Parsed.Classify p => PredictCommand.Run(p.Item, Console.Out, Console.Error),
+        Core.Cli.Parsed.CacheTeacher c => TeacherCacheCommand.Run(c.Item, Console.Out, Console.Error),
         _ => throw new InvalidOperationException($"unhandled command {command}"),
     };
 }
