@@ -43,7 +43,7 @@ public static class TeacherCacheStore
             if (!cache.Complete) Fill(cache, teacher, data, transform, device, log);
         }
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"teacher cache: {Path.GetFullPath(path)} ({cache.Length / 1048576.0:F1} MiB: {key.Count} images × {key.Views} views × {key.Classes} logits, float32)"));
+            $"teacher cache: {Path.GetFullPath(path)} ({cache.Length:N0} bytes = {cache.Length / 1048576.0:F1} MiB: {key.Count} images × {key.Views} views × {key.Classes} logits, float32)"));
         return cache;
     }
 
