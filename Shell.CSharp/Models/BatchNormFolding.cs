@@ -19,12 +19,17 @@ namespace LogitStd.Shell.Models;
 /// </summary>
 public static class BatchNormFolding
 {
-    /// <summary>Folds every conv → BatchNorm pair of <paramref name="model"/> in place (it must not train
-    /// again: its state dict no longer matches the architecture's); returns how many were folded.</summary>
-    public static int Fold(Classifier model)
+    /// <summary>
+    /// Folds the conv → BatchNorm pairs of <paramref name="model"/> in place (it must not train again);
+    /// returns how many were folded. By default only the pairs outside a <c>Sequential</c>: those are
+    /// the <see cref="Layers.ConvBn"/> calls, whose BatchNorm is then skipped. A pair inside a
+    /// <c>Sequential</c> still runs its (identity) BatchNorm, so folding it saves nothing and only
+    /// changes the rounding (measured: docs/benchmarks.md); <paramref name="includeSequential"/> folds those too.
+    /// </summary>
+    public static int Fold(Classifier model, bool includeSequential = false)
     {
         model.eval();
-        var pairs = FindPairs(model);
+        var pairs = FindPairs(model).Where(p => includeSequential || !p.InSequential).Select(p => (p.Conv, p.Bn)).ToList();
         using var noGrad = torch.no_grad();
         foreach (var (conv, bn) in pairs)
         {
@@ -43,11 +48,23 @@ public static class BatchNormFolding
         return pairs.Count;
     }
 
-    /// <summary>The (convolution, BatchNorm) pairs in which the BatchNorm's input is the convolution's output.</summary>
-    public static IReadOnlyList<(Conv2d Conv, BatchNorm2d Bn)> FindPairs(Classifier model)
+    /// <summary>An inference-only copy of <paramref name="model"/> (same architecture and weights) with its
+    /// <see cref="Layers.ConvBn"/> BatchNorms folded; the original is not changed.</summary>
+    public static Classifier FoldedCopy(Classifier model)
+    {
+        var copy = ModelZoo.Create(model.Info.Name, model.Info.Classes);
+        copy.load_state_dict(model.state_dict());
+        copy.to(model.parameters().First().device);
+        Fold(copy);
+        return copy;
+    }
+
+    /// <summary>The (convolution, BatchNorm) pairs in which the BatchNorm's input is the convolution's output,
+    /// and whether they are children of a <c>Sequential</c>.</summary>
+    public static IReadOnlyList<(Conv2d Conv, BatchNorm2d Bn, bool InSequential)> FindPairs(Classifier model)
     {
         var outputs = new Dictionary<IntPtr, (Conv2d Conv, Tensor Values)>();
-        var pairs = new List<(Conv2d, BatchNorm2d)>();
+        var pairs = new List<(Conv2d, BatchNorm2d, bool)>();
         var parent = new Dictionary<nn.Module, nn.Module>(ReferenceEqualityComparer.Instance);
         foreach (var (_, m) in model.named_modules())
             foreach (var (_, child) in m.named_children()) parent[child] = m;
@@ -65,7 +82,7 @@ public static class BatchNormFolding
                 var h = bn.register_forward_pre_hook((_, input) =>
                 {
                     if (outputs.TryGetValue(input.Handle, out var c) && input.shape.SequenceEqual(c.Values.shape) && input.equal(c.Values).all().item<bool>() && Siblings(c.Conv, bn) && !pairs.Any(p => ReferenceEquals(p.Item2, bn)))
-                        pairs.Add((c.Conv, bn));
+                        pairs.Add((c.Conv, bn, parent[bn] is Sequential));
                     return input;
                 });
                 removers.Add(h.remove);

@@ -17,10 +17,14 @@ namespace LogitStd.Shell.TeacherCache;
 public sealed record TeacherCacheKey(
     string TeacherSha256, string TeacherModel, int Classes,
     string Dataset, string Split, int Count, string DatasetSha256,
-    string Transform, int Views, string Dtype, int ChunkImages)
+    string Transform, int Views, string Dtype, int ChunkImages, string TeacherInference = TeacherCacheKey.Folded)
 {
     /// <summary>The format name in every header.</summary>
     public const string Format = "logitstd-teacher-cache/1";
+
+    /// <summary>How the teacher computes the cached logits: eval mode, inference mode, BatchNorm folded into
+    /// the convolutions that <see cref="Models.Layers.ConvBn"/> calls (<see cref="Models.BatchNormFolding"/>).</summary>
+    public const string Folded = "eval, inference mode, BatchNorm folded (ConvBn pairs)";
 
     /// <summary>Images per chunk: the teacher's batch when filling, and the unit of the validity table.</summary>
     public const int DefaultChunkImages = 512;
@@ -35,7 +39,7 @@ public sealed record TeacherCacheKey(
     {
         var split = new string(Split.Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
         while (split.Contains("--", StringComparison.Ordinal)) split = split.Replace("--", "-", StringComparison.Ordinal);
-        var layout = Hex(SHA256.HashData(Encoding.UTF8.GetBytes($"{Transform}|{Views}|{Classes}|{Dtype}|{ChunkImages}")))[..8];
+        var layout = Hex(SHA256.HashData(Encoding.UTF8.GetBytes($"{Transform}|{Views}|{Classes}|{Dtype}|{ChunkImages}|{TeacherInference}")))[..8];
         return Path.Combine(directory, $"{TeacherModel}-{TeacherSha256[..12]}-{Dataset}-{split}-{DatasetSha256[..12]}-{layout}.tlc");
     }
 
@@ -47,6 +51,7 @@ public sealed record TeacherCacheKey(
             ["format"] = Format, ["teacher_sha256"] = TeacherSha256, ["teacher_model"] = TeacherModel, ["classes"] = Classes,
             ["dataset"] = Dataset, ["split"] = Split, ["images"] = Count, ["dataset_sha256"] = DatasetSha256,
             ["transform"] = Transform, ["views"] = Views, ["dtype"] = Dtype, ["chunk_images"] = ChunkImages,
+            ["teacher_inference"] = TeacherInference,
         };
         return JsonSerializer.SerializeToUtf8Bytes(fields, new JsonSerializerOptions { WriteIndented = true });
     }
@@ -69,7 +74,7 @@ public sealed record TeacherCacheKey(
             var format = Str("format");
             if (format != Format) throw new TeacherCacheException(file, $"format '{format}', expected '{Format}'");
             return new TeacherCacheKey(Str("teacher_sha256"), Str("teacher_model"), Int("classes"), Str("dataset"), Str("split"),
-                Int("images"), Str("dataset_sha256"), Str("transform"), Int("views"), Str("dtype"), Int("chunk_images"));
+                Int("images"), Str("dataset_sha256"), Str("transform"), Int("views"), Str("dtype"), Int("chunk_images"), Str("teacher_inference"));
         }
     }
 
@@ -82,6 +87,7 @@ public sealed record TeacherCacheKey(
             ("classes", Classes, other.Classes), ("dataset", Dataset, other.Dataset), ("split", Split, other.Split), ("images", Count, other.Count),
             ("dataset_sha256 (the images and labels)", DatasetSha256, other.DatasetSha256), ("transform", Transform, other.Transform),
             ("views", Views, other.Views), ("dtype", Dtype, other.Dtype), ("chunk_images", ChunkImages, other.ChunkImages),
+            ("teacher_inference", TeacherInference, other.TeacherInference),
         ];
         foreach (var (name, mine, theirs) in fields)
             if (!Equals(mine, theirs))

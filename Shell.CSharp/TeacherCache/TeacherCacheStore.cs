@@ -14,7 +14,8 @@ namespace LogitStd.Shell.TeacherCache;
 /// runs sharing the folder never fill the same file at once (the second waits, then finds it full).
 /// <para>
 /// A chunk is always computed the same way — its images in index order, one view, one teacher batch
-/// of up to <see cref="TeacherCacheKey.ChunkImages"/> — so what a file holds does not depend on which
+/// of up to <see cref="TeacherCacheKey.ChunkImages"/>, by the teacher with its <see cref="Layers.ConvBn"/>
+/// BatchNorms folded (<see cref="BatchNormFolding"/>) — so what a file holds does not depend on which
 /// run filled it, or on where an interrupted fill was resumed: every run that reads the file reads the
 /// same logits, which makes runs with the cache bit-identical to each other and across kill and resume.
 /// </para>
@@ -40,7 +41,12 @@ public static class TeacherCacheStore
             using var fillLock = Lock(path, log);
             if (!File.Exists(path)) TeacherCacheFile.Create(path, key);
             cache = TeacherCacheFile.Open(path, key);
-            if (!cache.Complete) Fill(cache, teacher, data, transform, device, log);
+            if (!cache.Complete)
+            {
+                // The fill runs the teacher millions of times (CIFAR: 50,000 × 162): fold its BatchNorms (smoke-measured +5–20 % on the ResNets).
+                using var folded = BatchNormFolding.FoldedCopy(teacher);
+                Fill(cache, folded, data, transform, device, log);
+            }
         }
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"teacher cache: {Path.GetFullPath(path)} ({cache.Length:N0} bytes = {cache.Length / 1048576.0:F1} MiB: {key.Count} images × {key.Views} views × {key.Classes} logits, float32)"));

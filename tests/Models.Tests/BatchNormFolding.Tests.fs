@@ -29,7 +29,8 @@ let private logits (model: Classifier) (input: torch.Tensor) =
 let tests =
     testSequenced <| testList "BatchNorm folding" [
         for name in ModelZoo.Names do
-            testCase (sprintf "%s: folded logits equal the unfolded ones to float rounding" name) <| fun () ->
+          for sequential in [ false; true ] do
+            testCase (sprintf "%s: folded logits equal the unfolded ones to float rounding%s" name (if sequential then " (Sequential pairs too)" else "")) <| fun () ->
                 let classes = if ModelZoo.Describe(name).Dataset = "fashion-mnist" then 10 else 100
                 let make () =
                     torch.manual_seed 11L |> ignore
@@ -39,10 +40,12 @@ let tests =
                     m
                 use plain = make ()
                 use folded = make ()
-                let pairs = BatchNormFolding.Fold folded
+                let pairs = BatchNormFolding.Fold(folded, includeSequential = sequential)
                 let bns = plain.named_modules () |> Seq.filter (fun struct (_, m) -> m :? BatchNorm2d) |> Seq.length
                 if bns = 0 then skiptest (sprintf "%s has no BatchNorm" name)
-                Expect.isGreaterThan pairs 0 "conv → BatchNorm pairs found"
+                let found = BatchNormFolding.FindPairs plain
+                Expect.isNonEmpty found "conv → BatchNorm pairs found"
+                Expect.equal pairs (found |> Seq.filter (fun struct (_, _, inSeq) -> sequential || not inSeq) |> Seq.length) "every pair asked for is folded"
                 Expect.isLessThanOrEqual pairs bns "no BatchNorm folded twice"
                 use scope = torch.NewDisposeScope()
                 let shape = Array.append [| 2L |] (plain.Info.InputShape |> Seq.map int64 |> Seq.toArray)
