@@ -1,6 +1,6 @@
 #load "build/scale.cake"
 // LogitStd build script.  dotnet tool restore && dotnet cake --target=<Target>
-// Targets: Build, Data, ParityFixtures, Test (default), CheckReference, Bench [--quick] [--threads=N],
+// Targets: Build, Data, ParityFixtures, Test (default), CheckReference, Bench [--quick] [--threads=N], BenchEpoch [--images=N] [--cached],
 //          SystemCheck, Publish, DeviceCheckCpu, SlurmTest, Scale (issue 13; Study and Table take --scheduler=slurm).
 
 // ---------------------------------------------------------------- arguments
@@ -411,8 +411,11 @@ Task("Bench")
     // (+115 MiB RSS). This is the setting proposed for logitstd's runtime configuration.
     var envLogitStd = new Dictionary<string, string>(env) { ["DOTNET_GCgen0size"] = "0x4000000" };
     var configs = quick
-        ? new[] { "resnet8x4", "fmnist_wide_cnn", "fmnist_small_cnn", "fmnist_mlp", "kd", "kd_ls", "mlkd" }
-        : new[] { "resnet8x4", "resnet32x4", "fmnist_wide_cnn", "fmnist_small_cnn", "fmnist_mlp", "kd", "kd_ls", "mlkd", "memory" };
+        ? new[] { "resnet8x4", "fmnist_wide_cnn", "fmnist_small_cnn", "fmnist_mlp", "kd", "kd_ls", "mlkd", "kd_cached", "kd_ls_cached", "dkd_ls_cached", "ctkd_ls_cached" }
+        : new[] { "resnet8x4", "resnet32x4", "fmnist_wide_cnn", "fmnist_small_cnn", "fmnist_mlp", "kd", "kd_ls", "dkd_ls", "ctkd_ls", "mlkd",
+                  "kd_cached", "kd_ls_cached", "dkd_ls_cached", "ctkd_ls_cached", "memory" };
+    // The *_cached rows: LogitStd's step with the teacher cache warm (the teacher's logits are given) against
+    // PyTorch's online step of the same configuration (the peer runs the teacher every step).
     var flags = (quick ? " --quick" : "") + $" --threads {threads}";
     var lines = new List<string>();
     var md = new List<string> { "| configuration | LogitStd img/s | PyTorch img/s | ratio | CPU/wall LogitStd / PyTorch | RSS start → end MiB LogitStd | PyTorch |", "|---|---:|---:|---:|---:|---:|---:|" };
@@ -473,6 +476,61 @@ Task("Bench")
     System.IO.File.WriteAllLines(outDir.CombineWithFilePath("summary.txt").FullPath, lines);
     Information("==> summary (also in artifacts/bench/)");
     foreach (var l in lines) Information(l);
+});
+
+Task("BenchEpoch")
+    .Description("One whole KD+LS distillation epoch, loader included, resnet32x4 → resnet8x4 on a synthetic CIFAR-100 binary file, against the PyTorch peer's same epoch (--images=N, default 1,280; --cached: also with the teacher cache warm, built first).")
+    .Does(() =>
+{
+    int images = Argument("images", 1280);
+    int threads = Argument("threads", System.Environment.ProcessorCount);
+    bool cached = HasArgument("cached");
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    DotNetBuild("Shell.CSharp/Shell.CSharp.csproj", new DotNetBuildSettings { Configuration = configuration, Verbosity = DotNetVerbosity.Quiet });
+    var logitstd = $"Shell.CSharp/bin/{configuration}/net10.0/linux-x64/logitstd.dll";
+    var peer = root.CombineWithFilePath("tools/bench/epoch_peer.py");
+    var work = root.Combine("artifacts/bench/epoch");
+    if (DirectoryExists(work)) DeleteDirectory(work, new DeleteDirectorySettings { Recursive = true, Force = true });
+    EnsureDirectoryExists(work);
+    var env = new Dictionary<string, string> { ["OMP_WAIT_POLICY"] = "PASSIVE" };
+    var envLogitStd = new Dictionary<string, string>(env) { ["DOTNET_GCgen0size"] = "0x4000000" };
+    var data = work.Combine("data");
+    var teacher = work.CombineWithFilePath("teacher.pth");
+    if (Run(python, $"\"{peer}\" --make-data \"{data}\" --train {images} --test 256 --write-teacher \"{teacher}\"") != 0)
+        throw new Exception("epoch_peer.py could not write the synthetic data (is Debian's python3-torch installed? --python=PATH)");
+    var b = Capture(python, $"\"{peer}\" --data-dir \"{data}\" --teacher \"{teacher}\" --threads {threads} --workers 1", env);
+    if (b.Code != 0) throw new Exception($"epoch_peer.py exited with {b.Code}:\n{string.Join("\n", b.Output)}");
+    var y = b.Output.Last(l => l.StartsWith("EPOCH side=pytorch ")).Split(' ').Skip(2).Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
+    // LogitStd's epoch time is the metrics' epoch_seconds: the training epoch (loader included) and its evaluation, like the peer's.
+    double EpochSeconds(string run) => double.Parse(System.IO.File.ReadLines(System.IO.Path.Combine(run, "metrics.csv")).Last().Split(',').Last(), inv);
+    string Distill(string name, string extra)
+    {
+        var run = work.Combine(name).FullPath;
+        var a = Capture("dotnet", $"{logitstd} distill --dataset cifar100 --data-dir \"{data}\" --teacher \"{teacher}\" --teacher-model resnet32x4 --model resnet8x4 --method kd --logit-stand --epochs 1 --batch-size 64 --lr 0.05 --threads {threads} --out \"{run}\"{extra}", envLogitStd);
+        if (a.Code != 0) throw new Exception($"logitstd distill exited with {a.Code}:\n{string.Join("\n", a.Output)}");
+        return run;
+    }
+    var lines = new List<string>();
+    void Report(string label, string run)
+    {
+        double seconds = EpochSeconds(run), x = images / seconds;
+        var l = string.Format(inv, "{0,-28} logitstd {1,8:F1} img/s ({2:F1} s)  pytorch {3,8:F1} img/s ({4} s, teacher online)  ratio {5,5:F2}", label, x, seconds, Num(y, "img_s"), y["seconds"], x / Num(y, "img_s"));
+        Information(l);
+        lines.Add(l);
+    }
+    Information($"==> one KD+LS epoch, {images} synthetic CIFAR-100 images (+256 test), batch 64, {threads} thread(s), 1 loader worker each");
+    Report("epoch kd_ls (online)", Distill("online", ""));
+    if (cached)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        if (Run("dotnet", $"{logitstd} teacher-cache build --teacher \"{teacher}\" --teacher-model resnet32x4 --dataset cifar100 --data-dir \"{data}\" --threads {threads} --cache-dir \"{work.Combine("cache")}\"", null, envLogitStd) != 0)
+            throw new Exception("logitstd teacher-cache build failed");
+        var l = string.Format(inv, "teacher cache built: {0} images × 162 views in {1:F0} s (once per teacher)", images, watch.Elapsed.TotalSeconds);
+        Information(l);
+        lines.Add(l);
+        Report("epoch kd_ls (cache warm)", Distill("cached", $" --teacher-cache \"{work.Combine("cache")}\""));
+    }
+    System.IO.File.WriteAllLines(work.CombineWithFilePath("summary.txt").FullPath, lines);
 });
 
 // ---------------------------------------------------------------- execution

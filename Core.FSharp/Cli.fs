@@ -82,6 +82,7 @@ type TrainArgs =
     | Device of device: string
     | Out of dir: string
     | Resume of dir: string
+    | Teacher_Cache of dir: string
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -105,6 +106,7 @@ type TrainArgs =
             | Device _ -> "cpu (default), cuda, or cuda:N (the N-th CUDA device)."
             | Out _ -> "the run folder to create (must be empty or absent)."
             | Resume _ -> "continue the run in this folder after its last finished epoch."
+            | Teacher_Cache _ -> "distill: read the teacher's logits from the persistent cache in this folder (./cache/teacher is the usual one), filling it first if needed."
 
 /// The figures `logitstd plot` draws.
 type PlotKind =
@@ -178,6 +180,7 @@ type Command =
     | [<CliPrefix(CliPrefix.None)>] Info of ParseResults<InfoArgs>
     | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepArgs>
     | [<CliPrefix(CliPrefix.None)>] Sweep_Task of ParseResults<SweepTaskArgs>
+    | [<CliPrefix(CliPrefix.None)>] Teacher_Cache of ParseResults<TeacherCacheCli.TeacherCacheArgs>
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -191,6 +194,7 @@ type Command =
             | Train _ -> "train a model from scratch with cross-entropy (teachers, the student-alone baseline)."
             | Distill _ -> "distil a student from a teacher with --method kd|dkd|mlkd|ctkd [--logit-stand], or an experiment file's objective."
             | Export _ -> "export a checkpoint for deployment: ONNX (verified with ONNX Runtime) or a bare PyTorch state dict."
+            | Teacher_Cache _ -> "the persistent cache of a frozen teacher's logits for every training image and view (build)."
             | Predict _ -> "classify images with an exported ONNX model or a checkpoint: the top-k classes and probabilities."
             | Info _ -> "the environment: TorchSharp and libtorch versions, where each native library was loaded from, CUDA devices, threads, runtime, OS."
             | Sweep _ -> "run configs × seeds, one run folder each, locally or as a Slurm job array: sweep --configs ... --out DIR [-- training flags]."
@@ -237,7 +241,8 @@ type TrainOptions =
       Threads: int option
       Device: DeviceChoice.Device
       Out: string option
-      Resume: string option }
+      Resume: string option
+      TeacherCache: string option }
 
 /// Options of `logitstd bench`.
 type BenchOptions =
@@ -262,6 +267,7 @@ type Parsed =
     | ShowInfo of out: string option
     | RunSweep of CliSweep.SweepOptions
     | RunSweepTask of plan: string * index: int
+    | CacheTeacher of TeacherCacheCli.BuildOptions
 
 /// The outcome of parsing: a command, a help text (exit 0), or an error with usage (exit 2).
 type ParseOutcome =
@@ -284,7 +290,7 @@ let private device (text: string) =
 let private trainOptions (distill: bool) (t: ParseResults<TrainArgs>) : TrainOptions =
     if not distill then
         for flag, present in [ "--teacher", t.Contains Teacher; "--teacher-model", t.Contains Teacher_Model; "--method", t.Contains Method
-                               "--logit-stand", t.Contains Logit_Stand; "--base-temp", t.Contains Base_Temp; "--kd-weight", t.Contains Kd_Weight ] do
+                               "--teacher-cache", t.Contains TrainArgs.Teacher_Cache; "--logit-stand", t.Contains Logit_Stand; "--base-temp", t.Contains Base_Temp; "--kd-weight", t.Contains Kd_Weight ] do
             if present then raise (InvalidValue(sprintf "%s belongs to `logitstd distill`; `train` trains with cross-entropy only" flag))
     if (t.Contains Base_Temp || t.Contains Kd_Weight) && not (t.Contains Logit_Stand) then
         raise (InvalidValue "--base-temp and --kd-weight set the standardized objective: add --logit-stand (without it the method's vanilla preset is used)")
@@ -311,7 +317,8 @@ let private trainOptions (distill: bool) (t: ParseResults<TrainArgs>) : TrainOpt
       Threads = t.TryGetResult TrainArgs.Threads |> Option.map (positive "--threads")
       Device = t.TryGetResult TrainArgs.Device |> Option.map device |> Option.defaultValue DeviceChoice.Cpu
       Out = t.TryGetResult TrainArgs.Out
-      Resume = t.TryGetResult Resume }
+      Resume = t.TryGetResult Resume
+      TeacherCache = t.TryGetResult TrainArgs.Teacher_Cache }
 
 let private trainFlagParser = lazy (ArgumentParser.Create<TrainArgs>(programName = "logitstd sweep ... --"))
 
@@ -356,6 +363,7 @@ let private toParsed (r: ParseResults<Command>) (trainFlags: string list) : Pars
     | Info i -> ShowInfo(i.TryGetResult InfoArgs.Out)
     | Sweep a -> RunSweep(sweepOptions a trainFlags)
     | Sweep_Task a -> RunSweepTask(a.GetResult Plan, a.GetResult Index |> fun i -> if i < 0 then raise (InvalidValue(sprintf "--index must be >= 0, got %d" i)) else i)
+    | Command.Teacher_Cache c -> CacheTeacher(TeacherCacheCli.buildOptions c |> Result.defaultWith (fun m -> raise (InvalidValue m)))
     | Train t -> Fit(trainOptions false t)
     | Distill t -> Fit(trainOptions true t)
     | Plot p ->

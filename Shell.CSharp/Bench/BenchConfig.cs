@@ -38,8 +38,10 @@ public sealed record BenchConfig(
     static BenchStep Ce(string model, int classes) =>
         new(ModelZoo.Create(model, classes), null, Objectives.CrossEntropy, Batch, Seed);
 
-    static BenchStep Distil(string student, string teacher, int classes, Objective.Objective objective) =>
-        new(ModelZoo.Create(student, classes), ModelZoo.Create(teacher, classes), objective, Batch, Seed);
+    static BenchStep Distil(string student, string teacher, int classes, Objective.Objective objective, bool cached = false) =>
+        new(ModelZoo.Create(student, classes), ModelZoo.Create(teacher, classes), objective, Batch, Seed, cached);
+
+    static BenchStep Cached(Objective.Objective objective) => Distil("resnet8x4", "resnet32x4", 100, objective, cached: true);
 
     /// <summary>Every configuration, in the order they run. Step counts keep a contended 2-core machine's
     /// full run to minutes and a <c>--quick</c> run (with the PyTorch peer) under two minutes.</summary>
@@ -56,6 +58,15 @@ public sealed record BenchConfig(
             () => Distil("resnet8x4", "resnet32x4", 100, Objectives.Kd(true)), 2, 6, 1, 1),
         new("mlkd", "MLKD T=4, 0.1·CE(2 views) + 0.9·(instance+class+batch): resnet32x4 on both views → resnet8x4", BenchKind.Throughput,
             () => Distil("resnet8x4", "resnet32x4", 100, Objectives.Mlkd(false)), 1, 3, 1, 1),
+        new("dkd_ls", "DKD+LS α 9, β 72, τ 2, CE 1, warm-up 20 (epoch 1): resnet32x4 → resnet8x4", BenchKind.Throughput,
+            () => Distil("resnet8x4", "resnet32x4", 100, Objectives.Dkd(true)), 2, 6, 1, 1, InQuick: false),
+        new("ctkd_ls", "CTKD+LS T = 1 + 20·σ(GRL(g)), 0.1·CE + 9·KD(z-score), g trained: resnet32x4 → resnet8x4", BenchKind.Throughput,
+            () => Distil("resnet8x4", "resnet32x4", 100, Objectives.Ctkd(true)), 2, 6, 1, 1, InQuick: false),
+        new("kd_cached", "kd with the teacher cache warm: the step gets the teacher's logits (the peer runs kd online)", BenchKind.Throughput,
+            () => Cached(Objectives.Kd(false)), 2, 6, 1, 2),
+        new("kd_ls_cached", "kd_ls with the teacher cache warm", BenchKind.Throughput, () => Cached(Objectives.Kd(true)), 2, 6, 1, 2),
+        new("dkd_ls_cached", "dkd_ls with the teacher cache warm", BenchKind.Throughput, () => Cached(Objectives.Dkd(true)), 2, 6, 1, 2),
+        new("ctkd_ls_cached", "ctkd_ls with the teacher cache warm", BenchKind.Throughput, () => Cached(Objectives.Ctkd(true)), 2, 6, 1, 2),
         new("memory", "RSS growth: KD+LS step fmnist_wide_cnn → fmnist_small_cnn, 2,000 steps", BenchKind.Memory,
             () => Distil("fmnist_small_cnn", "fmnist_wide_cnn", 10, Objectives.Kd(true)), 100, 2000, 50, 300, InQuick: false),
     ];

@@ -3,6 +3,7 @@ using LogitStd.Shell.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 using Obj = LogitStd.Core.Objective;
+using Parameter = TorchSharp.Modules.Parameter;
 
 namespace LogitStd.Shell.Bench;
 
@@ -10,7 +11,10 @@ namespace LogitStd.Shell.Bench;
 /// The trainer's own step (<see cref="DistillationStep"/>) on a fixed synthetic batch, with the
 /// trainer's solver (SGD, momentum 0.9, weight decay 5e-4): what <c>logitstd bench</c> times. The
 /// data loader is left out on purpose: it is measured on its own (bench/Loader.Bench), and a fixed
-/// batch makes the step comparable with the PyTorch peer's.
+/// batch makes the step comparable with the PyTorch peer's. With <c>cachedTeacher</c> the teacher
+/// runs once, at construction, and every step receives its logits as a fresh tensor copied from host
+/// memory, as the trainer receives a batch's rows of the teacher cache (<c>TeacherCacheFile.Lookup</c>):
+/// the step with a warm cache. CTKD's learnable temperature trains with the student, as in the trainer.
 /// </summary>
 public sealed class BenchStep : IDisposable
 {
@@ -21,23 +25,39 @@ public sealed class BenchStep : IDisposable
     readonly Tensor images;
     readonly Tensor? strongImages;
     readonly Tensor labels;
+    readonly float[]? cachedLogits;
+    readonly long[] logitShape = [];
+    readonly Parameter? temperature;
 
     /// <summary>Builds the optimizer and the synthetic batch (seeded, so runs repeat); takes ownership of the models.</summary>
-    public BenchStep(Classifier student, Classifier? teacher, Obj.Objective objective, int batchSize, int seed)
+    public BenchStep(Classifier student, Classifier? teacher, Obj.Objective objective, int batchSize, int seed, bool cachedTeacher = false)
     {
         this.student = student;
         this.teacher = teacher;
         student.train();
         teacher?.eval();
         var parameters = student.parameters().ToList();
+        // CTKD: the temperature parameter trains with the student (TrainingSession does the same).
+        temperature = Obj.needsTemperatureParam(objective) ? new Parameter(torch.ones(1, dtype: float32)) : null;
+        if (temperature is not null) parameters.Add(temperature);
         // The trainer's solver for every CIFAR/Fashion-MNIST preset: lr 0.05, momentum 0.9, wd 5e-4.
         optimizer = optim.SGD(parameters, 0.05, 0.9, 0.0, 5e-4, false);
-        step = new DistillationStep(student, teacher, objective, optimizer, parameters, temperatureParam: null);
         var gen = new Generator((ulong)seed);
         var shape = new long[] { batchSize }.Concat(student.Info.InputShape.Select(d => (long)d)).ToArray();
         images = torch.randn(shape, generator: gen);
-        strongImages = step.NeedsStrongView ? torch.randn(shape, generator: gen) : null;
+        bool strong = Obj.needsStrongView(objective);
+        strongImages = strong ? torch.randn(shape, generator: gen) : null;
         labels = torch.randint(0, student.Info.Classes, [batchSize], dtype: int64, generator: gen);
+        if (cachedTeacher && teacher is not null)
+        {
+            if (strong) throw new ArgumentException("MLKD's strong view stays online: a cached configuration has no strong view");
+            using var scope = torch.NewDisposeScope();
+            using var noGrad = torch.no_grad();
+            var logits = teacher.Forward(images).Logits.contiguous();
+            logitShape = logits.shape;
+            cachedLogits = logits.data<float>().ToArray();
+        }
+        step = new DistillationStep(student, cachedLogits is null ? teacher : null, objective, optimizer, parameters, temperature);
         BatchSize = batchSize;
     }
 
@@ -45,7 +65,12 @@ public sealed class BenchStep : IDisposable
     public int BatchSize { get; }
 
     /// <summary>One step of the trainer; returns the total loss.</summary>
-    public double Run() => step.Run(images, labels, strongImages, teacherLogits: null, epoch: 1).Total;
+    public double Run()
+    {
+        using var scope = torch.NewDisposeScope();
+        var cached = cachedLogits is null ? null : torch.tensor(cachedLogits, logitShape, float32);
+        return step.Run(images, labels, strongImages, cached, epoch: 1).Total;
+    }
 
     /// <inheritdoc/>
     public void Dispose()
@@ -54,6 +79,7 @@ public sealed class BenchStep : IDisposable
         images.Dispose();
         strongImages?.Dispose();
         labels.Dispose();
+        temperature?.Dispose();
         student.Dispose();
         teacher?.Dispose();
     }

@@ -43,6 +43,7 @@ public static class TrainCommand
 
         Exp.Experiment experiment;
         RunOutput run;
+        string? teacherCache = null;
         try
         {
             if (resume is not null)
@@ -53,6 +54,7 @@ public static class TrainCommand
                     ("--teacher", o.Teacher != null), ("--teacher-model", o.TeacherModel != null), ("--method", o.Method != null),
                     ("--logit-stand", o.LogitStand), ("--epochs", o.Epochs != null), ("--batch-size", o.BatchSize != null), ("--lr", o.Lr != null),
                     ("--seed", o.Seed != null), ("--train-subset", o.TrainSubset != null), ("--name", o.Name != null),
+                    ("--teacher-cache", o.TeacherCache != null),
                 }.Where(f => f.Given).Select(f => f.Flag).ToList();
                 if (changing.Count > 0)
                     return Fail(2, $"--resume continues the run exactly as its experiment.yaml says; {string.Join(", ", changing)} would change it");
@@ -66,6 +68,7 @@ public static class TrainCommand
                         stdout.WriteLine($"warning: the run trained with {recorded} thread(s); with --threads {threads} the resumed epochs are not bit-identical to an uninterrupted run");
                 }
                 experiment = ExperimentFile.Read(run.ExperimentFile); // a damaged file: exit 1, naming it
+                teacherCache = run.ReadTeacherCache();
             }
             else
             {
@@ -83,7 +86,7 @@ public static class TrainCommand
                     if (name is null) return Fail(2, $"{teacherFile} is a PyTorch checkpoint, which does not record its architecture: add --teacher-model NAME");
                     options = new Core.Cli.TrainOptions(o.Distill, o.Config, o.Dataset, o.DataDir, o.Model, o.Teacher,
                         Microsoft.FSharp.Core.FSharpOption<string>.Some(name), o.Method, o.LogitStand, o.BaseTemp, o.KdWeight, o.Epochs,
-                        o.BatchSize, o.Lr, o.Seed, o.TrainSubset, o.Name, o.Threads, o.Device, o.Out, o.Resume);
+                        o.BatchSize, o.Lr, o.Seed, o.TrainSubset, o.Name, o.Threads, o.Device, o.Out, o.Resume, o.TeacherCache);
                 }
                 if (!Experiments.TryResolve(options, fromFile, out experiment, out var problems))
                 {
@@ -91,6 +94,12 @@ public static class TrainCommand
                     return 2;
                 }
                 run = null!;
+                if (o.TeacherCache.ToNullable() is { } dir)
+                {
+                    if (experiment.Models.Teacher.ToNullable() is null) return Fail(2, "--teacher-cache caches a teacher's logits: the experiment has no teacher");
+                    if (experiment.Dataset.Name.IsImagefolder) return Fail(2, "--teacher-cache: an image folder's random resized crop has no finite set of views to cache (fashion-mnist and cifar100 have)");
+                    teacherCache = Path.GetFullPath(dir);
+                }
             }
 
             torch.set_num_threads(threads);
@@ -122,7 +131,7 @@ public static class TrainCommand
             if (resume is null)
             {
                 run = RunOutput.Create(outDir!);
-                run.WriteSettings(threads); // first: a folder holding experiment.yaml always knows its thread count
+                run.WriteSettings(threads, teacherCache); // first: a folder holding experiment.yaml always knows its thread count
                 run.WriteExperiment(experiment);
             }
             stdout.WriteLine($"# {command}: {run.Path}  (threads {threads}, device {device.type})");
@@ -135,7 +144,7 @@ public static class TrainCommand
             Console.CancelKeyPress += onCancel;
             try
             {
-                var setup = new TrainSetup(experiment, run, train, test, student, teacher, device, Workers: 1, Resume: resume is not null, Threads: threads);
+                var setup = new TrainSetup(experiment, run, train, test, student, teacher, device, Workers: 1, Resume: resume is not null, Threads: threads, TeacherCache: teacherCache);
                 return new Trainer(setup, stdout, () => cancel || (interrupt?.Invoke() ?? false)).Run();
             }
             catch (OperationCanceledException e)

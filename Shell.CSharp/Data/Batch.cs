@@ -10,8 +10,9 @@ namespace LogitStd.Shell.Data;
 /// </summary>
 public sealed class Batch : IDisposable
 {
-    internal Batch(int number, int[] indices, torch.Tensor images, torch.Tensor labels, torch.Tensor? strongImages)
+    internal Batch(int number, int[] indices, torch.Tensor images, torch.Tensor labels, torch.Tensor? strongImages, int[]? views)
     {
+        Views = views;
         Number = number;
         Indices = indices;
         Images = images;
@@ -27,6 +28,10 @@ public sealed class Batch : IDisposable
 
     /// <summary>Dataset indices of the images, in batch order.</summary>
     public IReadOnlyList<int> Indices { get; }
+
+    /// <summary>Which view of each image the (weak-view) transform drew, in batch order, when it is an
+    /// <see cref="IViewTransform"/> (crop + flip); otherwise <c>null</c>.</summary>
+    public IReadOnlyList<int>? Views { get; }
 
     /// <summary>The (weak-view) images, float32 <c>[N, C, H, W]</c>, normalised.</summary>
     public torch.Tensor Images { get; }

@@ -4,8 +4,10 @@ namespace LogitStd.Shell.Data;
 /// The CIFAR recipe and its Fashion-MNIST variant: <c>RandomCrop(size, padding)</c> with zero
 /// padding, <c>RandomHorizontalFlip(p)</c>, then <c>/255</c> and normalisation. With padding 0 and
 /// flip probability 0 it is the deterministic test transform. Output size equals input size.
+/// Its views are numbered <c>(dy · (2·padding + 1) + dx) · flips + flip</c>, where <c>flips</c> is 2 when
+/// it may flip and 1 otherwise.
 /// </summary>
-public sealed class CropFlipTransform : IImageTransform
+public sealed class CropFlipTransform : IViewTransform
 {
     readonly Normalization normalization;
 
@@ -36,6 +38,25 @@ public sealed class CropFlipTransform : IImageTransform
 
     /// <summary>Probability of a horizontal flip.</summary>
     public double FlipProbability { get; }
+
+    /// <summary>Crop offsets per axis (<c>2·padding + 1</c>) times flip states (2, or 1 when it never flips).</summary>
+    public int ViewCount => (2 * Padding + 1) * (2 * Padding + 1) * (FlipProbability > 0 ? 2 : 1);
+
+    /// <inheritdoc/>
+    public string Description => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"crop-flip {OutputChannels}x{OutputHeight}x{OutputWidth} padding {Padding} flip {FlipProbability:R} mean [{string.Join(", ", normalization.Mean.Select(m => m.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}] std [{string.Join(", ", normalization.Std.Select(m => m.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}]");
+
+    /// <summary>The view number of a draw.</summary>
+    public int ViewOf(int dy, int dx, bool flip) => (dy * (2 * Padding + 1) + dx) * (FlipProbability > 0 ? 2 : 1) + (flip ? 1 : 0);
+
+    /// <summary>The draw of a view number (the inverse of <see cref="ViewOf"/>).</summary>
+    public (int Dy, int Dx, bool Flip) DrawOf(int view)
+    {
+        if ((uint)view >= (uint)ViewCount) throw new ArgumentOutOfRangeException(nameof(view), view, $"views are 0..{ViewCount - 1}");
+        int flips = FlipProbability > 0 ? 2 : 1, side = 2 * Padding + 1;
+        int offset = view / flips;
+        return (offset / side, offset % side, view % flips == 1);
+    }
 
     /// <summary>Draws a crop offset in <c>[0, 2·padding]</c> per axis and the flip, in that order.</summary>
     public static (int Dy, int Dx, bool Flip) Draw(ref SampleRandom random, int padding, double flipProbability)
@@ -70,11 +91,27 @@ public sealed class CropFlipTransform : IImageTransform
     }
 
     /// <inheritdoc/>
-    public void Apply(ImageView image, Span<float> destination, ref SampleRandom random)
+    public void Apply(ImageView image, Span<float> destination, ref SampleRandom random) => ApplyView(image, destination, ref random);
+
+    /// <inheritdoc/>
+    public int ApplyView(ImageView image, Span<float> destination, ref SampleRandom random)
+    {
+        var (dy, dx, flip) = Draw(ref random, Padding, FlipProbability);
+        Write(image, dy, dx, flip, destination);
+        return ViewOf(dy, dx, flip);
+    }
+
+    /// <inheritdoc/>
+    public void Render(ImageView image, int view, Span<float> destination)
+    {
+        var (dy, dx, flip) = DrawOf(view);
+        Write(image, dy, dx, flip, destination);
+    }
+
+    void Write(ImageView image, int dy, int dx, bool flip, Span<float> destination)
     {
         if (image.Channels != OutputChannels || image.Height != OutputHeight || image.Width != OutputWidth)
             throw new ArgumentException($"image is {image.Channels}×{image.Height}×{image.Width}, transform expects {OutputChannels}×{OutputHeight}×{OutputWidth}");
-        var (dy, dx, flip) = Draw(ref random, Padding, FlipProbability);
         var src = image.Pixels.Span;
         int h = OutputHeight, w = OutputWidth, plane = h * w;
         // Fused crop + flip + normalise straight to floats: the weak view is the hot path of every

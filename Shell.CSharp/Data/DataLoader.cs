@@ -142,6 +142,7 @@ public sealed class DataLoader : IDisposable
         public readonly float[] Images = new float[batchSize * sampleSize];
         public readonly float[]? Strong = strong ? new float[batchSize * sampleSize] : null;
         public readonly long[] Labels = new long[batchSize];
+        public int[] Views = [];
         public readonly ManualResetEventSlim Ready = new(false);
         public int[] Indices = [];
         public ExceptionDispatchInfo? Error;
@@ -213,7 +214,7 @@ public sealed class DataLoader : IDisposable
             var labels = torch.empty([n], torch.ScalarType.Int64);
             labels.bytes = MemoryMarshal.AsBytes(slot.Labels.AsSpan(0, n));
             var strong = slot.Strong is null ? null : FromFloats(slot.Strong.AsSpan(0, n * sampleSize), shape);
-            return new Batch(number, slot.Indices, images, labels, strong);
+            return new Batch(number, slot.Indices, images, labels, strong, loader.Transform is IViewTransform ? slot.Views : null);
         }
 
         static torch.Tensor FromFloats(Span<float> values, long[] shape)
@@ -252,6 +253,8 @@ public sealed class DataLoader : IDisposable
                 int start = number * loader.BatchSize;
                 int n = Math.Min(loader.BatchSize, order.Length - start);
                 var indices = new int[n];
+                var views = new int[n];
+                var viewed = loader.Transform as IViewTransform;
                 var dataset = loader.Dataset;
                 for (int i = 0; i < n; i++)
                 {
@@ -260,7 +263,10 @@ public sealed class DataLoader : IDisposable
                     var image = dataset.GetImage(index);
                     slot.Labels[i] = dataset.Labels[index];
                     var random = SampleRandom.For(loader.Seed, epoch, index, 0);
-                    loader.Transform.Apply(image, slot.Images.AsSpan(i * sampleSize, sampleSize), ref random);
+                    var destination = slot.Images.AsSpan(i * sampleSize, sampleSize);
+                    // The same draws either way; a view transform also says which view it drew (the teacher cache's key).
+                    if (viewed is not null) views[i] = viewed.ApplyView(image, destination, ref random);
+                    else loader.Transform.Apply(image, destination, ref random);
                     if (slot.Strong is not null)
                     {
                         var strongRandom = SampleRandom.For(loader.Seed, epoch, index, 1);
@@ -268,6 +274,7 @@ public sealed class DataLoader : IDisposable
                     }
                 }
                 slot.Indices = indices;
+                slot.Views = views;
             }
             catch (Exception e)
             {

@@ -31,8 +31,8 @@ internal sealed class BasicBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
 
     public override Tensor forward(Tensor x)
     {
-        var o = F.relu(bn1.call(conv1.call(x)));
-        o = bn2.call(conv2.call(o));
+        var o = F.relu(ConvBn(conv1, bn1, x));
+        o = ConvBn(conv2, bn2, o);
         return F.relu(o.add_(downsample is null ? x : downsample.call(x)));
     }
 

@@ -17,6 +17,14 @@ internal static class Layers
     /// <summary>BatchNorm2d with PyTorch's defaults (eps 1e-5, momentum 0.1, affine, running statistics).</summary>
     public static BatchNorm2d BN(long channels) => nn.BatchNorm2d(channels, eps: 1e-5, momentum: 0.1, affine: true, track_running_stats: true);
 
+    /// <summary>
+    /// <c>bn(conv(x))</c> — or <c>conv(x)</c> alone once <see cref="BatchNormFolding"/> has folded the
+    /// BatchNorm into the convolution. The convolutions the zoo calls through here have no bias (the
+    /// ResNets, ShuffleNets, WideResNets); the folding gives one to each convolution it folds a
+    /// BatchNorm into, and that bias is the mark. A convolution with a bias of its own must not come here.
+    /// </summary>
+    public static Tensor ConvBn(Conv2d conv, BatchNorm2d bn, Tensor x) => conv.bias is null ? bn.call(conv.call(x)) : conv.call(x);
+
     /// <summary>A Sequential whose children are named by position, as PyTorch names them.</summary>
     public static Sequential Seq(params nn.Module<Tensor, Tensor>[] modules) =>
         nn.Sequential(modules.Select((m, i) => (i.ToString(System.Globalization.CultureInfo.InvariantCulture), m)).ToArray());

@@ -54,7 +54,7 @@ public sealed class ResNetCifar : Classifier, IOnnxClassifier
     /// <inheritdoc />
     public override (Tensor Logits, Tensor Feature) forward(Tensor x)
     {
-        var h = F.relu(bn1.call(conv1.call(x)));
+        var h = F.relu(ConvBn(conv1, bn1, x));
         h = layer3.call(layer2.call(layer1.call(h)));
         var feature = GlobalAvgPool(h);
         return (fc.call(feature), feature);

@@ -54,7 +54,7 @@ public sealed class ResNetCifarBottleneck : Classifier, IOnnxClassifier
     /// <inheritdoc />
     public override (Tensor Logits, Tensor Feature) forward(Tensor x)
     {
-        var h = F.relu(bn1.call(conv1.call(x)));
+        var h = F.relu(ConvBn(conv1, bn1, x));
         h = layer4.call(layer3.call(layer2.call(layer1.call(h))));
         var feature = GlobalAvgPool(h);
         return (linear.call(feature), feature);
@@ -97,9 +97,9 @@ public sealed class ResNetCifarBottleneck : Classifier, IOnnxClassifier
 
         public override Tensor forward(Tensor x)
         {
-            var o = F.relu(bn1.call(conv1.call(x)));
-            o = F.relu(bn2.call(conv2.call(o)));
-            o = bn3.call(conv3.call(o));
+            var o = F.relu(ConvBn(conv1, bn1, x));
+            o = F.relu(ConvBn(conv2, bn2, o));
+            o = ConvBn(conv3, bn3, o);
             return F.relu(o.add_(shortcut.call(x)));
         }
 

@@ -63,7 +63,7 @@ public sealed class ResNetImageNet : Classifier, IOnnxClassifier
     /// <inheritdoc />
     public override (Tensor Logits, Tensor Feature) forward(Tensor x)
     {
-        var h = F.relu(bn1.call(conv1.call(x)));
+        var h = F.relu(ConvBn(conv1, bn1, x));
         h = F.max_pool2d(h, kernel_size: 3, stride: 2, padding: 1);
         h = layer4.call(layer3.call(layer2.call(layer1.call(h))));
         var feature = GlobalAvgPool(h);
@@ -104,9 +104,9 @@ public sealed class ResNetImageNet : Classifier, IOnnxClassifier
 
         public override Tensor forward(Tensor x)
         {
-            var o = F.relu(bn1.call(conv1.call(x)));
-            o = F.relu(bn2.call(conv2.call(o)));
-            o = bn3.call(conv3.call(o));
+            var o = F.relu(ConvBn(conv1, bn1, x));
+            o = F.relu(ConvBn(conv2, bn2, o));
+            o = ConvBn(conv3, bn3, o);
             return F.relu(o.add_(downsample is null ? x : downsample.call(x)));
         }
 

@@ -52,7 +52,7 @@ public sealed class ShuffleNetV1 : Classifier, IOnnxClassifier
     /// <inheritdoc />
     public override (Tensor Logits, Tensor Feature) forward(Tensor x)
     {
-        var h = F.relu(bn1.call(conv1.call(x)));
+        var h = F.relu(ConvBn(conv1, bn1, x));
         h = layer3.call(layer2.call(layer1.call(h)));
         var feature = GlobalAvgPool(h);
         return (linear.call(feature), feature);
@@ -95,10 +95,10 @@ public sealed class ShuffleNetV1 : Classifier, IOnnxClassifier
 
         public override Tensor forward(Tensor x)
         {
-            var o = F.relu(bn1.call(conv1.call(x)));
+            var o = F.relu(ConvBn(conv1, bn1, x));
             o = ChannelShuffle(o, shuffleGroups);
-            o = F.relu(bn2.call(conv2.call(o)));
-            o = bn3.call(conv3.call(o));
+            o = F.relu(ConvBn(conv2, bn2, o));
+            o = ConvBn(conv3, bn3, o);
             if (stride == 2)
             {
                 var res = F.avg_pool2d(x, kernel_size: 3, stride: 2, padding: 1, ceil_mode: false, count_include_pad: true);

@@ -50,9 +50,9 @@ public sealed class ShuffleNetV2 : Classifier, IOnnxClassifier
     /// <inheritdoc />
     public override (Tensor Logits, Tensor Feature) forward(Tensor x)
     {
-        var h = F.relu(bn1.call(conv1.call(x)));
+        var h = F.relu(ConvBn(conv1, bn1, x));
         h = layer3.call(layer2.call(layer1.call(h)));
-        var feature = GlobalAvgPool(F.relu(bn2.call(conv2.call(h))));
+        var feature = GlobalAvgPool(F.relu(ConvBn(conv2, bn2, h)));
         return (linear.call(feature), feature);
     }
 
@@ -92,9 +92,9 @@ public sealed class ShuffleNetV2 : Classifier, IOnnxClassifier
         {
             var x1 = x.narrow(1, 0, half);
             var x2 = x.narrow(1, half, x.shape[1] - half);
-            var o = F.relu(bn1.call(conv1.call(x2)));
-            o = bn2.call(conv2.call(o));
-            o = F.relu(bn3.call(conv3.call(o)));
+            var o = F.relu(ConvBn(conv1, bn1, x2));
+            o = ConvBn(conv2, bn2, o);
+            o = F.relu(ConvBn(conv3, bn3, o));
             return ChannelShuffle(cat([x1, o], 1), 2);
         }
 
@@ -141,11 +141,11 @@ public sealed class ShuffleNetV2 : Classifier, IOnnxClassifier
 
         public override Tensor forward(Tensor x)
         {
-            var left = bn1.call(conv1.call(x));
-            left = F.relu(bn2.call(conv2.call(left)));
-            var right = F.relu(bn3.call(conv3.call(x)));
-            right = bn4.call(conv4.call(right));
-            right = F.relu(bn5.call(conv5.call(right)));
+            var left = ConvBn(conv1, bn1, x);
+            left = F.relu(ConvBn(conv2, bn2, left));
+            var right = F.relu(ConvBn(conv3, bn3, x));
+            right = ConvBn(conv4, bn4, right);
+            right = F.relu(ConvBn(conv5, bn5, right));
             return ChannelShuffle(cat([left, right], 1), 2);
         }
 

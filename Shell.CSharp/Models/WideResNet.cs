@@ -96,7 +96,7 @@ public sealed class WideResNet : Classifier, IOnnxClassifier
         public override Tensor forward(Tensor x)
         {
             var act = F.relu(bn1.call(x));
-            var o = F.relu(bn2.call(conv1.call(act)));
+            var o = F.relu(ConvBn(conv1, bn2, act));
             o = conv2.call(o);
             return convShortcut is null ? o.add_(x) : o.add_(convShortcut.call(act));
         }

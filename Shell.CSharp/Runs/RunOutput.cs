@@ -94,9 +94,30 @@ public sealed class RunOutput
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(LatestCheckpoint)!);
     }
 
-    /// <summary>Records the thread count the run computes with.</summary>
-    public void WriteSettings(int threads) =>
-        Persistence.Atomic.WriteText(RunSettingsFile, JsonSerializer.Serialize(new Dictionary<string, int> { ["threads"] = threads }));
+    /// <summary>Records the thread count the run computes with, and the teacher-cache folder it reads (if any).</summary>
+    public void WriteSettings(int threads, string? teacherCache = null)
+    {
+        var settings = new Dictionary<string, object> { ["threads"] = threads };
+        if (teacherCache is not null) settings["teacher_cache"] = teacherCache;
+        Persistence.Atomic.WriteText(RunSettingsFile, JsonSerializer.Serialize(settings));
+    }
+
+    /// <summary>The teacher-cache folder the run reads its teacher's logits from, or null (none, or a folder written before it was recorded).</summary>
+    public string? ReadTeacherCache()
+    {
+        if (!File.Exists(RunSettingsFile)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(RunSettingsFile));
+            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("teacher_cache", out var t)) return null;
+            return t.ValueKind == JsonValueKind.String && t.GetString() is { Length: > 0 } dir
+                ? dir : throw new RunFolderException(RunSettingsFile, null, "'teacher_cache' is not a folder name");
+        }
+        catch (JsonException e)
+        {
+            throw new RunFolderException(RunSettingsFile, null, $"not valid JSON ({e.Message})");
+        }
+    }
 
     /// <summary>The recorded thread count, or null for a run folder written before it was recorded.</summary>
     public int? ReadThreads()

@@ -27,7 +27,8 @@ public sealed record TrainSetup(
     Device Device,
     int Workers,
     bool Resume,
-    int Threads);
+    int Threads,
+    string? TeacherCache = null);
 
 /// <summary>
 /// The training engine: mdistiller's multi-step LR per epoch over the session's SGD, one
@@ -51,7 +52,7 @@ public sealed class Trainer(TrainSetup setup, TextWriter log, Func<bool> cancelR
             log.WriteLine($"resuming {setup.Run.Path}: no epoch had finished (no checkpoint), so the run starts from its beginning");
             setup.Run.ClearForRestart();
         }
-        using var session = new TrainingSession(setup);
+        using var session = new TrainingSession(setup, log);
         var progress = Start(session);
         EvalResult? lastEval = null;
         for (int epoch = progress.Epoch + 1; epoch <= exp.Solver.Epochs; epoch++)
@@ -113,7 +114,9 @@ public sealed class Trainer(TrainSetup setup, TextWriter log, Func<bool> cancelR
                 if (cancelRequested())
                     throw new OperationCanceledException($"interrupted during epoch {epoch}, step {stepIndex}");
                 using var scope = torch.NewDisposeScope();
-                var cached = session.TeacherLogits?.index_select(0, torch.tensor(b.Indices.ToArray(), dtype: int64, device: setup.Device));
+                var cached = session.Cache is { } cache
+                    ? cache.Lookup(b.Indices, b.Views!).to(setup.Device)
+                    : session.TeacherLogits?.index_select(0, torch.tensor(b.Indices.ToArray(), dtype: int64, device: setup.Device));
                 StepResult r;
                 try
                 {

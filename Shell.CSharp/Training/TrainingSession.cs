@@ -1,6 +1,7 @@
 using LogitStd.Core;
 using LogitStd.Shell.Data;
 using LogitStd.Shell.Models;
+using LogitStd.Shell.TeacherCache;
 using TorchSharp;
 using static TorchSharp.torch;
 using Exp = LogitStd.Core.Experiment;
@@ -14,11 +15,12 @@ namespace LogitStd.Shell.Training;
 /// <summary>
 /// What one run trains with, created and disposed in one place: the optimizer over the student's
 /// parameters (and CTKD's learnable temperature), the training and test loaders, the teacher's
-/// logits when they are the same every epoch, the step, the metrics log and the TensorBoard writer.
+/// logits (from the persistent teacher cache when the run has one, else in memory when they are the
+/// same every epoch), the step, the metrics log and the TensorBoard writer.
 /// </summary>
 sealed class TrainingSession : IDisposable
 {
-    public TrainingSession(TrainSetup setup)
+    public TrainingSession(TrainSetup setup, TextWriter log)
     {
         var exp = setup.Experiment;
         var s = exp.Solver;
@@ -33,8 +35,15 @@ sealed class TrainingSession : IDisposable
         TestLoader = new DataLoader(setup.Test, DatasetCatalog.TestTransform(exp.Dataset.Name), Math.Max(s.BatchSize, 256),
             shuffle: false, seed: exp.Seed, workers: setup.Workers);
         setup.Teacher?.eval();
+        if (setup.TeacherCache is { } cacheDir && setup.Teacher is not null)
+        {
+            // The weak view's (image, view) decides the teacher's logits; MLKD's strong view stays online.
+            var views = TrainLoader.Transform as IViewTransform
+                ?? throw new ArgumentException($"the {exp.Dataset.Name} training transform has no finite set of views, so it has no teacher cache");
+            Cache = TeacherCacheStore.Ensure(cacheDir, exp.Models.TeacherWeights.Value, setup.Teacher, setup.Train, views, setup.Device, log);
+        }
         // Without augmentation the teacher sees the same image every epoch: compute its logits once.
-        TeacherLogits = setup.Teacher is not null && !strong && Experiments.Dataset(exp.Dataset.Name) == DatasetId.FashionMnist && !exp.Dataset.Augment
+        TeacherLogits = setup.Teacher is not null && Cache is null && !strong && Experiments.Dataset(exp.Dataset.Name) == DatasetId.FashionMnist && !exp.Dataset.Augment
             ? AllTeacherLogits(setup.Teacher, setup.Train, exp.Dataset, setup.Workers, setup.Device) : null;
         Step = new DistillationStep(setup.Student, setup.Teacher, Objective, Optimizer, parameters, TemperatureParam);
         Metrics = new MetricsLog(setup.Run.Path, Step.TermNames);
@@ -46,6 +55,9 @@ sealed class TrainingSession : IDisposable
     public TorchSharp.Modules.SGD Optimizer { get; }
     public DataLoader TrainLoader { get; }
     public DataLoader TestLoader { get; }
+
+    /// <summary>The persistent cache of the teacher's logits per (image, view), complete, or null.</summary>
+    public TeacherCacheFile? Cache { get; }
 
     /// <summary>The teacher's logits for every training image in dataset order, [N, K] on the device, or null.</summary>
     public Tensor? TeacherLogits { get; }
@@ -79,6 +91,7 @@ sealed class TrainingSession : IDisposable
     public void Dispose()
     {
         TeacherLogits?.Dispose();
+        Cache?.Dispose();
         TestLoader.Dispose();
         TrainLoader.Dispose();
         Optimizer.Dispose();

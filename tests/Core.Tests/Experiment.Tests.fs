@@ -28,7 +28,7 @@ let errorsOf text =
 let options distill : Cli.TrainOptions =
     { Distill = distill; Config = None; Dataset = None; DataDir = None; Model = None; Teacher = None; TeacherModel = None
       Method = None; LogitStand = false; BaseTemp = None; KdWeight = None; Epochs = None; BatchSize = None; Lr = None
-      Seed = None; TrainSubset = None; Name = None; Threads = None; Device = DeviceChoice.Cpu; Out = None; Resume = None }
+      Seed = None; TrainSubset = None; Name = None; Threads = None; Device = DeviceChoice.Cpu; Out = None; Resume = None; TeacherCache = None }
 
 let tests =
     testList "Experiment" [

@@ -9,7 +9,8 @@ let tests =
         [ ModelZooTests.tests
           CheckpointsTests.tests
           ParityTests.tests
-          EvalTests.tests ]
+          EvalTests.tests
+          BatchNormFoldingTests.tests ]
 
 [<EntryPoint>]
 let main argv =

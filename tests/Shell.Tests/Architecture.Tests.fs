@@ -21,7 +21,9 @@ let private forbidden =
       "Bench", [ "Plots"; "Cli"; "Export"; "Reference"; "Sweep" ]
       "Platform", [ "Training"; "Plots"; "Cli"; "Runs"; "Bench"; "Export"; "Data"; "Models"; "Persistence"; "Reference"; "Sweep" ]
       // A sweep runs training commands; it knows the run folder, not how training or figures work.
-      "Sweep", [ "Training"; "Plots"; "Bench"; "Export"; "Reference"; "Data"; "Models" ] ]
+      "Sweep", [ "Training"; "Plots"; "Bench"; "Export"; "Reference"; "Data"; "Models"; "TeacherCache" ]
+      // The teacher cache serves the trainer; it knows data, models and files, not training.
+      "TeacherCache", [ "Training"; "Plots"; "Cli"; "Runs"; "Bench"; "Export"; "Reference"; "Sweep" ] ]
 
 let private folders = forbidden |> List.map fst |> set |> Set.add "Cli"
 

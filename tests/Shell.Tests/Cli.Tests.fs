@@ -32,4 +32,27 @@ let tests =
                 Expect.equal files [ "a.json"; "b.json" ] "files"
                 Expect.equal out (Some "o.json") "output"
             | other -> failtestf "got %A" other
+
+        testCase "teacher-cache build: defaults, and the flag combinations it refuses" <| fun () ->
+            match Cli.parse [| "teacher-cache"; "build"; "--teacher"; "t.ckpt"; "--dataset"; "cifar100" |] with
+            | Cli.Run(Cli.CacheTeacher o) ->
+                Expect.equal o.CacheDir (System.IO.Path.Combine("cache", "teacher")) "the default folder"
+                Expect.equal o.Dataset TeacherCacheCli.Cifar100 "dataset"
+                Expect.equal (o.Augment, o.TrainSubset, o.Seed) (false, None, 0) "no augmentation flag, no subset, seed 0"
+            | other -> failtestf "got %A" other
+            for args, text in [ [| "--dataset"; "cifar100"; "--augment" |], "--augment is for fashion-mnist"
+                                [| "--dataset"; "fashion-mnist"; "--seed"; "3" |], "--seed chooses the --train-subset"
+                                [| "--dataset"; "fashion-mnist"; "--train-subset"; "0" |], "--train-subset must be positive"
+                                [| "--dataset"; "imagefolder" |], "--dataset" ] do
+                match Cli.parse (Array.append [| "teacher-cache"; "build"; "--teacher"; "t.ckpt" |] args) with
+                | Cli.Error e -> Expect.stringContains e text (String.concat " " args)
+                | other -> failtestf "%A gave %A" args other
+
+        testCase "--teacher-cache belongs to distill" <| fun () ->
+            match Cli.parse [| "distill"; "--teacher"; "t.ckpt"; "--method"; "kd"; "--teacher-cache"; "c"; "--out"; "o" |] with
+            | Cli.Run(Cli.Fit o) -> Expect.equal o.TeacherCache (Some "c") "the folder"
+            | other -> failtestf "got %A" other
+            match Cli.parse [| "train"; "--teacher-cache"; "c"; "--out"; "o" |] with
+            | Cli.Error e -> Expect.stringContains e "--teacher-cache belongs to `logitstd distill`" "names the flag"
+            | other -> failtestf "got %A" other
     ]

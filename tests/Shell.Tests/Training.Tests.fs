@@ -15,7 +15,7 @@ let baseOptions (dataDir: string) (out: string) distill : Cli.TrainOptions =
     { Distill = distill; Config = None; Dataset = Some Domain.Fashion_Mnist; DataDir = Some dataDir; Model = Some "fmnist_small_cnn"
       Teacher = None; TeacherModel = None; Method = None; LogitStand = false; BaseTemp = None; KdWeight = None
       Epochs = Some 2; BatchSize = Some 32; Lr = Some 0.05; Seed = Some 1; TrainSubset = None; Name = None
-      Threads = Some 1; Device = DeviceChoice.Cpu; Out = Some out; Resume = None }
+      Threads = Some 1; Device = DeviceChoice.Cpu; Out = Some out; Resume = None; TeacherCache = None }
 
 let run (o: Cli.TrainOptions) = runCommand (fun out err -> TrainCommand.Run(o, out, err))
 

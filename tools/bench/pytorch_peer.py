@@ -118,6 +118,33 @@ def kd(student, teacher, t, standardize):
     return (F.kl_div(log_ps, pt, reduction="none").sum(1) * (t * t)).mean()
 
 
+def dkd(student, teacher, y, alpha, beta, t, standardize):
+    """α·TCKD + β·NCKD (Losses.Dkd.fs: binary target/non-target KL, non-target KL with the target masked by −1000)."""
+    if standardize:
+        student, teacher = zscore(student), zscore(teacher)
+    b = student.shape[0]
+    gt = torch.zeros_like(student).scatter_(1, y.unsqueeze(1), 1.0)
+    other = 1.0 - gt
+    pt = F.softmax(teacher / t, dim=1)
+    pt2 = torch.cat([(pt * gt).sum(1, keepdim=True), (pt * other).sum(1, keepdim=True)], 1)
+    log_p = F.log_softmax(student / t, dim=1)
+    log_ps2 = torch.cat([log_p.gather(1, y.unsqueeze(1)), log_p.masked_fill(gt.bool(), float("-inf")).logsumexp(1, keepdim=True)], 1)
+    tckd = F.kl_div(log_ps2, pt2, reduction="sum") * (t * t) / b
+    nckd = F.kl_div(F.log_softmax(student / t - gt * 1000.0, dim=1), F.softmax(teacher / t - gt * 1000.0, dim=1), reduction="sum") * (t * t) / b
+    return alpha * tckd + beta * nckd
+
+
+def ctkd_kd(student, teacher, g, lam, t_start, t_end, standardize):
+    """KD at CTKD's learned temperature T = t_start + t_end·σ(GRL(g, λ)) (Losses.Ctkd.fs; GRL as d + (g − d)·λ)."""
+    d = g.detach()
+    temp = (d + (g - d) * lam).sigmoid() * t_end + t_start
+    if standardize:
+        student, teacher = zscore(student), zscore(teacher)
+    tt = temp.reshape(1, 1)
+    per = F.kl_div(F.log_softmax(student / tt, dim=1), F.softmax(teacher / tt, dim=1), reduction="none").sum(1)
+    return (per.mean() * temp.square()).reshape(())
+
+
 def mlkd_masks(tw):
     with torch.no_grad():
         p = F.softmax(tw.detach(), dim=1)
@@ -160,11 +187,24 @@ CONFIGS = {
     "kd": ("resnet8x4", "resnet32x4", 100, "kd", 2, 6, 1, 1, True),
     "kd_ls": ("resnet8x4", "resnet32x4", 100, "kd_ls", 2, 6, 1, 1, True),
     "mlkd": ("resnet8x4", "resnet32x4", 100, "mlkd", 1, 3, 1, 1, True),
+    "dkd_ls": ("resnet8x4", "resnet32x4", 100, "dkd_ls", 2, 6, 1, 1, False),
+    "ctkd_ls": ("resnet8x4", "resnet32x4", 100, "ctkd_ls", 2, 6, 1, 1, False),
+    # LogitStd's *_cached configurations take the step with the teacher cache warm; the peer always
+    # runs the teacher online: the comparison is LogitStd's cached step against PyTorch's online one.
+    "kd_cached": ("resnet8x4", "resnet32x4", 100, "kd", 2, 6, 1, 2, True),
+    "kd_ls_cached": ("resnet8x4", "resnet32x4", 100, "kd_ls", 2, 6, 1, 2, True),
+    "dkd_ls_cached": ("resnet8x4", "resnet32x4", 100, "dkd_ls", 2, 6, 1, 2, True),
+    "ctkd_ls_cached": ("resnet8x4", "resnet32x4", 100, "ctkd_ls", 2, 6, 1, 2, True),
     "memory": ("fmnist_small_cnn", "fmnist_wide_cnn", 10, "kd_ls", 100, 2000, 50, 300, False),
 }
 
 
-def objective_terms(name, s, y, t, ss, ts):
+# Epoch 1, as LogitStd's bench steps: DKD's warm-up factor min(1/20, 1), CTKD's λ = cos-schedule(1).
+DKD_WARMUP = min(1 / 20, 1.0)
+CTKD_LAMBDA = (math.cos(math.pi * 1 / 10) + 1.0) * 0.5 * (0.0 - -1.0) + -1.0
+
+
+def objective_terms(name, s, y, t, ss, ts, g=None):
     if name == "ce":
         return {"ce": F.cross_entropy(s, y)}
     if name == "kd":
@@ -173,6 +213,10 @@ def objective_terms(name, s, y, t, ss, ts):
         return {"ce": F.cross_entropy(s, y) * 0.1, "kd": kd(s, t, 2.0, True) * 9.0}
     if name == "mlkd":
         return mlkd_terms(s, ss, t, ts, y, 4.0, 0.1, 0.9, False)
+    if name == "dkd_ls":
+        return {"ce": F.cross_entropy(s, y) * 1.0, "dkd": dkd(s, t, y, 9.0, 72.0, 2.0, True) * DKD_WARMUP}
+    if name == "ctkd_ls":
+        return {"ce": F.cross_entropy(s, y) * 0.1, "kd": ctkd_kd(s, t, g, CTKD_LAMBDA, 1.0, 20.0, True) * 9.0}
     raise ValueError(name)
 
 
@@ -194,7 +238,11 @@ def measure(name, quick, steps_override, threads):
     build, shape = MODELS[student_name]
     student = build(classes).train()
     teacher = MODELS[teacher_name][0](classes).eval() if teacher_name else None
-    opt = torch.optim.SGD(student.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4, nesterov=False)
+    params = list(student.parameters())
+    g_temp = torch.nn.Parameter(torch.ones(1)) if objective == "ctkd_ls" else None
+    if g_temp is not None:
+        params.append(g_temp)  # CTKD: the temperature trains with the student
+    opt = torch.optim.SGD(params, lr=0.05, momentum=0.9, weight_decay=5e-4, nesterov=False)
     g = torch.Generator().manual_seed(7)
     x = torch.randn((BATCH,) + shape, generator=g)
     xs = torch.randn((BATCH,) + shape, generator=g) if objective == "mlkd" else None
@@ -210,7 +258,7 @@ def measure(name, quick, steps_override, threads):
                     ts = teacher(xs)[0]
         if xs is not None:
             ss = student(xs)[0]
-        terms = objective_terms(objective, logits, y, t, ss, ts)
+        terms = objective_terms(objective, logits, y, t, ss, ts, g_temp)
         total = sum(terms.values())
         value = total.item()
         if not math.isfinite(value):
