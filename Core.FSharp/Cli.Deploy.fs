@@ -71,12 +71,12 @@ exception private Invalid of string
 let private positive (what: string) (v: int) =
     if v <= 0 then raise (Invalid(sprintf "%s must be positive, got %d" what v)) else v
 
-let private checked (build: unit -> 'T) : Result<'T, string> =
+let private validated (build: unit -> 'T) : Result<'T, string> =
     try Ok(build ()) with Invalid msg -> Error msg
 
 /// The options of `logitstd export`, or the reason they make no sense.
 let exportOptions (x: ParseResults<ExportArgs>) : Result<ExportOptions, string> =
-    checked <| fun () ->
+    validated <| fun () ->
         let format = x.GetResult ExportArgs.Format
         if format = ExportFormat.Pytorch && (x.Contains Opset || x.Contains Features) then
             raise (Invalid "--opset and --features apply to --format onnx only")
@@ -91,7 +91,7 @@ let exportOptions (x: ParseResults<ExportArgs>) : Result<ExportOptions, string> 
 
 /// The options of `logitstd predict`: --onnx, or --model with --weights.
 let predictOptions (p: ParseResults<PredictArgs>) : Result<PredictOptions, string> =
-    checked <| fun () ->
+    validated <| fun () ->
         let onnx = p.TryGetResult PredictArgs.Onnx
         let model = p.TryGetResult PredictArgs.Model
         let weights = p.TryGetResult PredictArgs.Weights

@@ -83,7 +83,7 @@ let options (a: ParseResults<SweepArgs>) (trainFlags: string list) (threads: int
     let ownedGiven = trainFlags |> List.map (fun f -> f.Split('=').[0]) |> List.filter (fun f -> List.contains f owned)
     let seeds = a.TryGetResult Seeds |> Option.defaultValue 1
     let first = a.TryGetResult First_Seed |> Option.defaultValue 0
-    let parallel = a.TryGetResult Max_Parallel
+    let maxParallel = a.TryGetResult Max_Parallel
     let configs = a.GetResults Configs |> List.concat
     match ownedGiven, slurmOnly with
     | _ when List.isEmpty configs -> Error "--configs: give at least one experiment file or folder of them"
@@ -91,7 +91,7 @@ let options (a: ParseResults<SweepArgs>) (trainFlags: string list) (threads: int
     | [], f :: _ when scheduler = Local -> Error(sprintf "%s belongs to --scheduler slurm" f)
     | _ when seeds <= 0 -> Error(sprintf "--seeds must be positive, got %d" seeds)
     | _ when first < 0 -> Error(sprintf "--first-seed must be >= 0, got %d" first)
-    | _ when parallel |> Option.exists (fun p -> p <= 0) -> Error(sprintf "--max-parallel must be positive, got %d" parallel.Value)
+    | _ when maxParallel |> Option.exists (fun p -> p <= 0) -> Error(sprintf "--max-parallel must be positive, got %d" maxParallel.Value)
     | _ ->
         Ok
             { Configs = configs
@@ -99,7 +99,7 @@ let options (a: ParseResults<SweepArgs>) (trainFlags: string list) (threads: int
               FirstSeed = first
               Out = a.GetResult SweepArgs.Out
               Scheduler = scheduler
-              MaxParallel = parallel
+              MaxParallel = maxParallel
               Wait = a.Contains Wait
               Partition = a.TryGetResult Partition
               Gres = a.TryGetResult Gres
