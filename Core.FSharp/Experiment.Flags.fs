@@ -23,13 +23,13 @@ let methodObjective (m: Method) (standardize: bool) (baseTemp: float) (kdWeight:
 /// The experiment a `train` / `distill` command line describes: the experiment file (if any) on top
 /// of the defaults, then each given flag replacing exactly its own value, then one validation of the
 /// result. `--method` replaces the objective as a whole; nothing else is rewritten.
-let rec resolve (o: Cli.TrainOptions) (configText: string option) : Result<Experiment, string list> =
+let rec resolve (o: TrainCli.TrainOptions) (configText: string option) : Result<Experiment, string list> =
     match configText with
     | Some text -> read text |> Result.bind (resolveWith o)
     | None -> resolveWith o defaultExperiment
 
 /// The flags of `o` applied to an experiment already read (the file's problems are the file's, these the flags').
-and resolveWith (o: Cli.TrainOptions) (e: Experiment) : Result<Experiment, string list> =
+and resolveWith (o: TrainCli.TrainOptions) (e: Experiment) : Result<Experiment, string list> =
         let pick (flag: 'a option) (value: 'a) = defaultArg flag value
         let objective =
             match o.Method with

@@ -156,7 +156,7 @@ type Experiments =
     static member TryRead(text: string, [<Out>] experiment: byref<Experiment.Experiment>, [<Out>] problems: byref<IReadOnlyList<string>>) =
         Experiments.Unpack(ExperimentYaml.read text, &experiment, &problems)
     /// The flags of a `train`/`distill` command line over an experiment, then one validation.
-    static member TryResolve(options: Cli.TrainOptions, fromFile: Experiment.Experiment, [<Out>] experiment: byref<Experiment.Experiment>, [<Out>] problems: byref<IReadOnlyList<string>>) =
+    static member TryResolve(options: TrainCli.TrainOptions, fromFile: Experiment.Experiment, [<Out>] experiment: byref<Experiment.Experiment>, [<Out>] problems: byref<IReadOnlyList<string>>) =
         Experiments.Unpack(ExperimentFlags.resolveWith options fromFile, &experiment, &problems)
     /// The experiment as YAML (what a run folder's experiment.yaml holds).
     static member ToYaml(experiment: Experiment.Experiment) = ExperimentYaml.toYaml experiment

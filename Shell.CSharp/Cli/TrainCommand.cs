@@ -23,7 +23,7 @@ public static class TrainCommand
     /// <param name="stdout">Where the resolved experiment and the progress go.</param>
     /// <param name="stderr">Where errors go.</param>
     /// <param name="interrupt">Polled once per training step besides Ctrl+C (tests use it to stop a run mid-epoch).</param>
-    public static int Run(Core.Cli.TrainOptions o, TextWriter stdout, TextWriter stderr, Func<bool>? interrupt = null)
+    public static int Run(Core.TrainCli.TrainOptions o, TextWriter stdout, TextWriter stderr, Func<bool>? interrupt = null)
     {
         var command = o.Distill ? "distill" : "train";
         int Fail(int code, string message)
@@ -48,14 +48,7 @@ public static class TrainCommand
         {
             if (resume is not null)
             {
-                var changing = new (string Flag, bool Given)[]
-                {
-                    ("--config", o.Config != null), ("--dataset", o.Dataset != null), ("--data-dir", o.DataDir != null), ("--model", o.Model != null),
-                    ("--teacher", o.Teacher != null), ("--teacher-model", o.TeacherModel != null), ("--method", o.Method != null),
-                    ("--logit-stand", o.LogitStand), ("--epochs", o.Epochs != null), ("--batch-size", o.BatchSize != null), ("--lr", o.Lr != null),
-                    ("--seed", o.Seed != null), ("--train-subset", o.TrainSubset != null), ("--name", o.Name != null),
-                    ("--teacher-cache", o.TeacherCache != null),
-                }.Where(f => f.Given).Select(f => f.Flag).ToList();
+                var changing = Core.TrainCli.resumeConflicts(o).ToList();
                 if (changing.Count > 0)
                     return Fail(2, $"--resume continues the run exactly as its experiment.yaml says; {string.Join(", ", changing)} would change it");
                 run = RunOutput.Open(resume);
@@ -84,7 +77,7 @@ public static class TrainCommand
                     // A LogitStd checkpoint names its architecture; a PyTorch file does not.
                     var name = Checkpoints.Inspect(teacherFile).ModelName;
                     if (name is null) return Fail(2, $"{teacherFile} is a PyTorch checkpoint, which does not record its architecture: add --teacher-model NAME");
-                    options = new Core.Cli.TrainOptions(o.Distill, o.Config, o.Dataset, o.DataDir, o.Model, o.Teacher,
+                    options = new Core.TrainCli.TrainOptions(o.Distill, o.Config, o.Dataset, o.DataDir, o.Model, o.Teacher,
                         Microsoft.FSharp.Core.FSharpOption<string>.Some(name), o.Method, o.LogitStand, o.BaseTemp, o.KdWeight, o.Epochs,
                         o.BatchSize, o.Lr, o.Seed, o.TrainSubset, o.Name, o.Threads, o.Device, o.Out, o.Resume, o.TeacherCache);
                 }

@@ -25,7 +25,7 @@ let errorsOf text =
     | Ok _ -> failtest "expected an error"
     | Error es -> String.concat "\n" es
 
-let options distill : Cli.TrainOptions =
+let options distill : TrainCli.TrainOptions =
     { Distill = distill; Config = None; Dataset = None; DataDir = None; Model = None; Teacher = None; TeacherModel = None
       Method = None; LogitStand = false; BaseTemp = None; KdWeight = None; Epochs = None; BatchSize = None; Lr = None
       Seed = None; TrainSubset = None; Name = None; Threads = None; Device = DeviceChoice.Cpu; Out = None; Resume = None; TeacherCache = None }

@@ -53,7 +53,7 @@ let private trained =
              let dir = Path.Combine(Path.GetTempPath(), "logitstd-export-tests-" + Guid.NewGuid().ToString("N"))
              System.AppDomain.CurrentDomain.ProcessExit.Add(fun _ -> try Directory.Delete(dir, true) with _ -> ())
              let run = Path.Combine(dir, "run")
-             let o: Cli.TrainOptions =
+             let o: TrainCli.TrainOptions =
                  { Distill = false; Config = None; Dataset = Some Domain.Fashion_Mnist; DataDir = Some data; Model = Some "fmnist_mlp"
                    Teacher = None; TeacherModel = None; Method = None; LogitStand = false; BaseTemp = None; KdWeight = None
                    Epochs = Some 1; BatchSize = Some 64; Lr = Some 0.05; Seed = Some 1; TrainSubset = Some 5000; Name = None

@@ -55,4 +55,40 @@ let tests =
             match Cli.parse [| "train"; "--teacher-cache"; "c"; "--out"; "o" |] with
             | Cli.Error e -> Expect.stringContains e "--teacher-cache belongs to `logitstd distill`" "names the flag"
             | other -> failtestf "got %A" other
+    
+        testCase "a train line parses into its options; what it leaves out stays None" <| fun () ->
+            match Cli.parse [| "train"; "--model"; "fmnist_mlp"; "--epochs"; "3"; "--seed"; "7"; "--out"; "runs/x" |] with
+            | Cli.Run(Cli.Fit o) ->
+                Expect.isFalse o.Distill "train"
+                Expect.equal (o.Model, o.Epochs, o.Seed, o.Out) (Some "fmnist_mlp", Some 3, Some 7, Some "runs/x") "the given flags"
+                Expect.equal (o.Lr, o.Config, o.Method, o.Threads) (None, None, None, None) "the others"
+                Expect.equal o.Device DeviceChoice.Cpu "the CPU by default"
+            | other -> failtestf "got %A" other
+
+        testCase "a distill line with a method, LS, its τ and weight, and a CUDA device" <| fun () ->
+            match Cli.parse [| "distill"; "--student"; "resnet8x4"; "--teacher"; "t.pth"; "--teacher-model"; "resnet32x4"; "--method"; "dkd"
+                               "--logit-stand"; "--base-temp"; "1.5"; "--kd-weight"; "3"; "--device"; "cuda:1"; "--out"; "o" |] with
+            | Cli.Run(Cli.Fit o) ->
+                Expect.isTrue o.Distill "distill"
+                Expect.equal (o.Model, o.Teacher, o.TeacherModel, o.Method) (Some "resnet8x4", Some "t.pth", Some "resnet32x4", Some Domain.Dkd) "models and method"
+                Expect.equal (o.LogitStand, o.BaseTemp, o.KdWeight) (true, Some 1.5, Some 3.0) "LS and its settings"
+                Expect.equal o.Device (DeviceChoice.Cuda 1) "--student is --model; cuda:1 is device 1"
+            | other -> failtestf "got %A" other
+
+        testCase "train and distill flag rules: each error names the flag" <| fun () ->
+            let error args expected =
+                match Cli.parse args with
+                | Cli.Error text -> Expect.stringContains text expected (String.concat " " args)
+                | other -> failtestf "%A gave %A" args other
+            error [| "train"; "--method"; "kd"; "--out"; "o" |] "--method belongs to `logitstd distill`"
+            error [| "distill"; "--method"; "kd"; "--base-temp"; "2"; "--out"; "o" |] "add --logit-stand"
+            error [| "distill"; "--logit-stand"; "--out"; "o" |] "name the method"
+            error [| "train"; "--epochs"; "0"; "--out"; "o" |] "--epochs must be positive"
+            error [| "train"; "--lr"; "-1"; "--out"; "o" |] "--lr must be a positive number"
+            error [| "train"; "--device"; "gpu"; "--out"; "o" |] "--device gpu"
+
+        testCase "a resumed run may change only how it runs, not what it is" <| fun () ->
+            match Cli.parse [| "train"; "--resume"; "r"; "--epochs"; "9"; "--lr"; "0.1"; "--threads"; "1" |] with
+            | Cli.Run(Cli.Fit o) -> Expect.equal (TrainCli.resumeConflicts o) [ "--epochs"; "--lr" ] "the flags that would change it (not --threads)"
+            | other -> failtestf "got %A" other
     ]

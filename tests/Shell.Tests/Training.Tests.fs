@@ -11,13 +11,13 @@ open LogitStd.Shell.Cli
 open LogitStd.Shell.Runs
 open LogitStd.Shell.Tests.TestFiles
 
-let baseOptions (dataDir: string) (out: string) distill : Cli.TrainOptions =
+let baseOptions (dataDir: string) (out: string) distill : TrainCli.TrainOptions =
     { Distill = distill; Config = None; Dataset = Some Domain.Fashion_Mnist; DataDir = Some dataDir; Model = Some "fmnist_small_cnn"
       Teacher = None; TeacherModel = None; Method = None; LogitStand = false; BaseTemp = None; KdWeight = None
       Epochs = Some 2; BatchSize = Some 32; Lr = Some 0.05; Seed = Some 1; TrainSubset = None; Name = None
       Threads = Some 1; Device = DeviceChoice.Cpu; Out = Some out; Resume = None; TeacherCache = None }
 
-let run (o: Cli.TrainOptions) = runCommand (fun out err -> TrainCommand.Run(o, out, err))
+let run (o: TrainCli.TrainOptions) = runCommand (fun out err -> TrainCommand.Run(o, out, err))
 
 /// Metrics rows without the last column (epoch time).
 let metricsWithoutTime (runDir: string) =
@@ -115,7 +115,7 @@ let tests =
             Expect.equal ((File.ReadAllLines(Path.Combine(out, "analysis/teacher_test_logits.csv"))).[1].Split(',').Length) 101 "label + 100 logits"
 
         yield testList "bad input, before any training" [
-            let expectError (o: Cli.TrainOptions) (code: int) (text: string) =
+            let expectError (o: TrainCli.TrainOptions) (code: int) (text: string) =
                 let c, out, err = run o
                 Expect.equal c code (out + err)
                 Expect.stringContains err text "message"
