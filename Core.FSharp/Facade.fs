@@ -175,3 +175,11 @@ type Experiments =
         Schedules.multiStepLr solver.Lr solver.LrMilestones solver.LrDecayRate epoch
     /// A paired difference with its 95 % t interval, from (x, y) pairs (difference y − x).
     static member PairedDifference(pairs: seq<float * float>) = Stats.pairedDifference (List.ofSeq pairs)
+
+/// Statistics for C# callers, defined once in `Stats`.
+[<AbstractClass; Sealed>]
+type Statistics =
+    /// The mean of the values (at least one).
+    static member Mean(values: seq<float>) = Stats.mean (List.ofSeq values)
+    /// The sample standard deviation (n − 1); 0 for a single value.
+    static member SampleStd(values: seq<float>) = Stats.sampleStd (List.ofSeq values)

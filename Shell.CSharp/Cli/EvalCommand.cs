@@ -54,7 +54,7 @@ public static class EvalCommand
                 ? Analysis.WriteLogits(save, model, loader, CPU, includeLabel: false, onLogits: Stats)
                 : Evaluation.Run(model, loader, CPU, Stats);
             string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
-            static double Std(List<double> xs) { var m = xs.Average(); return Math.Sqrt(xs.Sum(x => (x - m) * (x - m)) / Math.Max(1, xs.Count - 1)); }
+            static double Std(List<double> xs) => Core.Statistics.SampleStd(xs);
             stdout.WriteLine($"model      {model.Info.Name} ({model.ParameterCount:N0} parameters) from {o.Weights}");
             stdout.WriteLine($"dataset    {data.Name} {data.Split}: {result.Count} images, {data.Classes} classes ({data.Source})");
             stdout.WriteLine($"top-1      {result.Top1.ToString("F2", CultureInfo.InvariantCulture)}%");

@@ -42,7 +42,7 @@ public static class ResultsCommand
             var best = g.Select(r => r.BestTop1).ToList();
             var final = g.Select(r => r.FinalTop1).ToList();
             sb.AppendLine($"| {g.Key.Student} | {g.Key.Teacher ?? "—"} | {g.Key.Method} | {(g.Key.Standardize ? "yes" : "no")} | `{g.Key.Objective}` | {best.Count} | " +
-                $"{F(Stats.mean(ToList(best)))} ± {F(Stats.sampleStd(ToList(best)))} | {F(Stats.mean(ToList(final)))} ± {F(Stats.sampleStd(ToList(final)))} |");
+                $"{F(Statistics.Mean(best))} ± {F(Statistics.SampleStd(best))} | {F(Statistics.Mean(final))} ± {F(Statistics.SampleStd(final))} |");
         }
         sb.AppendLine();
         sb.AppendLine("Paired difference LS − no LS in best test top-1 (same student, teacher, method and seed; every LS objective against every raw one), 95% t-interval:");
@@ -96,8 +96,6 @@ public static class ResultsCommand
         var interval = double.IsNaN(d.HalfWidth) ? "n/a (one pair)" : $"[{F(d.Mean - d.HalfWidth)}, {F(d.Mean + d.HalfWidth)}]";
         return $"{d.Count} | {(d.Mean >= 0 ? "+" : "")}{F(d.Mean)} | {interval}";
     }
-
-    static Microsoft.FSharp.Collections.FSharpList<double> ToList(IEnumerable<double> xs) => Microsoft.FSharp.Collections.ListModule.OfSeq(xs);
 
     public static int Run(IReadOnlyList<string> dirs, string? markdown, TextWriter stdout, TextWriter stderr)
     {

@@ -31,7 +31,7 @@ public static class ResultsFigure
             {
                 var acc = g.Select(r => r.Summary.BestTop1).ToArray();
                 double mean = acc.Average();
-                double std = acc.Length < 2 ? 0 : Math.Sqrt(acc.Sum(a => (a - mean) * (a - mean)) / (acc.Length - 1));
+                double std = Core.Statistics.SampleStd(acc);
                 return new ResultGroup(g.Key.Student, g.Key.Method, g.Key.Standardize, mean, std, acc.Length);
             })
             .OrderBy(g => g.Student, StringComparer.Ordinal)

@@ -44,18 +44,16 @@ public static class LogitStats
         var stats = new SampleStats[logits.Samples];
         for (int i = 0; i < stats.Length; i++)
         {
-            double sum = 0, min = double.PositiveInfinity, max = double.NegativeInfinity;
+            double min = double.PositiveInfinity, max = double.NegativeInfinity;
             for (int j = 0; j < k; j++)
             {
                 var x = logits[i, j];
-                sum += x;
                 min = Math.Min(min, x);
                 max = Math.Max(max, x);
             }
-            double mean = sum / k, squares = 0;
-            // Two passes (mean first) rather than Σx² − K·mean²: no cancellation for large logits.
-            for (int j = 0; j < k; j++) squares += (logits[i, j] - mean) * (logits[i, j] - mean);
-            stats[i] = new SampleStats(i, logits.Label(i), mean, Math.Sqrt(squares / (k - 1)), max - min);
+            var row = new double[k];
+            for (int j = 0; j < k; j++) row[j] = logits[i, j];
+            stats[i] = new SampleStats(i, logits.Label(i), Statistics.Mean(row), Statistics.SampleStd(row), max - min);
         }
         return stats;
     }
