@@ -1,7 +1,8 @@
 #load "build/scale.cake"
 // LogitStd build script.  dotnet tool restore && dotnet cake --target=<Target>
-// Targets: Build, Data, ParityFixtures, Test (default), CheckReference, Bench [--quick] [--threads=N], BenchEpoch [--images=N] [--cached],
-//          SystemCheck, Publish, DeviceCheckCpu, SlurmTest, Scale (issue 13; Study and Table take --scheduler=slurm).
+// Targets: Build, Data, ParityFixtures, Test (default), Demo, Study, Plots, Table, Bench [--quick] [--threads=N],
+//          BenchEpoch [--images=N] [--cached], and in build/scale.cake SystemCheck, Publish, DeviceCheckCpu,
+//          SlurmTest, Scale (Study and Table take --scheduler=slurm).
 
 // ---------------------------------------------------------------- arguments
 var target = Argument("target", "Test");
@@ -372,7 +373,7 @@ Task("Table")
     Information(sb.ToString());
 });
 
-// ---------------------------------------------------------------- benchmarks (issue 7)
+// ---------------------------------------------------------------- benchmarks
 // One `RESULT side=... config=... img_s=... cpu_wall=...` line of `logitstd bench` or the PyTorch peer, as key → value.
 Dictionary<string, string> ParseResult(IEnumerable<string> output, string side)
 {

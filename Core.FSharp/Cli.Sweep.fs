@@ -1,4 +1,4 @@
-/// The grammar of `logitstd info`, `logitstd sweep` and `logitstd sweep-task` (issue 13), and the
+/// The grammar of `logitstd info`, `logitstd sweep` and `logitstd sweep-task`, and the
 /// validation of a sweep's options; `Cli` composes them into the program's command line.
 module LogitStd.Core.CliSweep
 

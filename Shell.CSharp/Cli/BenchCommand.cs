@@ -5,7 +5,7 @@ using LogitStd.Shell.Bench;
 namespace LogitStd.Shell.Cli;
 
 /// <summary>
-/// <c>logitstd bench</c> (performance issue 7): whole training steps in-process, images per second,
+/// <c>logitstd bench</c>: whole training steps in-process, images per second,
 /// CPU time ÷ wall time and resident memory per configuration, one machine-readable <c>RESULT</c>
 /// line each (the Cake target <c>Bench</c> pairs them with the PyTorch peer's) and a table at the end.
 /// </summary>

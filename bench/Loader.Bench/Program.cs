@@ -1,4 +1,4 @@
-// Loader throughput benchmark (issue 3): augmented CIFAR-format images/s and Fashion-MNIST images/s,
+// Loader throughput benchmark: augmented CIFAR-format images/s and Fashion-MNIST images/s,
 // with one background worker and with one per core. Not a test: run it once on an idle machine,
 //   dotnet run --project bench/Loader.Bench -c Release [-- --epochs N]
 // and read the table. CPU/wall ≈ the number of busy cores; well below the worker count means the

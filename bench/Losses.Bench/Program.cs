@@ -1,4 +1,4 @@
-// The losses alone (issue 7), with BenchmarkDotNet:
+// The losses alone, with BenchmarkDotNet:
 //   dotnet run --project bench/Losses.Bench -c Release [-- --quick] [BenchmarkDotNet arguments]
 // --quick: one warm-up and three iterations of 64 invocations each, without BenchmarkDotNet's pilot
 // stage (its ShortRun job took 39 s here, a third of the Cake target's two-minute quick budget).

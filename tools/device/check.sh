@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU check of the published bundle (issue 13, docs/gpu.md). On a machine with a GPU and a
+# The GPU check of the published bundle (docs/gpu.md). On a machine with a GPU and a
 # PyTorch install it: unpacks artifacts/publish/logitstd-linux-x64.tar.gz; puts that machine's own
 # libtorch (python's torch/lib) on LD_LIBRARY_PATH; runs `logitstd info`; checks that every symbol
 # libLibTorchSharp.so needs resolves (ldd -r, and LD_BIND_NOW=1) and lists exactly the missing ones;

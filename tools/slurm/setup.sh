@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A real one-node Slurm cluster on this machine, for the sweep test (issue 13): installs Debian's
+# A real one-node Slurm cluster on this machine, for the sweep test: installs Debian's
 # slurm-wlm and munge, writes a minimal slurm.conf for this host (its real CPUs and memory from
 # `slurmd -C`), creates a munge key, and starts munged, slurmctld and slurmd. Needs root.
 # Idempotent: a second call finds the daemons running and only waits for the node to be idle.
