@@ -66,6 +66,10 @@ Task("Publish")
     foreach (var f in new[] { "createdump", "libmscordaccore.so", "libmscordbi.so", "libcoreclrtraceptprovider.so", "libclrgc.so", "libclrgcexp.so" })
         if (FileExists(dir.CombineWithFilePath(f))) DeleteFile(dir.CombineWithFilePath(f));
     foreach (var f in GetFiles(dir.FullPath + "/*.xml")) DeleteFile(f);
+    // ONNX Runtime's natives (29 MiB, and a Windows onnxruntime.dll that linux-x64 never loads) would
+    // push the bundle over its 45 MiB: the bundle trains, evaluates and exports; `predict --onnx` in it
+    // says that ONNX Runtime is not there (predict --model/--weights works).
+    foreach (var f in GetFiles(dir.FullPath + "/onnxruntime.dll").Concat(GetFiles(dir.FullPath + "/libonnxruntime*.so"))) DeleteFile(f);
     if (GetFiles(dir.FullPath + "/libtorch*.so").Any()) throw new Exception($"{dir} holds a libtorch: the bundle must not carry one");
     // The GLIBCXX fix must have reached the published copy: on Debian 12 it loads only with the weak requirement.
     var lts = dir.CombineWithFilePath("libLibTorchSharp.so");

@@ -44,7 +44,18 @@ public sealed class OnnxClassifierSession : IDisposable
     /// <summary>Opens an exported model from its bytes; <paramref name="source"/> names it in messages.</summary>
     public static OnnxClassifierSession Open(byte[] model, string source, int threads = 1)
     {
-        var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1 };
+        SessionOptions options;
+        try
+        {
+            options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1 };
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException)
+        {
+            // The self-contained bundle leaves ONNX Runtime's native library out (docs/gpu.md).
+            throw new OnnxModelException($"{source}: ONNX Runtime's native library (libonnxruntime.so) is not available in this build, " +
+                "so it cannot run ONNX models; classify from the checkpoint with `logitstd predict --model M --weights CKPT`, " +
+                "or run the exported model with ONNX Runtime itself");
+        }
         try
         {
             return new OnnxClassifierSession(new InferenceSession(model, options), source);
@@ -100,4 +111,4 @@ public sealed class OnnxClassifierSession : IDisposable
 }
 
 /// <summary>An ONNX file that cannot be used: missing, unreadable by ONNX Runtime, or not a LogitStd export.</summary>
-public sealed class OnnxModelException(string message) : Exception(message);
+public sealed class OnnxModelException(string message) : InputException(message);
