@@ -18,15 +18,9 @@ public static class ImageFile
     /// <exception cref="DatasetException">The file cannot be read or is not a complete JPEG/PNG.</exception>
     public static ImageView Decode(string path)
     {
-        byte[] encoded;
-        try { encoded = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new DatasetException($"{path}: cannot read: {e.Message}", e);
-        }
-        using var data = SKData.CreateCopy(encoded);
-        using var codec = SKCodec.Create(data)
-            ?? throw new DatasetException($"{path}: corrupt image: not a decodable JPEG or PNG ({encoded.Length:N0} bytes)");
+        var (data, codec) = ImageFolderDataset.OpenCodec(path);
+        using var _ = data;
+        using var __ = codec;
         if (codec.Info.ColorType != SKColorType.Gray8) return ImageFolderDataset.Decode(path);
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Gray8, SKAlphaType.Opaque);
         var result = codec.GetPixels(info, out byte[] grey);

@@ -111,8 +111,9 @@ public sealed class ImageFolderDataset : ImageDataset
         return (minH, minW, maxH, maxW);
     }
 
-    /// <summary>Decodes one file to RGB CHW bytes; a file that is not a complete image is a <see cref="DatasetException"/>.</summary>
-    public static ImageView Decode(string path)
+    /// <summary>Reads an image file and opens its codec, with the header's size checked before it sizes
+    /// any decode buffer; the caller disposes both. Every problem is a <see cref="DatasetException"/> naming the file.</summary>
+    internal static (SKData Data, SKCodec Codec) OpenCodec(string path)
     {
         byte[] encoded;
         try { encoded = File.ReadAllBytes(path); }
@@ -120,14 +121,25 @@ public sealed class ImageFolderDataset : ImageDataset
         {
             throw new DatasetException($"{path}: cannot read: {e.Message}", e);
         }
-        using var data = SKData.CreateCopy(encoded);
-        using var codec = SKCodec.Create(data)
-            ?? throw new DatasetException($"{path}: corrupt image: not a decodable JPEG or PNG ({encoded.Length:N0} bytes)");
+        var data = SKData.CreateCopy(encoded);
+        var codec = SKCodec.Create(data);
+        string? problem = codec is null ? $"corrupt image: not a decodable JPEG or PNG ({encoded.Length:N0} bytes)"
+            : codec.Info.Width <= 0 || codec.Info.Height <= 0 ? $"corrupt image: size {codec.Info.Width}×{codec.Info.Height}"
+            : (long)codec.Info.Width * codec.Info.Height > MaxPixels ? $"image of {codec.Info.Width:N0}×{codec.Info.Height:N0} pixels, more than the {MaxPixels:N0} this reader decodes"
+            : null;
+        if (problem is null) return (data, codec!);
+        codec?.Dispose();
+        data.Dispose();
+        throw new DatasetException($"{path}: {problem}");
+    }
+
+    /// <summary>Decodes one file to RGB CHW bytes; a file that is not a complete image is a <see cref="DatasetException"/>.</summary>
+    public static ImageView Decode(string path)
+    {
+        var (data, codec) = OpenCodec(path);
+        using var _ = data;
+        using var __ = codec;
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        if (info.Width <= 0 || info.Height <= 0) throw new DatasetException($"{path}: corrupt image: size {info.Width}×{info.Height}");
-        // The header's size is checked before it sizes the decode buffer (4 bytes a pixel).
-        if ((long)info.Width * info.Height > MaxPixels)
-            throw new DatasetException($"{path}: image of {info.Width:N0}×{info.Height:N0} pixels, more than the {MaxPixels:N0} this reader decodes");
         var result = codec.GetPixels(info, out byte[] rgba);
         // IncompleteInput means a truncated file whose missing rows the codec filled in: strictness
         // says reject it rather than train on a half-grey image.
