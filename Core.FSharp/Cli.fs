@@ -7,6 +7,7 @@ open LogitStd.Core.Domain
 open LogitStd.Core.DeployCli
 open LogitStd.Core.CliSweep
 open LogitStd.Core.TrainCli
+open LogitStd.Core.PlotCli
 
 type CheckReferenceArgs =
     | [<MainCommand; Mandatory>] Files of file: string list
@@ -60,38 +61,6 @@ type EvalArgs =
             | Batch_Size _ -> "batch size (default 256)."
             | Save_Logits _ -> "write one CSV row of K logits per image, in dataset order."
             | Threads _ -> "torch threads (default: the number of cores)."
-
-/// The figures `logitstd plot` draws.
-type PlotKind =
-    /// Figure 2's toy case, computed by the core.
-    | Toy
-    /// Figure 3, row 1: one test image's logits, teacher and student overlaid.
-    | Logit_Bars
-    /// Figure 3, row 2: |M_student − M_teacher| of the class-mean logit matrices.
-    | Heatmap
-    /// Figure 5: 2-D histograms of per-sample logit mean against std.
-    | Stats
-    /// Distributions of per-sample logit range (max − min), teacher and students.
-    | Ranges
-    /// Training curves: test top-1 and loss per epoch, several runs.
-    | Curves
-    /// Results chart: mean test top-1 with error bars over seeds, per method.
-    | Results
-
-type PlotArgs =
-    | [<MainCommand; Mandatory>] Kind of PlotKind
-    | Runs of dirs: string list
-    | [<Mandatory>] Out of file: string
-    | Sample of index: int
-    | Standardized
-    interface IArgParserTemplate with
-        member a.Usage =
-            match a with
-            | Kind _ -> "which figure to draw."
-            | Runs _ -> "run folders to draw from (a student run knows its teacher's logits)."
-            | Out _ -> "output file: .png or .svg."
-            | Sample _ -> "logit-bars: the test image index (default 0)."
-            | Standardized -> "logit-bars/heatmap/stats: show the Z-scored logits instead of the raw ones."
 
 type ResultsArgs =
     | [<MainCommand; Mandatory>] Run_Dirs of dirs: string list
@@ -163,14 +132,6 @@ type EvalOptions =
       BatchSize: int
       SaveLogits: string option
       Threads: int option }
-
-/// Options of `logitstd plot`.
-type PlotOptions =
-    { Kind: PlotKind
-      Runs: string list
-      Out: string
-      Sample: int
-      Standardized: bool }
 
 /// Options of `logitstd bench`.
 type BenchOptions =
@@ -260,13 +221,7 @@ let private toParsed (r: ParseResults<Command>) (trainFlags: string list) : Pars
     | Command.Teacher_Cache c -> CacheTeacher(TeacherCacheCli.buildOptions c |> Result.defaultWith (fun m -> raise (InvalidValue m)))
     | Train t -> Fit(TrainCli.options false t |> Result.defaultWith (fun m -> raise (InvalidValue m)))
     | Distill t -> Fit(TrainCli.options true t |> Result.defaultWith (fun m -> raise (InvalidValue m)))
-    | Plot p ->
-        Draw
-            { Kind = p.GetResult Kind
-              Runs = p.GetResults Runs |> List.concat
-              Out = p.GetResult Out
-              Sample = p.TryGetResult Sample |> Option.defaultValue 0
-              Standardized = p.Contains Standardized }
+    | Plot p -> Draw(PlotCli.options p)
 
 /// Parses the program's arguments.
 let parse (argv: string[]) : ParseOutcome =

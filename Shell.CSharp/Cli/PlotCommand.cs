@@ -6,29 +6,22 @@ using LogitStd.Shell.Runs;
 namespace LogitStd.Shell.Cli;
 
 /// <summary><c>logitstd plot KIND [--runs DIR...] --out FILE(.png|.svg) [--sample N] [--standardized]</c>:
-/// draws one figure from saved run folders (never retrains). Exit 0 when written, 2 on a missing or
-/// malformed input (the message names the file) or a bad option.</summary>
+/// draws one figure from saved run folders (never retrains). Exit 0 when written, 1 on a missing or
+/// malformed run-folder file or a failed write (the message names the file), 2 on a bad option.</summary>
 public static class PlotCommand
 {
     /// <summary>Runs the command; messages go to <paramref name="stdout"/> and <paramref name="stderr"/>.</summary>
-    public static int Run(Core.Cli.PlotOptions options, TextWriter stdout, TextWriter stderr)
+    public static int Run(Core.PlotCli.PlotOptions options, TextWriter stdout, TextWriter stderr)
     {
-        if (!Figure.IsSupported(options.Out))
+        var (errors, notes) = Core.PlotCli.check(options);
+        foreach (var n in notes) stderr.WriteLine($"note: {n}");
+        if (!errors.IsEmpty)
         {
-            stderr.WriteLine($"error: --out {options.Out}: the figure must be a .png or .svg file");
+            foreach (var e in errors) stderr.WriteLine($"error: {e}");
             return 2;
         }
         var kind = options.Kind;
         var runDirs = options.Runs.ToList();
-        if (kind.IsToy && runDirs.Count > 0)
-            stderr.WriteLine("note: the toy figure is computed by the core; --runs is not used");
-        else if (!kind.IsToy && runDirs.Count == 0)
-        {
-            stderr.WriteLine($"error: plot {Name(kind)} needs --runs DIR... (run folders written by train/distill)");
-            return 2;
-        }
-        if (options.Standardized && (kind.IsToy || kind.IsCurves || kind.IsResults))
-            stderr.WriteLine($"note: --standardized does not apply to plot {Name(kind)}; ignored");
         try
         {
             var runs = runDirs.Select(RunFolder.Open).ToList();
@@ -40,8 +33,9 @@ public static class PlotCommand
         }
         catch (RunFolderException e)
         {
+            // A run folder's file is at fault: exit 1, the message names it.
             stderr.WriteLine($"error: {e.Message}");
-            return 2;
+            return 1;
         }
         catch (ArgumentException e)
         {
@@ -51,11 +45,11 @@ public static class PlotCommand
         catch (IOException e)
         {
             stderr.WriteLine($"error: cannot write {options.Out}: {e.Message}");
-            return 2;
+            return 1;
         }
     }
 
-    private static Figure Make(Core.Cli.PlotKind kind, IReadOnlyList<RunFolder> runs, Core.Cli.PlotOptions o, TextWriter stdout)
+    private static Figure Make(Core.PlotCli.PlotKind kind, IReadOnlyList<RunFolder> runs, Core.PlotCli.PlotOptions o, TextWriter stdout)
     {
         if (kind.IsToy)
         {
@@ -78,5 +72,5 @@ public static class PlotCommand
         throw new InvalidOperationException($"unhandled plot kind {kind}");
     }
 
-    private static string Name(Core.Cli.PlotKind kind) => kind.ToString().ToLowerInvariant().Replace('_', '-');
+    private static string Name(Core.PlotCli.PlotKind kind) => Core.PlotCli.kindName(kind);
 }

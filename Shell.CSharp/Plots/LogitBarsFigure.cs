@@ -45,8 +45,9 @@ public static class LogitBarsFigure
             var teacher = run.ReadTeacherLogits();
             SameTestSet(run, student, teacher);
             if (sample < 0 || sample >= student.Samples)
-                throw new RunFolderException(run.StudentLogitsFile, null,
-                    $"--sample {sample} is out of range: the file has {student.Samples} test images (0..{student.Samples - 1})");
+                // A flag out of range for this run (exit 2), not a damaged file.
+                throw new ArgumentException(
+                    $"--sample {sample} is out of range: {run.StudentLogitsFile} has {student.Samples} test images (0..{student.Samples - 1})");
             var t = teacher.Row(sample);
             var s = student.Row(sample);
             if (standardized)

@@ -9,6 +9,7 @@ open System.IO
 open System.Xml.Linq
 open Expecto
 open LogitStd.Core.Cli
+open LogitStd.Core.PlotCli
 open LogitStd.Shell.Cli
 open LogitStd.Shell.Plots
 open LogitStd.Shell.Runs
@@ -131,7 +132,7 @@ let tests =
             let runs = study dir.Path
             let ce = runs[2]
             let code, _, err = plot (options PlotKind.Heatmap [ ce ] (dir.Sub "h.png"))
-            Expect.equal code 2 "exit 2"
+            Expect.equal code 1 "exit 1: a run-folder file is missing"
             Expect.stringContains err (Path.Combine(ce, "analysis", "teacher_test_logits.csv")) "names the missing file"
             let code, _, err = plot { options PlotKind.Logit_Bars [ runs[0] ] (dir.Sub "b.png") with Sample = 300 }
             Expect.equal code 2 "exit 2"
