@@ -103,8 +103,9 @@ public static class ResultsCommand
         try { runs = Collect(dirs); }
         catch (Exception e) when (e is IOException or RunFolderException)
         {
+            // A run folder's file is damaged or unreadable: the file is at fault (exit 1).
             stderr.WriteLine($"error: results: {e.Message}");
-            return 2;
+            return 1;
         }
         if (runs.Count == 0)
         {
