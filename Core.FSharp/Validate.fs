@@ -52,7 +52,7 @@ let values (logits: (string * torch.Tensor) list) (target: (torch.Tensor * int64
     match flags @ range with
     | [] -> ()
     | checks ->
-        let device = (snd logits.Head).device
+        let device = match logits, target with | (_, x) :: _, _ -> x.device | [], Some (t, _) -> t.device | [], None -> torch.CPU
         let read = torch.stack(checks |> List.map (fun c -> c.``to``(device)) |> Array.ofList).cpu().data<float>().ToArray()
         logits |> List.iteri (fun i (what, x) ->
             if read.[i] = 0.0 then
@@ -79,11 +79,7 @@ let samePair (student: torch.Tensor) (teacher: torch.Tensor) =
 /// Labels must be a 1-D int64 vector of length B with values in [0, K).
 let targets (target: torch.Tensor) (batch: int64) (classes: int64) =
     targetsShape target batch
-    use scope = torch.NewDisposeScope()
-    let read = torch.stack([| target.min().to_type(torch.float64); target.max().to_type(torch.float64) |]).cpu().data<float>().ToArray()
-    let lo, hi = int64 read.[0], int64 read.[1]
-    if lo < 0L || hi >= classes then
-        invalidArg "target" (sprintf "labels must lie in [0, %d) for %d classes; found values from %d to %d" classes classes lo hi)
+    values [] (Some (target, classes))
 
 /// A temperature must be a positive finite number.
 let temperature (name: string) (t: float) =

@@ -1,6 +1,5 @@
 using System.Globalization;
 using LogitStd.Shell.Plots;
-
 using LogitStd.Shell.Runs;
 
 namespace LogitStd.Shell.Cli;

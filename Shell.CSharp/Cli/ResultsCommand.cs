@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using LogitStd.Core;
 using LogitStd.Shell.Plots;
-
 using LogitStd.Shell.Runs;
 
 namespace LogitStd.Shell.Cli;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using ScottPlot;
-
 using LogitStd.Shell.Runs;
 
 namespace LogitStd.Shell.Plots;

@@ -1,5 +1,4 @@
 using ScottPlot;
-
 using LogitStd.Shell.Runs;
 
 namespace LogitStd.Shell.Plots;

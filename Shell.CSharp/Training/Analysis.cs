@@ -2,9 +2,8 @@ using System.Globalization;
 using System.Text;
 using LogitStd.Shell.Data;
 using LogitStd.Shell.Models;
-using static TorchSharp.torch;
-
 using LogitStd.Shell.Runs;
+using static TorchSharp.torch;
 
 namespace LogitStd.Shell.Training;
 

@@ -2,13 +2,12 @@ using LogitStd.Core;
 using LogitStd.Shell.Data;
 using LogitStd.Shell.Models;
 using LogitStd.Shell.TeacherCache;
+using LogitStd.Shell.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 using Exp = LogitStd.Core.Experiment;
 using Obj = LogitStd.Core.Objective;
 using Parameter = TorchSharp.Modules.Parameter;
-
-using LogitStd.Shell.Runs;
 
 namespace LogitStd.Shell.Training;
 
