@@ -65,11 +65,13 @@ type EvalArgs =
 type ResultsArgs =
     | [<MainCommand; Mandatory>] Run_Dirs of dirs: string list
     | Markdown of file: string
+    | Json of file: string
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Run_Dirs _ -> "run folders (or folders holding run folders) to summarise."
             | Markdown _ -> "also write the tables as markdown to this file."
+            | Json _ -> "also write the per-arm statistics and the comparisons as JSON to this file (docs/figures.md)."
 
 type BenchArgs =
     | Quick
@@ -149,7 +151,7 @@ type Parsed =
     | Evaluate of EvalOptions
     | Draw of PlotOptions
     | Fit of TrainOptions
-    | Summarize of runs: string list * markdown: string option
+    | Summarize of runs: string list * markdown: string option * json: string option
     | Benchmark of BenchOptions
     | Deploy of ExportOptions
     | Classify of PredictOptions
@@ -205,7 +207,7 @@ let private toParsed (r: ParseResults<Command>) (trainFlags: string list) : Pars
               BatchSize = e.TryGetResult EvalArgs.Batch_Size |> Option.map (positive "--batch-size") |> Option.defaultValue 256
               SaveLogits = e.TryGetResult Save_Logits
               Threads = e.TryGetResult EvalArgs.Threads |> Option.map (positive "--threads") }
-    | Results r -> Summarize(r.GetResult Run_Dirs, r.TryGetResult ResultsArgs.Markdown)
+    | Results r -> Summarize(r.GetResult Run_Dirs, r.TryGetResult ResultsArgs.Markdown, r.TryGetResult ResultsArgs.Json)
     | Bench b ->
         Benchmark
             { Quick = b.Contains Quick

@@ -84,7 +84,79 @@ let tests =
         testCase "the markdown tables of a two-student study, byte for byte" <| fun () ->
             use dir = new TempDir()
             writeStudy dir.Path
-            let code, stdout, err = runCommand (fun o e -> LogitStd.Shell.Cli.ResultsCommand.Run([ dir.Path ], null, o, e))
+            let code, stdout, err = runCommand (fun o e -> LogitStd.Shell.Cli.ResultsCommand.Run([ dir.Path ], null, null, o, e))
             Expect.equal (code, err) (0, "") "exit 0, nothing on stderr"
             Expect.equal (stdout.Replace(dir.Path, "ROOT")) expectedTables "the tables"
+    
+        testCase "the comparisons as records: kinds, sides, pairs, one pair without an interval" <| fun () ->
+            use dir = new TempDir()
+            writeStudy dir.Path
+            let all = Comparisons.All(RunFolder.Collect [ dir.Path ]) |> List.ofSeq
+            Expect.equal (all |> List.filter (fun c -> c.Kind = ComparisonKind.LsVsRaw) |> List.length) 5 "five LS − no-LS rows"
+            Expect.equal (all |> List.filter (fun c -> c.Kind = ComparisonKind.VsAlone) |> List.length) 9 "nine rows against the student alone"
+            let c = all |> List.find (fun c -> c.Student = "fmnist_small_cnn" && c.Method = "dkd" && c.Kind = ComparisonKind.LsVsRaw)
+            Expect.equal (c.Objective, c.Standardize, c.BaselineStandardize) (arms[5].Objective, true, false) "the DKD+LS side against the raw one"
+            Expect.equal (List.ofSeq c.Seeds) [ 0; 1 ] "the raw DKD arm ran seeds 0 and 1 only"
+            Expect.equal (c.Runs |> Seq.map (fun r -> Path.GetRelativePath(dir.Path, r)) |> List.ofSeq)
+                [ Path.Combine("fmnist_small_cnn", "dkd_ls", "seed0"); Path.Combine("fmnist_small_cnn", "dkd_ls", "seed1") ] "the arm's run folders, seed order"
+            Expect.equal (c.BaselineRuns |> Seq.map (fun r -> Path.GetFileName(Path.GetDirectoryName r)) |> List.ofSeq) [ "dkd"; "dkd" ] "the baseline's"
+            // seed 0: 89.75 − 89.5; seed 1: 89.95 − 89.1
+            Expect.floatClose Accuracy.high c.Mean 0.55 "mean of 0.25 and 0.85"
+            Expect.floatClose Accuracy.high c.HalfWidth (12.706 * 0.3 * sqrt 2.0 / sqrt 2.0) "t(1) × sd / √2"
+            let one = all |> List.find (fun c -> c.Kind = ComparisonKind.VsAlone && c.Objective = arms[3].Objective && c.Student = "fmnist_mlp")
+            Expect.equal (one.Pairs, one.Teacher, one.BaselineObjective) (1, "fmnist_resnet", "1·CE") "one seed; the arm's teacher; the baseline's formula"
+            Expect.isTrue (Double.IsNaN one.HalfWidth) "no interval from one pair"
+
+        testCase "results --json: arms, comparisons with their run folders, unfinished runs" <| fun () ->
+            use dir = new TempDir()
+            writeStudy (dir.Sub "study")
+            let json = dir.Sub "out/results.json"
+            let code, _, err = runCommand (fun o e -> LogitStd.Shell.Cli.ResultsCommand.Run([ dir.Sub "study" ], null, json, o, e))
+            Expect.equal (code, err) (0, "") "exit 0"
+            use doc = JsonDocument.Parse(File.ReadAllText json)
+            let root = doc.RootElement
+            Expect.equal (root.GetProperty("format").GetString()) ResultsJson.FormatName "the format tag"
+            let arm = root.GetProperty("arms")[0]
+            Expect.equal (arm.GetProperty("student").GetString(), arm.GetProperty("method").GetString(), arm.GetProperty("seeds").GetInt32()) ("fmnist_mlp", "none", 3) "first arm"
+            Expect.equal (arm.GetProperty("teacher").ValueKind) JsonValueKind.Null "no teacher"
+            Expect.floatClose Accuracy.high (arm.GetProperty("best_top1_mean").GetDouble()) 85.1 "its mean"
+            Expect.equal (arm.GetProperty("runs").GetArrayLength()) 3 "its three run folders"
+            let comparisons = [ for c in root.GetProperty("comparisons").EnumerateArray() -> c ]
+            Expect.equal comparisons.Length 14 "every comparison"
+            Expect.equal (comparisons |> List.map (fun c -> c.GetProperty("kind").GetString()) |> List.distinct) [ "ls-vs-raw"; "vs-alone" ] "LS − no LS first"
+            let single = comparisons |> List.find (fun c -> c.GetProperty("pairs").GetInt32() = 1)
+            Expect.equal (single.GetProperty("half_width").ValueKind) JsonValueKind.Null "NaN is written as null"
+            let first = comparisons[0]
+            Expect.equal (first.GetProperty("objective").GetString()) "0.1·CE + 9·KD(τ=1, zscore)" "formulas unescaped"
+            Expect.equal (first.GetProperty("baseline_objective").GetString()) "0.1·CE + 0.9·KD(T=4, raw)" "the baseline's formula"
+            Expect.equal ((first.GetProperty("runs")[0]).GetString()) (Path.Combine(dir.Sub "study", "fmnist_mlp", "kd_ls_tau1", "seed1")) "the arm's folder"
+            Expect.equal ((first.GetProperty("baseline_runs")[0]).GetString()) (Path.Combine(dir.Sub "study", "fmnist_mlp", "kd", "seed1")) "the baseline's folder"
+            Expect.equal [ for u in root.GetProperty("unfinished").EnumerateArray() -> u.GetString() ] [ Path.Combine(dir.Sub "study", "fmnist_small_cnn", "kd", "seed9") ] "unfinished"
+
+        testCase "results exit codes: a missing folder or a damaged summary is 1 naming it, no runs is 2" <| fun () ->
+            use dir = new TempDir()
+            let code, _, err = runCommand (fun o e -> LogitStd.Shell.Cli.ResultsCommand.Run([ dir.Sub "nope" ], null, null, o, e))
+            Expect.equal code 1 "missing folder"
+            Expect.stringContains err (dir.Sub "nope") "names it"
+            Directory.CreateDirectory(dir.Sub "empty") |> ignore
+            let code, _, err = runCommand (fun o e -> LogitStd.Shell.Cli.ResultsCommand.Run([ dir.Sub "empty" ], null, null, o, e))
+            Expect.equal code 2 "no run folders"
+            Expect.stringContains err "no run folders" "says so"
+            writeStudy (dir.Sub "study")
+            let broken = Path.Combine(dir.Sub "study", "fmnist_mlp", "kd", "seed0", "summary.json")
+            File.WriteAllText(broken, "{ \"name\": ")
+            let json = dir.Sub "r.json"
+            let code, _, err = runCommand (fun o e -> LogitStd.Shell.Cli.ResultsCommand.Run([ dir.Sub "study" ], null, json, o, e))
+            Expect.equal code 1 "damaged summary"
+            Expect.stringContains err broken "names the file"
+            Expect.isFalse (File.Exists json) "no JSON written"
+
+        testCase "results --json parses; a --json without a file is a usage error" <| fun () ->
+            match LogitStd.Core.Cli.parse [| "results"; "runs/a"; "runs/b"; "--json"; "r.json" |] with
+            | LogitStd.Core.Cli.Run(LogitStd.Core.Cli.Summarize(dirs, md, json)) ->
+                Expect.equal (dirs, md, json) ([ "runs/a"; "runs/b" ], None, Some "r.json") "folders and the file"
+            | other -> failtestf "got %A" other
+            match LogitStd.Core.Cli.parse [| "results"; "runs/a"; "--json" |] with
+            | LogitStd.Core.Cli.Error text -> Expect.stringContains text "--json" "names the flag"
+            | other -> failtestf "got %A" other
     ]
