@@ -18,12 +18,14 @@ type Run =
       Teacher: string option
       BestTop1: float
       Finished: bool
-      Classes: int }
+      Classes: int
+      Student: string
+      Objective: string }
 
 let run name methodName standardize seed =
     { Name = name; Method = methodName; Standardize = standardize; Seed = seed
       Teacher = (if methodName = "none" then None else Some "wrn_40_2")
-      BestTop1 = 85.0; Finished = true; Classes = 10 }
+      BestTop1 = 85.0; Finished = true; Classes = 10; Student = "cnn_small"; Objective = "0.1·CE + 9·KD(τ=2, zscore)" }
 
 let summaryJson (r: Run) =
     let teacher = match r.Teacher with Some t -> sprintf "\"%s\"" t | None -> "null"
@@ -32,13 +34,13 @@ let summaryJson (r: Run) =
           sprintf "  \"name\": \"%s\"," r.Name
           sprintf "  \"dataset\": \"%s\"," (if r.Classes = 10 then "fashion-mnist" else "cifar100")
           sprintf "  \"classes\": %d," r.Classes
-          "  \"student\": \"cnn_small\","
+          sprintf "  \"student\": \"%s\"," r.Student
           sprintf "  \"teacher\": %s," teacher
           sprintf "  \"method\": \"%s\"," r.Method
           sprintf "  \"standardize\": %s," (if r.Standardize then "true" else "false")
           sprintf "  \"seed\": %d," r.Seed
           "  \"epochs\": 10,"
-          "  \"objective\": \"0.1·CE + 9·KD(τ=2, zscore)\","
+          sprintf "  \"objective\": \"%s\"," r.Objective
           sprintf "  \"best_top1\": %s," (num r.BestTop1)
           "  \"best_epoch\": 9,"
           sprintf "  \"final_top1\": %s," (num (r.BestTop1 - 0.1))
@@ -98,3 +100,20 @@ let study (root: string) =
     [ runFolder root { run "kd" "kd" false 1 with BestTop1 = 85.5 } 1.2
       runFolder root { run "kd-ls" "kd" true 1 with BestTop1 = 86.2 } 0.15
       runFolder root { run "ce" "none" false 1 with BestTop1 = 84.0 } 1.0 ]
+
+/// A study of two students in ROOT/STUDENT/ARM/seedS: each alone, KD (T=4) and KD+LS (τ=2) over
+/// seeds 1..3, DKD+LS over seeds 1..3 for the CNN, and a KD+LS τ=1 arm of one seed (no interval).
+let twoStudentStudy (root: string) =
+    let objectives =
+        [ "alone", "none", false, "1·CE", 0.0
+          "kd", "kd", false, "0.1·CE + 0.9·KD(T=4, raw)", 0.6
+          "kd_ls", "kd", true, "0.1·CE + 9·KD(τ=2, zscore)", 1.1
+          "kd_ls_tau1", "kd", true, "0.1·CE + 9·KD(τ=1, zscore)", -0.4
+          "dkd_ls", "dkd", true, "1·CE + min(epoch/20, 1)·DKD(α=1, β=8, τ=2, zscore)", 1.5 ]
+    [ for student, top1 in [ "fmnist_small_cnn", 88.0; "fmnist_mlp", 85.0 ] do
+        for tag, methodName, ls, objective, gain in objectives do
+            let seeds = if tag = "kd_ls_tau1" then [ 2 ] elif tag = "dkd_ls" && student = "fmnist_mlp" then [] else [ 1; 2; 3 ]
+            for seed in seeds do
+                let r = { run $"seed{seed}" methodName ls seed with
+                            Student = student; Objective = objective; BestTop1 = top1 + gain + 0.1 * float ((seed * (tag.Length + 3)) % 7) }
+                yield runFolder (Path.Combine(root, student, tag)) r 1.0 ]
