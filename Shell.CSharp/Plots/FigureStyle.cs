@@ -25,15 +25,23 @@ public static class FigureStyle
         "#F0E442", // yellow
     ];
 
+    // Beyond seven series (a study's nine arms in one figure): Paul Tol's "muted" set, also
+    // colour-blind-safe, so that every series keeps a colour of its own up to sixteen.
+    private static readonly string[] MoreHex =
+        ["#332288", "#CC6677", "#117733", "#882255", "#44AA99", "#999933", "#AA4499", "#88CCEE", "#DDCC77"];
+
     /// <summary>The series colours: Okabe &amp; Ito's colour-blind-safe set, without black.</summary>
     // Declared after PaletteHex: static fields initialise in textual order.
     public static readonly IReadOnlyList<Color> Palette = PaletteHex.Select(Color.FromHex).ToArray();
 
+    /// <summary>The colours of <see cref="Series"/>: the palette, then Tol's muted set.</summary>
+    public static readonly IReadOnlyList<Color> ManyColors = PaletteHex.Concat(MoreHex).Select(Color.FromHex).ToArray();
+
     /// <summary>The teacher is always drawn in a neutral grey so the students keep the palette's colours.</summary>
     public static readonly Color Teacher = Color.FromHex("#7F7F7F");
 
-    /// <summary>The colour of the <paramref name="i"/>-th series.</summary>
-    public static Color Series(int i) => Palette[i % Palette.Count];
+    /// <summary>The colour of the <paramref name="i"/>-th series: distinct for the first sixteen.</summary>
+    public static Color Series(int i) => ManyColors[i % ManyColors.Count];
 
     /// <summary>A plot with the project's font and text sizes, and the palette for anything not coloured explicitly.</summary>
     public static Plot NewPlot()

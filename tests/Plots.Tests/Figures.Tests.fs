@@ -24,7 +24,7 @@ let pngSize (path: string) =
     int (BinaryPrimitives.ReadUInt32BigEndian(ReadOnlySpan(bytes, 16, 4))), int (BinaryPrimitives.ReadUInt32BigEndian(ReadOnlySpan(bytes, 20, 4)))
 
 /// Saves `make ()` as PNG and SVG in `dir` and checks both.
-let private renders (dir: TempDir) (name: string) (size: int * int) (make: unit -> Figure) =
+let renders (dir: TempDir) (name: string) (size: int * int) (make: unit -> Figure) =
     let png = dir.Sub(name + ".png")
     let svg = dir.Sub(name + ".svg")
     using (make ()) (fun f ->
@@ -49,10 +49,10 @@ let private renders (dir: TempDir) (name: string) (size: int * int) (make: unit 
         Directory.CreateDirectory keep |> ignore
         File.Copy(png, Path.Combine(keep, name + ".png"), true)
 
-let private options kind runs out =
+let options kind runs out =
     { Kind = kind; Runs = runs; Out = out; Sample = 0; Standardized = false; Student = None }
 
-let private plot (o: PlotOptions) =
+let plot (o: PlotOptions) =
     use out = new StringWriter()
     use err = new StringWriter()
     let code = PlotCommand.Run(o, out, err)
@@ -144,44 +144,5 @@ let tests =
             Expect.equal code 2 "no runs"
             Expect.stringContains err "needs --runs" "says what is missing"
             Expect.isFalse (File.Exists(dir.Sub "h.png")) "nothing written on error"
-        }
-    
-        test "forest: one row per comparison, two panels, the labels in the paper's words" {
-            use dir = new TempDir()
-            twoStudentStudy (dir.Sub "study") |> ignore
-            let comparisons = Comparisons.All(RunFolder.Collect [ dir.Sub "study" ])
-            let ls = comparisons |> Seq.filter (fun c -> c.Kind = ComparisonKind.LsVsRaw) |> List.ofSeq
-            Expect.equal (ForestFigure.Labels(ls, true) |> List.ofSeq)
-                [ "fmnist_mlp: KD+LS(τ=1) − KD(T=4)  (n=1, no interval)"; "fmnist_mlp: KD+LS(τ=2) − KD(T=4)  (n=3)"
-                  "fmnist_small_cnn: KD+LS(τ=1) − KD(T=4)  (n=1, no interval)"; "fmnist_small_cnn: KD+LS(τ=2) − KD(T=4)  (n=3)" ] "LS − no LS rows, students apart"
-            let alone = comparisons |> Seq.filter (fun c -> c.Kind = ComparisonKind.VsAlone && c.Student = "fmnist_small_cnn") |> List.ofSeq
-            Expect.equal (ForestFigure.Labels(alone, false) |> List.ofSeq)
-                [ "DKD+LS(τ=2) − alone  (n=3)"; "KD(T=4) − alone  (n=3)"; "KD+LS(τ=1) − alone  (n=1, no interval)"; "KD+LS(τ=2) − alone  (n=3)" ] "against the student alone"
-            Expect.equal (ForestFigure.Side("ctkd", true, "1·CE + 1·KD(T=1+19·σ(GRL(g)), zscore)")) "CTKD+LS" "a learned temperature is left out"
-            // 4 LS − no-LS rows, 7 rows against the students alone: two panels, the taller sets the height.
-            renders dir "forest" (1800, 34 * 7 + 170) (fun () -> ForestFigure.Make([ dir.Sub "study" ], null))
-            renders dir "forest-cnn" (1440, 320) (fun () -> ForestFigure.Make([ dir.Sub "study" ], "fmnist_small_cnn"))
-        }
-
-        test "plot forest: --student filters; an unknown student is exit 2 naming the choices; nothing to compare is exit 1" {
-            use dir = new TempDir()
-            let study = dir.Sub "study"
-            twoStudentStudy study |> ignore
-            let forest runs student = { options PlotKind.Forest runs (dir.Sub "f.png") with Student = student }
-            let code, out, err = plot (forest [ study ] (Some "fmnist_mlp"))
-            Expect.equal (code, err) (0, "") "exit 0"
-            Expect.stringContains out "2 panels" "both families"
-            let code, _, err = plot (forest [ study ] (Some "resnet8"))
-            Expect.equal code 2 "a student that is not there"
-            Expect.stringContains err "the students are fmnist_mlp, fmnist_small_cnn" "lists them"
-            let lonely = Path.Combine(study, "fmnist_mlp", "alone")
-            let code, _, err = plot (forest [ lonely ] None)
-            Expect.equal code 1 "one arm: nothing to compare"
-            Expect.stringContains err lonely "names the folder"
-            Expect.stringContains err "no comparison to draw" "says why"
-            File.WriteAllText(Path.Combine(study, "fmnist_mlp", "kd", "seed2", "summary.json"), "{")
-            let code, _, err = plot (forest [ study ] None)
-            Expect.equal code 1 "a damaged summary"
-            Expect.stringContains err (Path.Combine(study, "fmnist_mlp", "kd", "seed2", "summary.json")) "names it"
         }
     ]

@@ -48,8 +48,8 @@ let summaryJson (r: Run) =
           sprintf "  \"finished\": %s" (if r.Finished then "true" else "false")
           "}" ]
 
-/// metrics.csv with KD's loss terms: top-1 rising towards `top1`, loss falling.
-let metricsCsv (epochs: int) (top1: float) =
+/// metrics.csv with KD's loss terms: top-1 rising towards `top1`, loss falling; the test loss × `lossScale`.
+let scaledMetricsCsv (epochs: int) (top1: float) (lossScale: float) =
     // The loss depends on the final accuracy too, so that different runs draw different curves.
     let floor = 0.3 + (90.0 - top1) / 20.0
     let sb = StringBuilder("epoch,lr,loss_total,loss_ce,loss_kd,train_top1,test_top1,test_top5,test_loss,ctkd_temperature,epoch_seconds\n")
@@ -57,8 +57,11 @@ let metricsCsv (epochs: int) (top1: float) =
         let progress = 1.0 - exp (-0.5 * float e)
         let acc = top1 * progress
         let loss = floor + 2.0 * (1.0 - progress)
-        sb.Append(sprintf "%d,0.05,%s,%s,%s,%s,%s,99.0,%s,,12.5\n" e (num loss) (num (loss * 0.1)) (num (loss * 0.9)) (num (acc + 2.0)) (num acc) (num loss)) |> ignore
+        sb.Append(sprintf "%d,0.05,%s,%s,%s,%s,%s,99.0,%s,,12.5\n" e (num loss) (num (loss * 0.1)) (num (loss * 0.9)) (num (acc + 2.0)) (num acc) (num (lossScale * loss))) |> ignore
     sb.ToString()
+
+/// metrics.csv with KD's loss terms: top-1 rising towards `top1`, loss falling.
+let metricsCsv (epochs: int) (top1: float) = scaledMetricsCsv epochs top1 1.0
 
 /// A logits CSV: header label,logit_0..logit_{K-1}, one row per (label, logits).
 let logitsCsv (rows: (int * float[]) seq) =

@@ -1,0 +1,91 @@
+/// The figures of a study with several arms and students: the forest plot of the paired comparisons,
+/// the training curves of many runs (each its own look, the loss on a log axis) and MLKD's levels.
+module LogitStd.Plots.Tests.StudyFiguresTests
+
+open System.IO
+open Expecto
+open LogitStd.Core.PlotCli
+open LogitStd.Shell.Plots
+open LogitStd.Shell.Runs
+open LogitStd.Plots.Tests.Synthetic
+open LogitStd.Plots.Tests.FiguresTests
+
+let tests =
+    testList "study figures" [
+        test "forest: one row per comparison, two panels, the labels in the paper's words" {
+            use dir = new TempDir()
+            twoStudentStudy (dir.Sub "study") |> ignore
+            let comparisons = Comparisons.All(RunFolder.Collect [ dir.Sub "study" ])
+            let ls = comparisons |> Seq.filter (fun c -> c.Kind = ComparisonKind.LsVsRaw) |> List.ofSeq
+            Expect.equal (ForestFigure.Labels(ls, true) |> List.ofSeq)
+                [ "fmnist_mlp: KD+LS(τ=1) − KD(T=4)  (n=1, no interval)"; "fmnist_mlp: KD+LS(τ=2) − KD(T=4)  (n=3)"
+                  "fmnist_small_cnn: KD+LS(τ=1) − KD(T=4)  (n=1, no interval)"; "fmnist_small_cnn: KD+LS(τ=2) − KD(T=4)  (n=3)" ] "LS − no LS rows, students apart"
+            let alone = comparisons |> Seq.filter (fun c -> c.Kind = ComparisonKind.VsAlone && c.Student = "fmnist_small_cnn") |> List.ofSeq
+            Expect.equal (ForestFigure.Labels(alone, false) |> List.ofSeq)
+                [ "DKD+LS(τ=2) − alone  (n=3)"; "KD(T=4) − alone  (n=3)"; "KD+LS(τ=1) − alone  (n=1, no interval)"; "KD+LS(τ=2) − alone  (n=3)" ] "against the student alone"
+            Expect.equal (ForestFigure.Side("ctkd", true, "1·CE + 1·KD(T=1+19·σ(GRL(g)), zscore)")) "CTKD+LS" "a learned temperature is left out"
+            // 4 LS − no-LS rows, 7 rows against the students alone: two panels, the taller sets the height.
+            renders dir "forest" (1800, 34 * 7 + 170) (fun () -> ForestFigure.Make([ dir.Sub "study" ], null))
+            renders dir "forest-cnn" (1440, 320) (fun () -> ForestFigure.Make([ dir.Sub "study" ], "fmnist_small_cnn"))
+        }
+
+        test "plot forest: --student filters; an unknown student is exit 2 naming the choices; nothing to compare is exit 1" {
+            use dir = new TempDir()
+            let study = dir.Sub "study"
+            twoStudentStudy study |> ignore
+            let forest runs student = { options PlotKind.Forest runs (dir.Sub "f.png") with Student = student }
+            let code, out, err = plot (forest [ study ] (Some "fmnist_mlp"))
+            Expect.equal (code, err) (0, "") "exit 0"
+            Expect.stringContains out "2 panels" "both families"
+            let code, _, err = plot (forest [ study ] (Some "resnet8"))
+            Expect.equal code 2 "a student that is not there"
+            Expect.stringContains err "the students are fmnist_mlp, fmnist_small_cnn" "lists them"
+            let lonely = Path.Combine(study, "fmnist_mlp", "alone")
+            let code, _, err = plot (forest [ lonely ] None)
+            Expect.equal code 1 "one arm: nothing to compare"
+            Expect.stringContains err lonely "names the folder"
+            Expect.stringContains err "no comparison to draw" "says why"
+            File.WriteAllText(Path.Combine(study, "fmnist_mlp", "kd", "seed2", "summary.json"), "{")
+            let code, _, err = plot (forest [ study ] None)
+            Expect.equal code 1 "a damaged summary"
+            Expect.stringContains err (Path.Combine(study, "fmnist_mlp", "kd", "seed2", "summary.json")) "names it"
+        }
+
+        test "curves: nine runs, each its own colour, pattern and marker; the loss on a log axis" {
+            let looks = [ for i in 0 .. 8 -> SeriesLook.Of i ]
+            Expect.equal (looks |> List.map (fun l -> l.Color) |> List.distinct |> List.length) 9 "nine colours"
+            Expect.equal (looks |> List.map (fun l -> l.Pattern, l.Marker) |> List.distinct |> List.length) 9 "nine (pattern, marker) pairs: apart in grey"
+            use dir = new TempDir()
+            let runs =
+                [ for i in 0 .. 8 ->
+                    let methodName = [| "none"; "kd"; "dkd"; "mlkd"; "ctkd" |][i % 5]
+                    let folder = runFolder dir.Path { run $"arm{i}" methodName (i >= 5) 1 with BestTop1 = 80.0 + float i } 1.0
+                    // MLKD+LS diverging as in the study: a test loss of ~10⁴.
+                    if i = 8 then write (Path.Combine(folder, "metrics.csv")) (scaledMetricsCsv 10 88.0 5000.0)
+                    RunFolder.Open folder ]
+            renders dir "curves-nine" (1240, 460) (fun () -> TrainingCurvesFigure.Make runs)
+            use figure = TrainingCurvesFigure.Make runs
+            let majors (p: ScottPlot.Plot) =
+                use _ = p.GetImage(600, 460) // the manual ticks are generated on a render
+                p.Axes.Left.TickGenerator.Ticks |> Array.filter (fun t -> t.IsMajor) |> Array.map (fun t -> t.Label) |> List.ofArray
+            Expect.containsAll (majors figure.Panels[1]) [ "1"; "10"; "100"; "1000"; "10000" ] "decades of the real values"
+            Expect.isEmpty (majors figure.Panels[0] |> List.filter (fun l -> l = "10000")) "top-1 stays linear"
+        }
+
+        test "log axis ticks: decades over a wide span, 1-2-5 over a narrow one, minor ticks between" {
+            let ticks lo hi =
+                use p = new ScottPlot.Plot()
+                LogAxis.Apply(p, lo, hi)
+                use _ = p.GetImage(400, 600)
+                let all = p.Axes.Left.TickGenerator.Ticks
+                all |> Array.filter (fun t -> t.IsMajor) |> Array.map (fun t -> t.Label, t.Position) |> List.ofArray,
+                all |> Array.filter (fun t -> not t.IsMajor) |> Array.length
+            let wide, wideMinor = ticks 0.3 11000.0
+            Expect.equal (List.map fst wide) [ "1"; "10"; "100"; "1000"; "10000" ] "decades"
+            for label, position in wide do Expect.floatClose Accuracy.high position (log10 (float label)) label
+            Expect.isGreaterThan wideMinor 20 "2..9 × 10^k between"
+            let narrow, _ = ticks 0.35 2.3
+            Expect.equal (List.map fst narrow) [ "0.5"; "1"; "2" ] "1, 2, 5 × 10^k"
+            Expect.equal (LogAxis.Label 2e-5, LogAxis.Label 0.02, LogAxis.Label 250000.0) ("2e-5", "0.02", "2.5e5") "labels"
+        }
+    ]
