@@ -133,8 +133,8 @@ let private parseTerm (i: int) (n: YamlNode) : WeightedTerm =
             allowed [ "alpha"; "beta"; "temperature"; "warmup"; "standardize" ]
             Dkd(req "alpha" asFloat, req "beta" asFloat, req "temperature" asFloat, opt "warmup" asInt 0, prep ())
         | "mlkd_instance" -> allowed [ "temperature"; "standardize" ]; MlkdInstance(req "temperature" asFloat, prep ())
-        | "mlkd_class" -> allowed [ "temperature" ]; MlkdClass(req "temperature" asFloat)
-        | "mlkd_batch" -> allowed [ "temperature" ]; MlkdBatch(req "temperature" asFloat)
+        | "mlkd_class" -> allowed [ "temperature"; "standardize" ]; MlkdClass(req "temperature" asFloat, prep ())
+        | "mlkd_batch" -> allowed [ "temperature"; "standardize" ]; MlkdBatch(req "temperature" asFloat, prep ())
         | "ctkd" -> allowed [ "t_start"; "t_end"; "standardize" ]; Ctkd(opt "t_start" asFloat 1.0, opt "t_end" asFloat 20.0, prep ())
         | other -> fail (sprintf "%s.loss: unknown loss '%s' (accepted: %s)" path other (String.Join(", ", lossKinds)))
     { Name = req "name" asString; Weight = req "weight" asFloat; Term = term }
@@ -152,7 +152,7 @@ let readWith (defaults: Experiment) (text: string) : Result<Experiment, string l
         if stream.Documents.Count = 0 then Ok defaults
         else
             let root = entries "(top level)" [ "experiment"; "dataset"; "models"; "solver"; "objective" ] stream.Documents.[0].RootNode
-            let exp = root.TryFind "experiment" |> Option.map (entries "experiment" [ "name"; "seed" ])
+            let exp = root.TryFind "experiment" |> Option.map (entries "experiment" [ "name"; "seed"; "log_term_gradients" ])
             let e =
                 { Name = exp |> Option.bind (Map.tryFind "name") |> Option.map (asString "experiment.name") |> Option.defaultValue defaults.Name
                   Seed = exp |> Option.bind (Map.tryFind "seed") |> Option.map (asInt "experiment.seed") |> Option.defaultValue defaults.Seed
@@ -163,7 +163,10 @@ let readWith (defaults: Experiment) (text: string) : Result<Experiment, string l
                     match root.TryFind "objective" with
                     | Some (:? YamlSequenceNode as s) -> { Terms = s.Children |> Seq.mapi parseTerm |> List.ofSeq }
                     | Some _ -> fail "objective: expected a list of terms (name, weight, loss, and the loss's parameters)"
-                    | None -> defaults.Objective }
+                    | None -> defaults.Objective
+                  LogTermGradients =
+                    exp |> Option.bind (Map.tryFind "log_term_gradients") |> Option.map (asBool "experiment.log_term_gradients")
+                    |> Option.defaultValue defaults.LogTermGradients }
             Ok e
     with
     | ExperimentError msgs -> Error msgs
@@ -195,8 +198,8 @@ let private termYaml (w: WeightedTerm) =
     | Kd (t, p) -> head "kd" + sprintf "    temperature: %s\n" (num t) + std p
     | Dkd (a, b, t, warm, p) -> head "dkd" + sprintf "    alpha: %s\n    beta: %s\n    temperature: %s\n    warmup: %d\n" (num a) (num b) (num t) warm + std p
     | MlkdInstance (t, p) -> head "mlkd_instance" + sprintf "    temperature: %s\n" (num t) + std p
-    | MlkdClass t -> head "mlkd_class" + sprintf "    temperature: %s\n" (num t)
-    | MlkdBatch t -> head "mlkd_batch" + sprintf "    temperature: %s\n" (num t)
+    | MlkdClass (t, p) -> head "mlkd_class" + sprintf "    temperature: %s\n" (num t) + std p
+    | MlkdBatch (t, p) -> head "mlkd_batch" + sprintf "    temperature: %s\n" (num t) + std p
     | Ctkd (a, b, p) -> head "ctkd" + sprintf "    t_start: %s\n    t_end: %s\n" (num a) (num b) + std p
 
 /// The experiment as YAML text that `parse` reads back to the same experiment.
@@ -207,6 +210,7 @@ let toYaml (e: Experiment) : string =
     line "experiment:"
     line (sprintf "  name: %s" (optText (Some e.Name)))
     line (sprintf "  seed: %d" e.Seed)
+    if e.LogTermGradients then line "  log_term_gradients: true"
     line "dataset:"
     line (sprintf "  name: %s" (datasetName e.Dataset.Name))
     line (sprintf "  data_dir: %s" (optText e.Dataset.DataDir))

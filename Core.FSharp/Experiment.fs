@@ -39,7 +39,10 @@ type Experiment =
       Dataset: DatasetSpec
       Models: ModelsSpec
       Solver: Solver
-      Objective: Objective }
+      Objective: Objective
+      /// Diagnostics: log each term's gradient norm at the student's logits per epoch (metrics.csv
+      /// `grad_<term>`). Costs one extra backward through the loss (not the network) per term.
+      LogTermGradients: bool }
 
 /// The CIFAR-100 solver of PAPER.md §4.
 let cifarSolver =
@@ -53,7 +56,8 @@ let defaultExperiment =
       Dataset = { Name = Fashion_Mnist; DataDir = None; TrainSubset = None; Augment = false }
       Models = { Student = "fmnist_small_cnn"; Teacher = None; TeacherWeights = None }
       Solver = { cifarSolver with Epochs = 10; BatchSize = 64; Lr = 0.05; LrMilestones = [ 6; 8 ] }
-      Objective = Presets.crossEntropy }
+      Objective = Presets.crossEntropy
+      LogTermGradients = false }
 
 /// The distillation method an objective amounts to (for summaries and tables).
 let methodOf (o: Objective) : string =
@@ -76,7 +80,7 @@ let methodOf (o: Objective) : string =
 let standardizes (o: Objective) : bool =
     o.Terms |> List.exists (fun w ->
         match w.Term with
-        | Kd (_, ZScore) | Dkd (_, _, _, _, ZScore) | MlkdInstance (_, ZScore) | Ctkd (_, _, ZScore) -> true
+        | Kd (_, ZScore) | Dkd (_, _, _, _, ZScore) | MlkdInstance (_, ZScore) | MlkdClass (_, ZScore) | MlkdBatch (_, ZScore) | Ctkd (_, _, ZScore) -> true
         | _ -> false)
 
 // ------------------------------------------------------------------ validation

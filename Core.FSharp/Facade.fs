@@ -121,6 +121,9 @@ type Objectives =
     /// Whether an objective needs a teacher, MLKD's strong view, or CTKD's learnable temperature.
     static member NeedsTeacher(objective: Objective.Objective) = Objective.needsTeacher objective
     static member NeedsStrongView(objective: Objective.Objective) = Objective.needsStrongView objective
+    /// Whether each term (in order) reads the strong-view student logits as well as the main ones.
+    static member TermsUseStrongView(objective: Objective.Objective) : bool[] =
+        objective.Terms |> List.map (fun w -> Objective.usesStrongStudent w.Term) |> Array.ofList
     static member NeedsTemperatureParam(objective: Objective.Objective) = Objective.needsTemperatureParam objective
     /// CTKD's (t_start, t_end) of an objective with a CTKD term.
     static member CtkdRange(objective: Objective.Objective) : struct (float * float) =

@@ -99,17 +99,30 @@ let instanceLevel (prep: Prep) (tau: float) (v: Views) (mask: torch.Tensor) : to
     let total = (weak @ strong @ weakInStrong) |> List.reduce (+)
     total.MoveToOuterDisposeScope()
 
-/// Class level, unweighted: Σ_T mean(cc(s_w, t_w, T) · class_mask), raw logits.
-let classLevel (tau: float) (studentWeak: torch.Tensor) (teacherWeak: torch.Tensor) (classMask: torch.Tensor) : torch.Tensor =
+/// Class level, unweighted: Σ_T mean(cc(prep(s_w), prep(t_w), T) · class_mask). The official
+/// objective uses raw logits (`classLevel`); the Z-scored form exists for the ablation arms that
+/// separate MLKD+LS's suspects (README "MLKD, explained") and is not the paper's objective.
+let classLevelWith (prep: Prep) (tau: float) (studentWeak: torch.Tensor) (teacherWeak: torch.Tensor) (classMask: torch.Tensor) : torch.Tensor =
     use scope = torch.NewDisposeScope()
-    let total = temperatures tau |> List.map (fun t -> maskedMean (classConsistency t studentWeak teacherWeak) classMask) |> List.reduce (+)
+    let s, t0 = apply prep studentWeak, apply prep teacherWeak
+    let total = temperatures tau |> List.map (fun t -> maskedMean (classConsistency t s t0) classMask) |> List.reduce (+)
     total.MoveToOuterDisposeScope()
 
-/// Batch level, unweighted: Σ_T mean(bc(s_w, t_w, T) · mask), raw logits.
-let batchLevel (tau: float) (studentWeak: torch.Tensor) (teacherWeak: torch.Tensor) (mask: torch.Tensor) : torch.Tensor =
+/// Class level, unweighted, on raw logits (the official objective).
+let classLevel (tau: float) (studentWeak: torch.Tensor) (teacherWeak: torch.Tensor) (classMask: torch.Tensor) : torch.Tensor =
+    classLevelWith Raw tau studentWeak teacherWeak classMask
+
+/// Batch level, unweighted: Σ_T mean(bc(prep(s_w), prep(t_w), T) · mask); raw in the official
+/// objective (`batchLevel`), Z-scored only in the ablation arms.
+let batchLevelWith (prep: Prep) (tau: float) (studentWeak: torch.Tensor) (teacherWeak: torch.Tensor) (mask: torch.Tensor) : torch.Tensor =
     use scope = torch.NewDisposeScope()
-    let total = temperatures tau |> List.map (fun t -> maskedMean (batchConsistency t studentWeak teacherWeak) mask) |> List.reduce (+)
+    let s, t0 = apply prep studentWeak, apply prep teacherWeak
+    let total = temperatures tau |> List.map (fun t -> maskedMean (batchConsistency t s t0) mask) |> List.reduce (+)
     total.MoveToOuterDisposeScope()
+
+/// Batch level, unweighted, on raw logits (the official objective).
+let batchLevel (tau: float) (studentWeak: torch.Tensor) (teacherWeak: torch.Tensor) (mask: torch.Tensor) : torch.Tensor =
+    batchLevelWith Raw tau studentWeak teacherWeak mask
 
 /// The named parts of the MLKD training loss, each already weighted.
 type Parts = { Ce: torch.Tensor; Kd: torch.Tensor; Cc: torch.Tensor; Bc: torch.Tensor }

@@ -21,10 +21,10 @@ type Term =
     | Dkd of alpha: float * beta: float * temperature: float * warmup: int * prep: Prep
     /// MLKD instance level (the only level with LS).
     | MlkdInstance of temperature: float * prep: Prep
-    /// MLKD class level (raw logits).
-    | MlkdClass of temperature: float
-    /// MLKD batch level (raw logits).
-    | MlkdBatch of temperature: float
+    /// MLKD class level: raw logits in the official objective; Z-scored only in the ablation arms.
+    | MlkdClass of temperature: float * prep: Prep
+    /// MLKD batch level: raw logits in the official objective; Z-scored only in the ablation arms.
+    | MlkdBatch of temperature: float * prep: Prep
     /// KD at CTKD's learned global temperature t_start + t_end·sigmoid(GRL(g, λ(epoch))).
     | Ctkd of tStart: float * tEnd: float * prep: Prep
 
@@ -57,8 +57,8 @@ let private termText t =
         let inner = sprintf "DKD(α=%g, β=%g, %s=%g, %s)" a b (if p = ZScore then "τ" else "T") temp (prepText p)
         if w > 0 then sprintf "min(epoch/%d, 1)·%s" w inner else inner
     | MlkdInstance (temp, p) -> sprintf "MLKD-instance(τ=%g, %s)" temp (prepText p)
-    | MlkdClass temp -> sprintf "MLKD-class(τ=%g)" temp
-    | MlkdBatch temp -> sprintf "MLKD-batch(τ=%g)" temp
+    | MlkdClass (temp, p) -> sprintf "MLKD-class(τ=%g%s)" temp (if p = ZScore then ", zscore" else "")
+    | MlkdBatch (temp, p) -> sprintf "MLKD-batch(τ=%g%s)" temp (if p = ZScore then ", zscore" else "")
     | Ctkd (a, b, p) -> sprintf "KD(T=%g+%g·σ(GRL(g)), %s)" a b (prepText p)
 
 /// The formula, e.g. `0.1·CE + 9·KD(τ=2, zscore)`.
@@ -70,7 +70,9 @@ let private termNeedsTeacher t =
     | CrossEntropy | CrossEntropyTwoViews -> false
     | _ -> true
 
-let private termNeedsStrong t =
+/// Whether a term reads the strong-view student logits (MLKD's two-view CE and instance level), so
+/// that its gradient at the student's logits covers both views.
+let usesStrongStudent t =
     match t with
     | CrossEntropyTwoViews | MlkdInstance _ -> true
     | _ -> false
@@ -78,7 +80,7 @@ let private termNeedsStrong t =
 /// Whether any term distils from a teacher.
 let needsTeacher (o: Objective) = o.Terms |> List.exists (fun w -> termNeedsTeacher w.Term)
 /// Whether any term needs MLKD's strong view.
-let needsStrongView (o: Objective) = o.Terms |> List.exists (fun w -> termNeedsStrong w.Term)
+let needsStrongView (o: Objective) = o.Terms |> List.exists (fun w -> usesStrongStudent w.Term)
 /// Whether any term needs CTKD's learnable temperature.
 let needsTemperatureParam (o: Objective) = o.Terms |> List.exists (fun w -> match w.Term with Ctkd _ -> true | _ -> false)
 
@@ -89,7 +91,7 @@ let validate (o: Objective) : unit =
         if String.IsNullOrWhiteSpace w.Name then invalidArg "objective" "a term has an empty name"
         Validate.weight (sprintf "weight of term '%s'" w.Name) w.Weight
         match w.Term with
-        | Kd (t, _) | MlkdInstance (t, _) | MlkdClass t | MlkdBatch t -> Validate.temperature (sprintf "temperature of term '%s'" w.Name) t
+        | Kd (t, _) | MlkdInstance (t, _) | MlkdClass (t, _) | MlkdBatch (t, _) -> Validate.temperature (sprintf "temperature of term '%s'" w.Name) t
         | Dkd (a, b, t, warm, _) ->
             Validate.temperature (sprintf "temperature of term '%s'" w.Name) t
             Validate.weight "alpha" a
@@ -113,7 +115,6 @@ let private required (name: string) (what: string) (v: torch.Tensor option) =
 /// needs but the step did not provide is an error naming the term.
 let private inputsUsed (o: Objective) (inputs: Inputs) : (string * torch.Tensor) list =
     let usesTeacher = function CrossEntropy | CrossEntropyTwoViews -> false | _ -> true
-    let usesStrongStudent = function CrossEntropyTwoViews | MlkdInstance _ -> true | _ -> false
     let usesStrongTeacher = function MlkdInstance _ -> true | _ -> false
     let input check what (v: torch.Tensor option) uses =
         match o.Terms |> List.tryFind (fun w -> uses w.Term) with
@@ -157,8 +158,8 @@ let evaluate (o: Objective) (inputs: Inputs) : (string * torch.Tensor) list =
             let v = views w.Name
             Mlkd.validateViewShapes v
             Mlkd.instanceLevel p t v (fst masks.Value)
-        | MlkdClass t -> Mlkd.classLevel t inputs.Student (teacherOf w) (snd masks.Value)
-        | MlkdBatch t -> Mlkd.batchLevel t inputs.Student (teacherOf w) (fst masks.Value)
+        | MlkdClass (t, p) -> Mlkd.classLevelWith p t inputs.Student (teacherOf w) (snd masks.Value)
+        | MlkdBatch (t, p) -> Mlkd.batchLevelWith p t inputs.Student (teacherOf w) (fst masks.Value)
         | Ctkd (a, b, p) ->
             let g = required w.Name "the CTKD temperature parameter" inputs.TemperatureParam
             if g.numel() <> 1L then invalidArg "inputs" (sprintf "the CTKD temperature parameter must be a single value, got shape %s" (Validate.shapeText g))
@@ -198,8 +199,8 @@ module Presets =
         { Terms =
             [ { Name = "ce"; Weight = ceWeight; Term = CrossEntropyTwoViews }
               { Name = "kd"; Weight = kdWeight; Term = MlkdInstance(temperature, prepOf ls) }
-              { Name = "cc"; Weight = kdWeight; Term = MlkdClass temperature }
-              { Name = "bc"; Weight = kdWeight; Term = MlkdBatch temperature } ] }
+              { Name = "cc"; Weight = kdWeight; Term = MlkdClass(temperature, Raw) }
+              { Name = "bc"; Weight = kdWeight; Term = MlkdBatch(temperature, Raw) } ] }
 
     /// MLKD: mdistiller's KD defaults (T 4, CE 0.1, KD 0.9), which the official MLKD reads;
     /// MLKD+LS (paper): τ 2, CE 0.1, KD 9.

@@ -41,12 +41,13 @@ let expand (configs: string list) (firstSeed: int) (seeds: int) : Result<SweepRu
                   for seed in firstSeed .. firstSeed + seeds - 1 do
                       { Name = runName label seed; Config = config; Seed = seed } ])
 
-/// The training flags that may be given again with --resume (`--threads N`, `--device D`); every
-/// other flag is part of the run's experiment.yaml, which --resume follows.
+/// The training flags that may be given again with --resume (`--threads N`, `--device D`,
+/// `--teacher-cache DIR`: a run that distilled from the cache resumes from it, so that it stays
+/// bit-identical); every other flag is part of the run's experiment.yaml, which --resume follows.
 let resumableFlags (flags: string list) : string list =
     let rec go acc rest =
         match rest with
-        | ("--threads" | "--device" as f) :: v :: tail -> go (v :: f :: acc) tail
+        | ("--threads" | "--device" | "--teacher-cache" as f) :: v :: tail -> go (v :: f :: acc) tail
         | _ :: tail -> go acc tail
         | [] -> List.rev acc
     go [] flags
@@ -55,6 +56,6 @@ let resumableFlags (flags: string list) : string list =
 let freshArgs (command: string) (run: SweepRun) (dir: string) (flags: string list) =
     [ command; "--config"; run.Config; "--seed"; string run.Seed; "--out"; dir ] @ flags
 
-/// `train|distill --resume DIR --threads N --device D`: a run continued after its last finished epoch.
+/// `train|distill --resume DIR [--threads N] [--device D] [--teacher-cache C]`: a run continued after its last finished epoch.
 let resumeArgs (command: string) (dir: string) (flags: string list) =
     [ command; "--resume"; dir ] @ resumableFlags flags

@@ -3,10 +3,15 @@ using System.Text.Json;
 
 namespace LogitStd.Shell.Runs;
 
-/// <summary>One finished epoch's metrics (a row of metrics.csv / metrics.jsonl).</summary>
+/// <summary>One finished epoch's metrics (a row of metrics.csv / metrics.jsonl). <see cref="LogitStd"/>:
+/// the mean over the epoch's training images of the per-image std of the student's raw logits (null
+/// in run folders written before it was logged); <see cref="TermGradients"/>: per term, the mean over
+/// the epoch's steps of the norm of its gradient at the student's logits (null unless the experiment
+/// sets <c>log_term_gradients</c>).</summary>
 public sealed record EpochMetrics(
     int Epoch, double Lr, double LossTotal, IReadOnlyList<KeyValuePair<string, double>> Terms,
-    double TrainTop1, double TestTop1, double TestTop5, double TestLoss, double? CtkdTemperature, double EpochSeconds);
+    double TrainTop1, double TestTop1, double TestTop5, double TestLoss, double? CtkdTemperature, double EpochSeconds,
+    double? LogitStd = null, IReadOnlyList<KeyValuePair<string, double>>? TermGradients = null);
 
 /// <summary>
 /// The per-epoch metrics as CSV and JSON lines. Each epoch's row is added (both files rewritten atomically) before the
@@ -16,20 +21,30 @@ public sealed class MetricsLog
 {
     readonly string csvPath, jsonlPath;
     readonly IReadOnlyList<string> termNames;
+    readonly bool termGradients;
 
-    public MetricsLog(string runDir, IReadOnlyList<string> termNames)
+    /// <param name="runDir">The run folder.</param>
+    /// <param name="termNames">The objective's term names, in order (the <c>loss_*</c> columns).</param>
+    /// <param name="termGradients">Whether the rows carry <c>grad_&lt;term&gt;</c> columns.</param>
+    public MetricsLog(string runDir, IReadOnlyList<string> termNames, bool termGradients = false)
     {
         csvPath = Path.Combine(runDir, RunFiles.Metrics);
         jsonlPath = Path.Combine(runDir, RunFiles.MetricsJsonl);
         this.termNames = termNames;
+        this.termGradients = termGradients;
     }
 
     /// <summary>The prefix of a loss term's column: <c>loss_kd</c> for the term <c>kd</c>.</summary>
     public const string TermPrefix = "loss_";
 
+    /// <summary>The prefix of a term's gradient-norm column: <c>grad_kd</c> for the term <c>kd</c>.</summary>
+    public const string GradientPrefix = "grad_";
+
     string Header => CsvFile.Line(new[] { "epoch", "lr", "loss_total" }
         .Concat(termNames.Select(t => TermPrefix + t))
-        .Concat(new[] { "train_top1", "test_top1", "test_top5", "test_loss", "ctkd_temperature", "epoch_seconds" }));
+        .Concat(new[] { "train_top1", "test_top1", "test_top5", "test_loss", "ctkd_temperature", "logit_std" })
+        .Concat(termGradients ? termNames.Select(t => GradientPrefix + t) : [])
+        .Append("epoch_seconds")); // last, so that a comparison of two runs can drop the one column that differs
 
     static string F(double v) => CsvFile.Number(v);
 
@@ -83,7 +98,10 @@ public sealed class MetricsLog
     {
         var cells = new List<string> { m.Epoch.ToString(CultureInfo.InvariantCulture), F(m.Lr), F(m.LossTotal) };
         cells.AddRange(termNames.Select(t => F(m.Terms.First(kv => kv.Key == t).Value)));
-        cells.AddRange([F(m.TrainTop1), F(m.TestTop1), F(m.TestTop5), F(m.TestLoss), m.CtkdTemperature is double c ? F(c) : "", F(m.EpochSeconds)]);
+        cells.AddRange([F(m.TrainTop1), F(m.TestTop1), F(m.TestTop5), F(m.TestLoss), m.CtkdTemperature is double c ? F(c) : "",
+            m.LogitStd is double s ? F(s) : ""]);
+        if (termGradients) cells.AddRange(termNames.Select(t => F(Gradient(m, t))));
+        cells.Add(F(m.EpochSeconds));
         csvRows.Add(CsvFile.Line(cells));
         var obj = new Dictionary<string, object?>
         {
@@ -91,10 +109,16 @@ public sealed class MetricsLog
         };
         foreach (var (k, v) in m.Terms) obj[TermPrefix + k] = v;
         obj["train_top1"] = m.TrainTop1; obj["test_top1"] = m.TestTop1; obj["test_top5"] = m.TestTop5;
-        obj["test_loss"] = m.TestLoss; obj["ctkd_temperature"] = m.CtkdTemperature; obj["epoch_seconds"] = m.EpochSeconds;
+        obj["test_loss"] = m.TestLoss; obj["ctkd_temperature"] = m.CtkdTemperature; obj["logit_std"] = m.LogitStd;
+        if (termGradients) foreach (var t in termNames) obj[GradientPrefix + t] = Gradient(m, t);
+        obj["epoch_seconds"] = m.EpochSeconds;
         jsonRows.Add(JsonSerializer.Serialize(obj));
         Flush();
     }
+
+    static double Gradient(EpochMetrics m, string term) =>
+        (m.TermGradients ?? throw new ArgumentException($"epoch {m.Epoch}: the metrics log has gradient columns but the row has no term gradients"))
+        .First(kv => kv.Key == term).Value;
 
     void Flush()
     {

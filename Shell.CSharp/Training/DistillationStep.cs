@@ -7,9 +7,12 @@ using Parameter = TorchSharp.Modules.Parameter;
 
 namespace LogitStd.Shell.Training;
 
-/// <summary>What one training step measured: the total loss, each named weighted term, and how many
-/// of the batch's images the student classified correctly (before the update).</summary>
-public sealed record StepResult(double Total, IReadOnlyList<KeyValuePair<string, double>> Terms, long Correct, int Count);
+/// <summary>What one training step measured: the total loss, each named weighted term, how many of
+/// the batch's images the student classified correctly (before the update), the mean per-image
+/// (unbiased) std of the student's raw logits, and — when the step logs them — the L2 norm of each
+/// weighted term's gradient at the student's logits (both views for the terms that read both).</summary>
+public sealed record StepResult(double Total, IReadOnlyList<KeyValuePair<string, double>> Terms, long Correct, int Count,
+    double LogitStd, IReadOnlyList<KeyValuePair<string, double>>? TermGradients = null);
 
 /// <summary>A step whose loss, logits or gradients are not finite; the weights were not updated.
 /// <see cref="What"/> says what went wrong, <see cref="Detail"/> the values.</summary>
@@ -36,6 +39,7 @@ public sealed class DistillationStep
     readonly optim.Optimizer optimizer;
     readonly IReadOnlyList<Parameter> parameters;
     readonly Parameter? temperatureParam;
+    readonly bool[] termUsesStrong;
 
     /// <param name="student">The model being trained (the caller sets train mode).</param>
     /// <param name="teacher">The frozen teacher, in eval mode; null for cross-entropy alone or when every batch brings cached logits.</param>
@@ -43,8 +47,10 @@ public sealed class DistillationStep
     /// <param name="optimizer">Steps <paramref name="parameters"/>.</param>
     /// <param name="parameters">What the optimizer trains (the student's parameters, and CTKD's temperature).</param>
     /// <param name="temperatureParam">CTKD's learnable temperature parameter, or null.</param>
+    /// <param name="logTermGradients">Also measure each term's gradient norm at the student's logits
+    /// (one backward through the loss, not the network, per term; the update is unchanged).</param>
     public DistillationStep(Classifier student, Classifier? teacher, Obj.Objective objective, optim.Optimizer optimizer,
-        IReadOnlyList<Parameter> parameters, Parameter? temperatureParam)
+        IReadOnlyList<Parameter> parameters, Parameter? temperatureParam, bool logTermGradients = false)
     {
         this.student = student;
         this.teacher = teacher;
@@ -54,7 +60,12 @@ public sealed class DistillationStep
         this.temperatureParam = temperatureParam;
         TermNames = [.. objective.Terms.Select(t => t.Name)];
         NeedsStrongView = Objectives.NeedsStrongView(objective);
+        termUsesStrong = Objectives.TermsUseStrongView(objective);
+        LogsTermGradients = logTermGradients;
     }
+
+    /// <summary>Whether <see cref="StepResult.TermGradients"/> is measured.</summary>
+    public bool LogsTermGradients { get; }
 
     /// <summary>The objective's term names, in order.</summary>
     public IReadOnlyList<string> TermNames { get; }
@@ -91,22 +102,44 @@ public sealed class DistillationStep
             throw new StepDivergedException($"the {e.ParamName} logits are not finite", e.Message.Split(" (Parameter")[0]);
         }
         var total = terms.Select(kv => kv.Value).Aggregate((a, c) => a + c);
+        // Diagnostics before the update's backward: the graph is kept for it (retain_graph), and
+        // autograd.grad returns the gradients without accumulating into the parameters' .grad.
+        var termGradSquares = LogsTermGradients ? TermGradientSquares(terms, logits, sStrong) : [];
         optimizer.zero_grad();
         total.backward();
         var gradSquares = parameters.Where(p => p.grad is not null).Select(p => p.grad!.square().sum());
         var readBack = new List<Tensor> { total.detach() };
         readBack.AddRange(terms.Select(kv => kv.Value.detach()));
         readBack.Add(logits.argmax(1).eq(labels).sum().to_type(total.dtype));
+        readBack.Add(logits.detach().std(1).mean().to_type(total.dtype));
+        readBack.AddRange(termGradSquares);
         readBack.Add(torch.stack(gradSquares).sum().to_type(total.dtype));
-        var host = torch.stack(readBack.Select(t => t.reshape([])).ToArray()).to_type(float64).cpu().data<double>().ToArray();
+        var host = torch.stack(readBack.Select(t => t.reshape([]).to_type(total.dtype)).ToArray()).to_type(float64).cpu().data<double>().ToArray();
         double value = host[0], gradNorm = host[^1];
+        int k = TermNames.Count, at = 1 + k + 2; // total, terms, correct, logit std, then the term gradients
         var named = TermNames.Select((n, i) => new KeyValuePair<string, double>(n, host[1 + i])).ToList();
         if (!double.IsFinite(value))
             throw new StepDivergedException($"the loss became {value}", string.Join(", ", named.Select(kv => $"{kv.Key} = {kv.Value}")));
         if (!double.IsFinite(gradNorm))
             throw new StepDivergedException("the gradients are not finite", $"loss {value}");
         optimizer.step();
-        return new StepResult(value, named, (long)host[^2], (int)images.shape[0]);
+        var termGradients = LogsTermGradients
+            ? TermNames.Select((n, i) => new KeyValuePair<string, double>(n, Math.Sqrt(host[at + i]))).ToList()
+            : null;
+        return new StepResult(value, named, (long)host[1 + k], (int)images.shape[0], host[2 + k], termGradients);
+    }
+
+    /// <summary>For each term, ‖∂term/∂(student logits)‖², over both views' logits for the terms that read both.</summary>
+    List<Tensor> TermGradientSquares(IReadOnlyList<KeyValuePair<string, Tensor>> terms, Tensor logits, Tensor? strong)
+    {
+        var squares = new List<Tensor>(terms.Count);
+        for (int i = 0; i < terms.Count; i++)
+        {
+            Tensor[] wrt = termUsesStrong[i] && strong is not null ? [logits, strong] : [logits];
+            var grads = torch.autograd.grad([terms[i].Value], wrt, retain_graph: true);
+            squares.Add(grads.Select(g => g.square().sum()).Aggregate((a, c) => a + c));
+        }
+        return squares;
     }
 
     static Tensor TeacherLogits(Classifier teacher, Tensor images)

@@ -93,14 +93,16 @@ public sealed class Trainer(TrainSetup setup, TextWriter log, Func<bool> cancelR
         return progress;
     }
 
-    /// <summary>The running sums of one epoch's steps.</summary>
-    sealed record EpochTotals(double LossSum, IReadOnlyDictionary<string, double> TermSums, long Seen, long Correct);
+    /// <summary>The running sums of one epoch's steps, each weighted by its batch's image count.</summary>
+    sealed record EpochTotals(double LossSum, IReadOnlyDictionary<string, double> TermSums, long Seen, long Correct,
+        double LogitStdSum, IReadOnlyDictionary<string, double>? GradientSums);
 
     EpochTotals TrainEpoch(TrainingSession session, int epoch, TrainingProgress progress)
     {
         setup.Student.train();
         var sums = session.Step.TermNames.ToDictionary(n => n, _ => 0.0);
-        double totalSum = 0;
+        var gradSums = session.Step.LogsTermGradients ? session.Step.TermNames.ToDictionary(n => n, _ => 0.0) : null;
+        double totalSum = 0, logitStdSum = 0;
         long seen = 0, correct = 0;
         int stepIndex = 0;
         var train = session.TrainLoader;
@@ -130,11 +132,14 @@ public sealed class Trainer(TrainSetup setup, TextWriter log, Func<bool> cancelR
                 seen += r.Count;
                 totalSum += r.Total * r.Count;
                 foreach (var (name, value) in r.Terms) sums[name] += value * r.Count;
+                if (gradSums is not null && r.TermGradients is { } tg)
+                    foreach (var (name, value) in tg) gradSums[name] += value * r.Count;
+                logitStdSum += r.LogitStd * r.Count;
                 correct += r.Correct;
                 report($"loss {totalSum / seen:F4}  acc {100.0 * correct / seen:F2}%");
             }
         });
-        return new EpochTotals(totalSum, sums, seen, correct);
+        return new EpochTotals(totalSum, sums, seen, correct, logitStdSum, gradSums);
     }
 
     /// <summary>Logs the epoch (metrics, TensorBoard, console), writes its checkpoints and the summary.</summary>
@@ -146,12 +151,15 @@ public sealed class Trainer(TrainSetup setup, TextWriter log, Func<bool> cancelR
                 temperature = Distillation.CtkdTemperature(g, session.CtkdRange.Start, session.CtkdRange.End, 0.0).item<float>();
         long n = totals.Seen;
         var row = new EpochMetrics(epoch, lr, totals.LossSum / n, session.Step.TermNames.Select(nm => new KeyValuePair<string, double>(nm, totals.TermSums[nm] / n)).ToList(),
-            100.0 * totals.Correct / n, eval.Top1, eval.Top5, eval.Loss, temperature, seconds);
+            100.0 * totals.Correct / n, eval.Top1, eval.Top5, eval.Loss, temperature, seconds, totals.LogitStdSum / n,
+            totals.GradientSums?.Select(kv => new KeyValuePair<string, double>(kv.Key, kv.Value / n)).ToList());
         session.Metrics.Append(row);
         var board = session.Board;
         foreach (var (name, value) in row.Terms) board.add_scalar("train/loss_" + name, (float)value, epoch);
         board.add_scalar("train/loss_total", (float)row.LossTotal, epoch);
         board.add_scalar("train/top1", (float)row.TrainTop1, epoch);
+        board.add_scalar("train/logit_std", (float)(row.LogitStd ?? double.NaN), epoch);
+        foreach (var (name, value) in row.TermGradients ?? []) board.add_scalar("train/grad_" + name, (float)value, epoch);
         board.add_scalar("test/top1", (float)eval.Top1, epoch);
         board.add_scalar("test/top5", (float)eval.Top5, epoch);
         board.add_scalar("test/loss", (float)eval.Loss, epoch);

@@ -49,6 +49,28 @@ let tests =
                 let e = { defaultExperiment with Objective = o; Models = { Student = "s"; Teacher = Some "t"; TeacherWeights = Some "w \"q\".ckpt" } }
                 Expect.equal (parse (toYaml e)) (Ok e) (describe o)
 
+        testCase "the MLKD ablation arms and the term-gradient diagnostics parse, describe and round-trip" <| fun () ->
+            let text =
+                """
+experiment: { name: mlkd_ls_all_std, log_term_gradients: true }
+models: { student: s, teacher: t, teacher_weights: w.ckpt }
+objective:
+  - { name: ce, weight: 0.1, loss: cross_entropy_two_views }
+  - { name: kd, weight: 9, loss: mlkd_instance, temperature: 2, standardize: true }
+  - { name: cc, weight: 9, loss: mlkd_class, temperature: 2, standardize: true }
+  - { name: bc, weight: 9, loss: mlkd_batch, temperature: 2 }
+"""
+            match parse text with
+            | Error es -> failtestf "%A" es
+            | Ok e ->
+                Expect.isTrue e.LogTermGradients "log_term_gradients"
+                Expect.equal (describe e.Objective) "0.1·(CE(weak) + CE(strong)) + 9·MLKD-instance(τ=2, zscore) + 9·MLKD-class(τ=2, zscore) + 9·MLKD-batch(τ=2)" "formula"
+                Expect.equal (methodOf e.Objective) "mlkd" "still MLKD"
+                Expect.equal (parse (toYaml e)) (Ok e) "round trip"
+                Expect.isFalse ((toYaml { e with LogTermGradients = false }).Contains "log_term_gradients") "off: not written"
+            Expect.isFalse defaultExperiment.LogTermGradients "off by default"
+            Expect.stringContains (errorsOf "experiment: { log_term_gradients: maybe }") "experiment.log_term_gradients" "a bad value names its key"
+
         testCase "unknown keys are rejected with their path and the accepted keys" <| fun () ->
             let es = errorsOf "solver: { learning_rate: 0.1 }"
             Expect.stringContains es "solver.learning_rate: unknown key" "path"

@@ -60,6 +60,17 @@ let mlkdTests =
             Expect.equal (scalar raw.Cc) (scalar ls.Cc) "class level"
             Expect.equal (scalar raw.Bc) (scalar ls.Bc) "batch level"
             Expect.notEqual (scalar raw.Kd) (scalar ls.Kd) "instance level differs"
+
+        testCase "ablation arms: a standardized class or batch level is the raw level of the Z-scored logits" <| fun () ->
+            use scope = torch.NewDisposeScope()
+            let sw, tw = f64 (randomRows 1 6 10 2.0), f64 (randomRows 3 6 10 3.0)
+            let m, cm = Mlkd.masks tw
+            let zs, zt = zscore sw, zscore tw
+            for name, withPrep, raw, mask in [ "class", Mlkd.classLevelWith, Mlkd.classLevel, cm; "batch", Mlkd.batchLevelWith, Mlkd.batchLevel, m ] do
+                let std = scalar (withPrep ZScore 2.0 sw tw mask)
+                Expect.floatClose Accuracy.veryHigh std (scalar (raw 2.0 zs zt mask)) (name + ": Z-score, then the raw level")
+                Expect.equal (scalar (withPrep Raw 2.0 sw tw mask)) (scalar (raw 2.0 sw tw mask)) (name + ": Raw is the official level")
+                Expect.isGreaterThan (abs (std - scalar (raw 2.0 sw tw mask))) 1e-6 (name + ": the standardized level differs from the raw one")
     ]
 
 let tests = mlkdTests

@@ -31,12 +31,12 @@ let tests =
             | Ok r -> failtestf "got %A" r
             Expect.isError (Sweep.expand [] 0 1) "empty"
 
-        testCase "a fresh run gets config, seed and folder; a resumed one only --threads and --device" <| fun () ->
+        testCase "a fresh run gets config, seed and folder; a resumed one only --threads, --device and --teacher-cache" <| fun () ->
             let run = { Sweep.Name = "a-s1"; Sweep.Config = "/c/a.yaml"; Sweep.Seed = 1 }
-            let flags = [ "--epochs"; "1"; "--threads"; "2"; "--train-subset"; "500"; "--device"; "cuda:1" ]
+            let flags = [ "--epochs"; "1"; "--threads"; "2"; "--train-subset"; "500"; "--device"; "cuda:1"; "--teacher-cache"; "/c/tc" ]
             Expect.equal (Sweep.freshArgs "train" run "/o/a-s1" flags)
                 ([ "train"; "--config"; "/c/a.yaml"; "--seed"; "1"; "--out"; "/o/a-s1" ] @ flags) "fresh"
-            Expect.equal (Sweep.resumeArgs "distill" "/o/a-s1" flags) [ "distill"; "--resume"; "/o/a-s1"; "--threads"; "2"; "--device"; "cuda:1" ] "resume"
+            Expect.equal (Sweep.resumeArgs "distill" "/o/a-s1" flags) [ "distill"; "--resume"; "/o/a-s1"; "--threads"; "2"; "--device"; "cuda:1"; "--teacher-cache"; "/c/tc" ] "resume"
 
         testCase "--device: cpu, cuda, cuda:N; anything else names the flag" <| fun () ->
             Expect.equal (DeviceChoice.parse "cpu") (Ok DeviceChoice.Cpu) "cpu"
