@@ -22,6 +22,8 @@ type PlotKind =
     | Results
     /// Forest plot: each paired comparison's mean difference and 95% interval (LS − no LS; arm − student alone).
     | Forest
+    /// MLKD's levels: per epoch, each loss term, its gradient norm at the logits, and the raw-logit std.
+    | Levels
 
 type PlotArgs =
     | [<MainCommand; Mandatory>] Kind of PlotKind
@@ -62,7 +64,7 @@ let options (p: ParseResults<PlotArgs>) : PlotOptions =
 let kindName (k: PlotKind) =
     match k with
     | Toy -> "toy" | Logit_Bars -> "logit-bars" | Heatmap -> "heatmap" | Stats -> "stats"
-    | Ranges -> "ranges" | Curves -> "curves" | Results -> "results" | Forest -> "forest"
+    | Ranges -> "ranges" | Curves -> "curves" | Results -> "results" | Forest -> "forest" | Levels -> "levels"
 
 /// What is wrong with a `plot` line (errors: exit 2) and what it says but does not use (notes).
 /// Whether `--student` names a student of the runs is known only once they are read: the shell checks
@@ -78,7 +80,7 @@ let check (o: PlotOptions) : string list * string list =
           | _ -> () ]
     let notes =
         [ if o.Kind = Toy && not o.Runs.IsEmpty then "the toy figure is computed by the core; --runs is not used"
-          if o.Standardized && (o.Kind = Toy || o.Kind = Curves || o.Kind = Results || o.Kind = Forest) then
+          if o.Standardized && (o.Kind = Toy || o.Kind = Curves || o.Kind = Results || o.Kind = Forest || o.Kind = Levels) then
               sprintf "--standardized does not apply to plot %s; ignored" (kindName o.Kind)
           match o.Student with
           | Some name when o.Kind <> Forest -> sprintf "--student %s applies to plot forest only; ignored" name

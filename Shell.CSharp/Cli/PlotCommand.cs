@@ -26,7 +26,7 @@ public static class PlotCommand
         {
             // The forest plot reads a whole study (folders holding run folders); the others, run folders.
             var runs = kind.IsForest ? [] : runDirs.Select(RunFolder.Open).ToList();
-            using var figure = kind.IsForest ? ForestFigure.Make(runDirs, options.Student.ToNullable()) : Make(kind, runs, options, stdout);
+            using var figure = kind.IsForest ? ForestFigure.Make(runDirs, options.Student.ToNullable()) : Make(kind, runs, options, stdout, stderr);
             figure.Save(options.Out);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"wrote {options.Out} ({figure.Width} × {figure.Height}, {figure.Panels.Count} panel{(figure.Panels.Count == 1 ? "" : "s")})"));
@@ -50,7 +50,7 @@ public static class PlotCommand
         }
     }
 
-    private static Figure Make(Core.PlotCli.PlotKind kind, IReadOnlyList<RunFolder> runs, Core.PlotCli.PlotOptions o, TextWriter stdout)
+    private static Figure Make(Core.PlotCli.PlotKind kind, IReadOnlyList<RunFolder> runs, Core.PlotCli.PlotOptions o, TextWriter stdout, TextWriter stderr)
     {
         if (kind.IsToy)
         {
@@ -64,6 +64,7 @@ public static class PlotCommand
         if (kind.IsStats) return MeanStdHistogramFigure.Make(runs, o.Standardized);
         if (kind.IsRanges) return RangeDistributionFigure.Make(runs, o.Standardized);
         if (kind.IsCurves) return TrainingCurvesFigure.Make(runs);
+        if (kind.IsLevels) return LevelsFigure.Make(runs, n => stderr.WriteLine($"note: {n}"));
         if (kind.IsResults)
         {
             foreach (var r in runs.Where(r => !r.Summary.Finished))

@@ -19,14 +19,15 @@ public static class LogAxis
     }
 
     /// <summary>Makes the left axis of <paramref name="plot"/> a log axis over the real values
-    /// [<paramref name="min"/>, <paramref name="max"/>] (both positive), with a little room at both ends.</summary>
-    public static void Apply(Plot plot, double min, double max)
+    /// [<paramref name="min"/>, <paramref name="max"/>] (both positive), with a little room at both ends and
+    /// <paramref name="headroom"/> × the span more above (room for a legend in an upper corner).</summary>
+    public static void Apply(Plot plot, double min, double max, double headroom = 0)
     {
         double lo = Math.Log10(min), hi = Math.Log10(max);
         if (hi - lo < 0.05) { lo -= 0.1; hi += 0.1; }
         double pad = 0.05 * (hi - lo);
         lo -= pad;
-        hi += pad;
+        hi += pad + headroom * (hi - lo);
         double span = hi - lo;
         // Enough labelled ticks for a narrow span, not too many for a wide one.
         int[] major = span > 2.5 ? [1] : span > 0.8 ? [1, 2, 5] : [1, 2, 3, 4, 5, 6, 7, 8, 9];

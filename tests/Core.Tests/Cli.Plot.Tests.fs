@@ -22,6 +22,7 @@ let tests =
             Expect.stringContains (errors (line Curves [ "r" ] "c.pdf")) ".png or .svg" "the format"
             Expect.stringContains (errors (line Stats [] "s.png")) "plot stats needs --runs" "runs needed"
             Expect.stringContains (errors (line Forest [] "f.png")) "plot forest needs --runs" "forest too"
+            Expect.stringContains (errors (line Levels [] "l.png")) "plot levels needs --runs" "levels too"
             let o = { line Toy [ "r" ] "t.png" with Standardized = true }
             Expect.isEmpty (fst (check o)) "the toy figure needs no runs"
             Expect.equal (snd (check o)).Length 2 "--runs and --standardized are noted as unused"
@@ -31,11 +32,12 @@ let tests =
             Expect.stringContains (errors { line Forest [ "r" ] "f.png" with Student = Some " " }) "--student needs a model name" "blank"
             Expect.stringContains (notes { line Curves [ "r" ] "c.png" with Student = Some "fmnist_mlp" }) "--student fmnist_mlp applies to plot forest only" "noted"
             Expect.stringContains (notes { line Forest [ "r" ] "f.png" with Standardized = true }) "--standardized does not apply to plot forest" "noted"
+            Expect.stringContains (notes { line Levels [ "r" ] "l.png" with Student = Some "fmnist_mlp" }) "applies to plot forest only" "levels has no --student"
         }
 
         test "every kind has a command-line name Argu accepts" {
             let parser = Argu.ArgumentParser.Create<PlotArgs>(programName = "plot")
-            for kind in [ Toy; Logit_Bars; Heatmap; Stats; Ranges; Curves; Results; Forest ] do
+            for kind in [ Toy; Logit_Bars; Heatmap; Stats; Ranges; Curves; Results; Forest; Levels ] do
                 let parsed = parser.Parse([| kindName kind; "--out"; "x.png" |])
                 Expect.equal (parsed.GetResult PlotArgs.Kind) kind (kindName kind)
         }

@@ -2,6 +2,7 @@
 /// the training curves of many runs (each its own look, the loss on a log axis) and MLKD's levels.
 module LogitStd.Plots.Tests.StudyFiguresTests
 
+open System
 open System.IO
 open Expecto
 open LogitStd.Core.PlotCli
@@ -87,5 +88,36 @@ let tests =
             let narrow, _ = ticks 0.35 2.3
             Expect.equal (List.map fst narrow) [ "0.5"; "1"; "2" ] "1, 2, 5 × 10^k"
             Expect.equal (LogAxis.Label 2e-5, LogAxis.Label 0.02, LogAxis.Label 250000.0) ("2e-5", "0.02", "2.5e5") "labels"
+        }
+
+        test "levels: term losses, term gradient norms and the logit std in three log panels" {
+            use dir = new TempDir()
+            let runs = levelsRuns dir.Path |> List.map RunFolder.Open
+            let notes = Collections.Generic.List<string>()
+            renders dir "levels" (1740, 480) (fun () -> LevelsFigure.Make(runs, (fun n -> notes.Add n)))
+            Expect.equal (List.ofSeq notes) [ sprintf "%s: gradient norms were not logged (set experiment.log_term_gradients: true); its losses and logit std are drawn" runs[2].MetricsFile ] "the run without gradients, named"
+            use figure = LevelsFigure.Make(runs, (fun _ -> ()))
+            let legend (p: ScottPlot.Plot) = p.Legend.ManualItems |> Seq.map (fun i -> i.LabelText) |> List.ofSeq
+            Expect.equal (legend figure.Panels[0]) [ "ce"; "mlkd_instance"; "mlkd_class"; "mlkd_batch" ] "terms by marker"
+            Expect.equal (legend figure.Panels[1]) [ "ce"; "mlkd_instance"; "mlkd_class"; "mlkd_batch" ] "the same markers for their gradients"
+            Expect.equal (legend figure.Panels[2]) [ "mlkd"; "mlkd-ls"; "mlkd-nograd" ] "runs by line (their names: two labels would collide)"
+            let markers (p: ScottPlot.Plot) = p.Legend.ManualItems |> Seq.map (fun i -> i.MarkerShape) |> List.ofSeq
+            Expect.equal (markers figure.Panels[0]) (markers figure.Panels[1]) "a term keeps its marker"
+            renders dir "levels-nograd" (1160, 480) (fun () -> LevelsFigure.Make([ runs[2] ], (fun _ -> ())))
+        }
+
+        test "plot levels: no gradient columns is a note and exit 0; neither logit_std nor gradients is exit 1 naming metrics.csv" {
+            use dir = new TempDir()
+            let runs = levelsRuns (dir.Sub "levels")
+            let code, _, err = plot (options PlotKind.Levels [ runs[2] ] (dir.Sub "l.png"))
+            Expect.equal code 0 err
+            Expect.stringContains err "note: " "a note"
+            Expect.stringContains err "gradient norms were not logged" "says what is missing"
+            let old = study (dir.Sub "old")
+            let code, _, err = plot (options PlotKind.Levels [ runs[0]; old[0] ] (dir.Sub "m.png"))
+            Expect.equal code 1 "a run from before logit_std"
+            Expect.stringContains err (Path.Combine(old[0], "metrics.csv")) "names the file"
+            Expect.stringContains err "no logit_std" "says why"
+            Expect.isFalse (File.Exists(dir.Sub "m.png")) "nothing written"
         }
     ]

@@ -120,3 +120,30 @@ let twoStudentStudy (root: string) =
                 let r = { run $"seed{seed}" methodName ls seed with
                             Student = student; Objective = objective; BestTop1 = top1 + gain + 0.1 * float ((seed * (tag.Length + 3)) % 7) }
                 yield runFolder (Path.Combine(root, student, tag)) r 1.0 ]
+
+/// metrics.csv of an MLKD run as the trainer writes it since `logit_std`: the four weighted terms
+/// (CE and MLKD's instance, class and batch levels), the raw-logit std and, `withGradients`, each term's
+/// gradient norm. `scale` sets the logits' std (a +LS student's grows large).
+let levelsMetricsCsv (epochs: int) (scale: float) (withGradients: bool) =
+    let terms = [ "ce"; "mlkd_instance"; "mlkd_class"; "mlkd_batch" ]
+    let header =
+        [ "epoch"; "lr"; "loss_total" ] @ (terms |> List.map ((+) "loss_")) @ [ "train_top1"; "test_top1"; "test_top5"; "test_loss"; "ctkd_temperature"; "logit_std" ]
+        @ (if withGradients then terms |> List.map ((+) "grad_") else []) @ [ "epoch_seconds" ]
+    let sb = StringBuilder(String.Join(",", header) + "\n")
+    for e in 1 .. epochs do
+        let decay = exp (-0.3 * float e)
+        let losses = terms |> List.mapi (fun j _ -> (0.2 + 2.0 * decay) * 10.0 ** float (j - 1) * (1.0 + 0.02 * scale * float j))
+        let gradients = terms |> List.mapi (fun j _ -> 0.05 * (1.0 + decay) * 3.0 ** float j / (1.0 + 0.01 * scale * float (3 - j)))
+        let row =
+            [ string e; "0.05"; num (List.sum losses) ] @ (losses |> List.map num) @ [ "80"; "78"; "99"; num (0.5 + decay); ""; num (scale * (1.0 + 0.1 * float e)) ]
+            @ (if withGradients then gradients |> List.map num else []) @ [ "12.5" ]
+        sb.Append(String.Join(",", row)).Append('\n') |> ignore
+    sb.ToString()
+
+/// Two MLKD runs (raw, and +LS with a growing logit scale) that logged their gradient norms, and one
+/// that did not.
+let levelsRuns (root: string) =
+    [ for name, ls, scale, grads in [ "mlkd", false, 2.0, true; "mlkd-ls", true, 40.0, true; "mlkd-nograd", false, 3.0, false ] ->
+        let dir = runFolder root (run name "mlkd" ls 1) 1.0
+        write (Path.Combine(dir, "metrics.csv")) (levelsMetricsCsv 12 scale grads)
+        dir ]
