@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using ScottPlot;
 using LogitStd.Shell.Runs;
 
@@ -7,22 +6,13 @@ namespace LogitStd.Shell.Plots;
 /// <summary>The forest plot of a study: one row per paired comparison of <see cref="Comparisons"/>, its
 /// mean difference in best test top-1 as a marker and its 95% interval as a bar, against a zero
 /// line; LS − no LS in the left panel, arm − student alone in the right.</summary>
-public static partial class ForestFigure
+public static class ForestFigure
 {
     // Colour by the arm's method, the same in both panels.
     private static readonly string[] Methods = ["kd", "dkd", "mlkd", "ctkd", "custom"];
 
-    /// <summary>The first temperature of a formula, <c>τ=2</c> or <c>T=4</c>; CTKD's learned one is not a number and is left out.</summary>
-    [GeneratedRegex(@"(τ|T)=([0-9.]+)(?=[,)])")]
-    private static partial Regex Temperature();
-
     /// <summary>A side of a comparison as the paper writes it: <c>KD+LS(τ=2)</c>, <c>DKD(T=4)</c>, <c>alone</c>.</summary>
-    public static string Side(string method, bool standardize, string objective)
-    {
-        if (method == "none") return "alone";
-        var m = Temperature().Match(objective);
-        return method.ToUpperInvariant() + (standardize ? "+LS" : "") + (m.Success ? $"({m.Value})" : "");
-    }
+    public static string Side(string method, bool standardize, string objective) => FigureStyle.ArmTag(method, standardize, objective);
 
     /// <summary>The row labels of one panel, in order: <c>KD+LS(τ=2) − KD(T=4)</c>, <c>DKD+LS(τ=2) − alone</c>,
     /// prefixed by the student when there are several, with the number of pairs (and "no interval" for
@@ -95,7 +85,7 @@ public static partial class ForestFigure
         {
             var found = runs.Select(r => r.Summary.Student).Distinct().Order(StringComparer.Ordinal).ToList();
             throw new ArgumentException($"--student {student}: no run of that student under {string.Join(", ", dirs)}; " +
-                (found.Count == 0 ? "there are no run folders" : $"the students are {string.Join(", ", found)}"), nameof(student));
+                (found.Count == 0 ? "there are no run folders" : $"the students are {string.Join(", ", found)}"));
         }
         var all = Comparisons.All(runs).Where(c => student is null || c.Student == student).ToList();
         if (all.Count == 0)

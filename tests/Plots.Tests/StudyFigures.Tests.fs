@@ -64,13 +64,21 @@ let tests =
                     // MLKD+LS diverging as in the study: a test loss of ~10⁴.
                     if i = 8 then write (Path.Combine(folder, "metrics.csv")) (scaledMetricsCsv 10 88.0 5000.0)
                     RunFolder.Open folder ]
-            renders dir "curves-nine" (1240, 460) (fun () -> TrainingCurvesFigure.Make runs)
+            renders dir "curves-nine" (1440, 460) (fun () -> TrainingCurvesFigure.Make runs)
             use figure = TrainingCurvesFigure.Make runs
             let majors (p: ScottPlot.Plot) =
                 use _ = p.GetImage(600, 460) // the manual ticks are generated on a render
                 p.Axes.Left.TickGenerator.Ticks |> Array.filter (fun t -> t.IsMajor) |> Array.map (fun t -> t.Label) |> List.ofArray
             Expect.containsAll (majors figure.Panels[1]) [ "1"; "10"; "100"; "1000"; "10000" ] "decades of the real values"
             Expect.isEmpty (majors figure.Panels[0] |> List.filter (fun l -> l = "10000")) "top-1 stays linear"
+        }
+
+        test "run labels: the arm's temperature tells two KD+LS arms apart, the run name when even that collides" {
+            use dir = new TempDir()
+            let arm name tau = RunFolder.Open(runFolder dir.Path { run name "kd" true 1 with Objective = $"0.1·CE + 9·KD(τ={tau}, zscore)" } 1.0)
+            let a, b, c = arm "a" "1", arm "b" "2", arm "c" "2"
+            Expect.equal (FigureStyle.RunLabels [ a; b ] |> List.ofSeq) [ "KD+LS(τ=1), seed 1"; "KD+LS(τ=2), seed 1" ] "tagged"
+            Expect.equal (FigureStyle.RunLabels [ a; b; c ] |> List.ofSeq) [ "a"; "b"; "c" ] "names"
         }
 
         test "log axis ticks: decades over a wide span, 1-2-5 over a narrow one, minor ticks between" {
