@@ -113,7 +113,7 @@ type Command =
             | Models _ -> "list every model with its parameter count."
             | Eval _ -> "evaluate a checkpoint: top-1, top-5, loss and logit statistics."
             | Plot _ -> "draw a paper-style figure from saved run folders (never retrains)."
-            | Results _ -> "tables of results over run folders: mean ± std over seeds, and the paired LS − no-LS difference with a 95% interval."
+            | Results _ -> "tables of results over run folders: mean ± std over seeds, and the paired LS − no-LS and arm − student-alone differences with 95% intervals (also as JSON with --json)."
             | Bench _ -> "benchmark whole training steps (images per second, CPU time ÷ wall time, resident memory)."
             | Train _ -> "train a model from scratch with cross-entropy (teachers, the student-alone baseline)."
             | Distill _ -> "distil a student from a teacher with --method kd|dkd|mlkd|ctkd [--logit-stand], or an experiment file's objective."
