@@ -20,6 +20,10 @@ type PlotKind =
     | Curves
     /// Results chart: mean test top-1 with error bars over seeds, per method.
     | Results
+    /// Forest plot: each paired comparison's mean difference and 95% interval (LS − no LS; arm − student alone).
+    | Forest
+    /// MLKD's levels: per epoch, each loss term, its gradient norm at the logits, and the raw-logit std.
+    | Levels
 
 type PlotArgs =
     | [<MainCommand; Mandatory>] Kind of PlotKind
@@ -27,6 +31,7 @@ type PlotArgs =
     | [<Mandatory>] Out of file: string
     | Sample of index: int
     | Standardized
+    | Student of name: string
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -34,7 +39,8 @@ type PlotArgs =
             | Runs _ -> "run folders to draw from (a student run knows its teacher's logits)."
             | Out _ -> "output file: .png or .svg."
             | Sample _ -> "logit-bars: the test image index (default 0)."
-            | Standardized -> "logit-bars/heatmap/stats: show the Z-scored logits instead of the raw ones."
+            | Standardized -> "logit-bars/heatmap/stats/ranges: show the Z-scored logits instead of the raw ones."
+            | Student _ -> "forest: only the comparisons of this student model."
 
 /// Options of `logitstd plot`.
 type PlotOptions =
@@ -42,30 +48,41 @@ type PlotOptions =
       Runs: string list
       Out: string
       Sample: int
-      Standardized: bool }
+      Standardized: bool
+      /// `forest`: keep only this student's comparisons.
+      Student: string option }
 
 let options (p: ParseResults<PlotArgs>) : PlotOptions =
     { Kind = p.GetResult Kind
       Runs = p.GetResults Runs |> List.concat
       Out = p.GetResult Out
       Sample = p.TryGetResult Sample |> Option.defaultValue 0
-      Standardized = p.Contains Standardized }
+      Standardized = p.Contains Standardized
+      Student = p.TryGetResult Student }
 
 /// The command-line name of a figure, e.g. `logit-bars`.
 let kindName (k: PlotKind) =
     match k with
     | Toy -> "toy" | Logit_Bars -> "logit-bars" | Heatmap -> "heatmap" | Stats -> "stats"
-    | Ranges -> "ranges" | Curves -> "curves" | Results -> "results"
+    | Ranges -> "ranges" | Curves -> "curves" | Results -> "results" | Forest -> "forest" | Levels -> "levels"
 
 /// What is wrong with a `plot` line (errors: exit 2) and what it says but does not use (notes).
+/// Whether `--student` names a student of the runs is known only once they are read: the shell checks
+/// that (exit 2, listing the students found).
 let check (o: PlotOptions) : string list * string list =
     let ext = System.IO.Path.GetExtension(o.Out).ToLowerInvariant()
     let errors =
         [ if ext <> ".png" && ext <> ".svg" then sprintf "--out %s: the figure must be a .png or .svg file" o.Out
           if o.Kind <> Toy && o.Runs.IsEmpty then
-              sprintf "plot %s needs --runs DIR... (run folders written by train/distill)" (kindName o.Kind) ]
+              sprintf "plot %s needs --runs DIR... (run folders written by train/distill)" (kindName o.Kind)
+          match o.Student with
+          | Some name when System.String.IsNullOrWhiteSpace name -> "--student needs a model name, e.g. --student fmnist_small_cnn"
+          | _ -> () ]
     let notes =
         [ if o.Kind = Toy && not o.Runs.IsEmpty then "the toy figure is computed by the core; --runs is not used"
-          if o.Standardized && (o.Kind = Toy || o.Kind = Curves || o.Kind = Results) then
-              sprintf "--standardized does not apply to plot %s; ignored" (kindName o.Kind) ]
+          if o.Standardized && (o.Kind = Toy || o.Kind = Curves || o.Kind = Results || o.Kind = Forest || o.Kind = Levels) then
+              sprintf "--standardized does not apply to plot %s; ignored" (kindName o.Kind)
+          match o.Student with
+          | Some name when o.Kind <> Forest -> sprintf "--student %s applies to plot forest only; ignored" name
+          | _ -> () ]
     errors, notes

@@ -65,11 +65,13 @@ type EvalArgs =
 type ResultsArgs =
     | [<MainCommand; Mandatory>] Run_Dirs of dirs: string list
     | Markdown of file: string
+    | Json of file: string
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Run_Dirs _ -> "run folders (or folders holding run folders) to summarise."
             | Markdown _ -> "also write the tables as markdown to this file."
+            | Json _ -> "also write the per-arm statistics and the comparisons as JSON to this file (docs/figures.md)."
 
 type BenchArgs =
     | Quick
@@ -111,7 +113,7 @@ type Command =
             | Models _ -> "list every model with its parameter count."
             | Eval _ -> "evaluate a checkpoint: top-1, top-5, loss and logit statistics."
             | Plot _ -> "draw a paper-style figure from saved run folders (never retrains)."
-            | Results _ -> "tables of results over run folders: mean ± std over seeds, and the paired LS − no-LS difference with a 95% interval."
+            | Results _ -> "tables of results over run folders: mean ± std over seeds, and the paired LS − no-LS and arm − student-alone differences with 95% intervals (also as JSON with --json)."
             | Bench _ -> "benchmark whole training steps (images per second, CPU time ÷ wall time, resident memory)."
             | Train _ -> "train a model from scratch with cross-entropy (teachers, the student-alone baseline)."
             | Distill _ -> "distil a student from a teacher with --method kd|dkd|mlkd|ctkd [--logit-stand], or an experiment file's objective."
@@ -149,7 +151,7 @@ type Parsed =
     | Evaluate of EvalOptions
     | Draw of PlotOptions
     | Fit of TrainOptions
-    | Summarize of runs: string list * markdown: string option
+    | Summarize of runs: string list * markdown: string option * json: string option
     | Benchmark of BenchOptions
     | Deploy of ExportOptions
     | Classify of PredictOptions
@@ -205,7 +207,7 @@ let private toParsed (r: ParseResults<Command>) (trainFlags: string list) : Pars
               BatchSize = e.TryGetResult EvalArgs.Batch_Size |> Option.map (positive "--batch-size") |> Option.defaultValue 256
               SaveLogits = e.TryGetResult Save_Logits
               Threads = e.TryGetResult EvalArgs.Threads |> Option.map (positive "--threads") }
-    | Results r -> Summarize(r.GetResult Run_Dirs, r.TryGetResult ResultsArgs.Markdown)
+    | Results r -> Summarize(r.GetResult Run_Dirs, r.TryGetResult ResultsArgs.Markdown, r.TryGetResult ResultsArgs.Json)
     | Bench b ->
         Benchmark
             { Quick = b.Contains Quick

@@ -64,7 +64,7 @@ public static class Program
         Core.Cli.Parsed.ListModels m => ModelsCommand.Run(m.classes, Console.Out, Console.Error),
         Core.Cli.Parsed.Evaluate e => EvalCommand.Run(e.Item, Console.Out, Console.Error),
         Core.Cli.Parsed.Draw p => PlotCommand.Run(p.Item, Console.Out, Console.Error),
-        Core.Cli.Parsed.Summarize r => ResultsCommand.Run(r.runs.ToList(), r.markdown.ToNullable(), Console.Out, Console.Error),
+        Core.Cli.Parsed.Summarize r => ResultsCommand.Run(r.runs.ToList(), r.markdown.ToNullable(), r.json.ToNullable(), Console.Out, Console.Error),
         Core.Cli.Parsed.Benchmark b => BenchCommand.Run(b.Item, Console.Out, Console.Error),
         Core.Cli.Parsed.Fit f => TrainCommand.Run(f.Item, Console.Out, Console.Error),
         Core.Cli.Parsed.Deploy x => ExportCommand.Run(x.Item, Console.Out, Console.Error),

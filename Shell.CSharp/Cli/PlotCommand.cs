@@ -4,9 +4,10 @@ using LogitStd.Shell.Runs;
 
 namespace LogitStd.Shell.Cli;
 
-/// <summary><c>logitstd plot KIND [--runs DIR...] --out FILE(.png|.svg) [--sample N] [--standardized]</c>:
+/// <summary><c>logitstd plot KIND [--runs DIR...] --out FILE(.png|.svg) [--sample N] [--standardized] [--student NAME]</c>:
 /// draws one figure from saved run folders (never retrains). Exit 0 when written, 1 on a missing or
-/// malformed run-folder file or a failed write (the message names the file), 2 on a bad option.</summary>
+/// malformed run-folder file, runs that give nothing to draw, or a failed write (the message names the
+/// file or folder), 2 on a bad option (a <c>--student</c> that is none of the runs' students included).</summary>
 public static class PlotCommand
 {
     /// <summary>Runs the command; messages go to <paramref name="stdout"/> and <paramref name="stderr"/>.</summary>
@@ -23,8 +24,9 @@ public static class PlotCommand
         var runDirs = options.Runs.ToList();
         try
         {
-            var runs = runDirs.Select(RunFolder.Open).ToList();
-            using var figure = Make(kind, runs, options, stdout);
+            // The forest plot reads a whole study (folders holding run folders); the others, run folders.
+            var runs = kind.IsForest ? [] : runDirs.Select(RunFolder.Open).ToList();
+            using var figure = kind.IsForest ? ForestFigure.Make(runDirs, options.Student.ToNullable()) : Make(kind, runs, options, stdout, stderr);
             figure.Save(options.Out);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"wrote {options.Out} ({figure.Width} × {figure.Height}, {figure.Panels.Count} panel{(figure.Panels.Count == 1 ? "" : "s")})"));
@@ -48,7 +50,7 @@ public static class PlotCommand
         }
     }
 
-    private static Figure Make(Core.PlotCli.PlotKind kind, IReadOnlyList<RunFolder> runs, Core.PlotCli.PlotOptions o, TextWriter stdout)
+    private static Figure Make(Core.PlotCli.PlotKind kind, IReadOnlyList<RunFolder> runs, Core.PlotCli.PlotOptions o, TextWriter stdout, TextWriter stderr)
     {
         if (kind.IsToy)
         {
@@ -62,6 +64,7 @@ public static class PlotCommand
         if (kind.IsStats) return MeanStdHistogramFigure.Make(runs, o.Standardized);
         if (kind.IsRanges) return RangeDistributionFigure.Make(runs, o.Standardized);
         if (kind.IsCurves) return TrainingCurvesFigure.Make(runs);
+        if (kind.IsLevels) return LevelsFigure.Make(runs, n => stderr.WriteLine($"note: {n}"));
         if (kind.IsResults)
         {
             foreach (var r in runs.Where(r => !r.Summary.Finished))

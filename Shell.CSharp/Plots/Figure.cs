@@ -61,8 +61,32 @@ public sealed class Figure : IDisposable
                 return;
             }
             using var canvas = SKSvgCanvas.Create(new SKRect(0, 0, Width, Height), stream);
-            multiplot.Render(canvas, new PixelRect(0, Width, Height, 0));
+            using (SolidLines())
+                multiplot.Render(canvas, new PixelRect(0, Width, Height, 0));
         });
+    }
+
+    /// <summary>Draws every line solid until disposed. Skia's SVG canvas writes no dash patterns: it would
+    /// draw them solid anyway, printing "Unsupported path effect" once per line. So an SVG's lines are
+    /// solid on purpose (the markers still tell the series apart) and the PNG keeps the patterns.</summary>
+    private IDisposable SolidLines()
+    {
+        var lines = Panels.SelectMany(p => p.GetPlottables()).OfType<IHasLine>()
+            .Select(h => h.LineStyle).Where(l => !l.Pattern.Equals(LinePattern.Solid)).Select(l => (l, l.Pattern)).ToList();
+        var legends = Panels.SelectMany(p => p.Legend.ManualItems)
+            .Where(i => !i.LinePattern.Equals(LinePattern.Solid)).Select(i => (i, i.LinePattern)).ToList();
+        foreach (var (l, _) in lines) l.Pattern = LinePattern.Solid;
+        foreach (var (i, _) in legends) i.LinePattern = LinePattern.Solid;
+        return new Restore(() =>
+        {
+            foreach (var (l, pattern) in lines) l.Pattern = pattern;
+            foreach (var (i, pattern) in legends) i.LinePattern = pattern;
+        });
+    }
+
+    private sealed class Restore(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
     }
 
     /// <summary>Disposes the panels.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using ScottPlot;
 using LogitStd.Shell.Runs;
 
@@ -7,7 +8,7 @@ namespace LogitStd.Shell.Plots;
 /// <summary>The look shared by every figure: font, sizes, a colour-blind-friendly palette, and the
 /// names that legends and axes show. Recipes start from <see cref="NewPlot"/> so that no figure
 /// depends on ScottPlot's global defaults.</summary>
-public static class FigureStyle
+public static partial class FigureStyle
 {
     /// <summary>The font: installed on the project's machines, and it has τ, µ and ±.</summary>
     public const string FontName = "DejaVu Sans";
@@ -25,15 +26,23 @@ public static class FigureStyle
         "#F0E442", // yellow
     ];
 
+    // Beyond seven series (a study's nine arms in one figure): Paul Tol's "muted" set, also
+    // colour-blind-safe, so that every series keeps a colour of its own up to sixteen.
+    private static readonly string[] MoreHex =
+        ["#332288", "#CC6677", "#117733", "#882255", "#44AA99", "#999933", "#AA4499", "#88CCEE", "#DDCC77"];
+
     /// <summary>The series colours: Okabe &amp; Ito's colour-blind-safe set, without black.</summary>
     // Declared after PaletteHex: static fields initialise in textual order.
     public static readonly IReadOnlyList<Color> Palette = PaletteHex.Select(Color.FromHex).ToArray();
 
+    /// <summary>The colours of <see cref="Series"/>: the palette, then Tol's muted set.</summary>
+    public static readonly IReadOnlyList<Color> ManyColors = PaletteHex.Concat(MoreHex).Select(Color.FromHex).ToArray();
+
     /// <summary>The teacher is always drawn in a neutral grey so the students keep the palette's colours.</summary>
     public static readonly Color Teacher = Color.FromHex("#7F7F7F");
 
-    /// <summary>The colour of the <paramref name="i"/>-th series.</summary>
-    public static Color Series(int i) => Palette[i % Palette.Count];
+    /// <summary>The colour of the <paramref name="i"/>-th series: distinct for the first sixteen.</summary>
+    public static Color Series(int i) => ManyColors[i % ManyColors.Count];
 
     /// <summary>A plot with the project's font and text sizes, and the palette for anything not coloured explicitly.</summary>
     public static Plot NewPlot()
@@ -110,12 +119,31 @@ public static class FigureStyle
 
     /// <summary>One legend label per run, unique: <see cref="RunSummary.Label"/>, prefixed by the
     /// student model when the runs trained different models (a teacher's own run beside its
-    /// students), and the run's name when labels still collide.</summary>
+    /// students); with the arm's temperature (<see cref="ArmTag"/>, <c>KD+LS(τ=0.5), seed 0</c>) when
+    /// that still collides (two KD+LS arms of a study); the run's name when even that collides.</summary>
     public static IReadOnlyList<string> RunLabels(IReadOnlyList<RunFolder> runs)
     {
         bool severalModels = runs.Select(r => r.Summary.Student).Distinct().Count() > 1;
-        var labels = runs.Select(r => severalModels ? $"{r.Summary.Student} {r.Summary.Label}" : r.Summary.Label).ToArray();
-        return labels.Distinct().Count() == labels.Length ? labels : runs.Select(r => r.Summary.Name).ToArray();
+        string Prefix(RunSummary s) => severalModels ? s.Student + " " : "";
+        var labels = runs.Select(r => Prefix(r.Summary) + r.Summary.Label).ToArray();
+        if (labels.Distinct().Count() == labels.Length) return labels;
+        var tagged = runs.Select(r => Prefix(r.Summary) + (r.Summary.Method == "none" ? "no KD" : ArmTag(r.Summary.Method, r.Summary.Standardize, r.Summary.Objective)) +
+            $", seed {r.Summary.Seed.ToString(CultureInfo.InvariantCulture)}").ToArray();
+        return tagged.Distinct().Count() == tagged.Length ? tagged : runs.Select(r => r.Summary.Name).ToArray();
+    }
+
+    /// <summary>The first temperature of a formula, <c>τ=2</c> or <c>T=4</c>; CTKD's learned one is not a number and is left out.</summary>
+    [GeneratedRegex(@"(τ|T)=([0-9.]+)(?=[,)])")]
+    private static partial Regex Temperature();
+
+    /// <summary>An arm as the paper writes it: <c>KD+LS(τ=2)</c>, <c>DKD(T=4)</c>, <c>CTKD+LS</c>, or
+    /// <c>alone</c> for method <c>none</c>. The temperature is read from the objective's formula
+    /// (<c>Objectives.Describe</c>'s text), for a label only.</summary>
+    public static string ArmTag(string method, bool standardize, string objective)
+    {
+        if (method == "none") return "alone";
+        var m = Temperature().Match(objective);
+        return method.ToUpperInvariant() + (standardize ? "+LS" : "") + (m.Success ? $"({m.Value})" : "");
     }
 
     /// <summary>A number for a title or legend, invariant culture.</summary>

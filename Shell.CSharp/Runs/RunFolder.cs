@@ -38,6 +38,21 @@ public sealed class RunFolder
         return new RunFolder(path, RunSummary.Read(System.IO.Path.Combine(path, RunFiles.Summary)));
     }
 
+    /// <summary>Every run folder (a folder holding <c>summary.json</c>) at or below <paramref name="dirs"/>,
+    /// with its summary, in ordinal order of the summary files' paths under each folder.</summary>
+    /// <exception cref="RunFolderException">A folder is missing, or a summary is missing a field or malformed.</exception>
+    public static IReadOnlyList<(string Dir, RunSummary Summary)> Collect(IEnumerable<string> dirs)
+    {
+        var list = new List<(string, RunSummary)>();
+        foreach (var dir in dirs)
+        {
+            if (!Directory.Exists(dir)) throw new RunFolderException(dir, null, "run folder not found");
+            foreach (var file in Directory.EnumerateFiles(dir, RunFiles.Summary, SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+                list.Add((System.IO.Path.GetDirectoryName(file)!, RunSummary.Read(file)));
+        }
+        return list;
+    }
+
     /// <summary>Every row of <c>metrics.csv</c>.</summary>
     public IReadOnlyList<EpochMetrics> ReadMetrics() => EpochMetricsReader.Read(MetricsFile);
 

@@ -24,7 +24,7 @@ let pngSize (path: string) =
     int (BinaryPrimitives.ReadUInt32BigEndian(ReadOnlySpan(bytes, 16, 4))), int (BinaryPrimitives.ReadUInt32BigEndian(ReadOnlySpan(bytes, 20, 4)))
 
 /// Saves `make ()` as PNG and SVG in `dir` and checks both.
-let private renders (dir: TempDir) (name: string) (size: int * int) (make: unit -> Figure) =
+let renders (dir: TempDir) (name: string) (size: int * int) (make: unit -> Figure) =
     let png = dir.Sub(name + ".png")
     let svg = dir.Sub(name + ".svg")
     using (make ()) (fun f ->
@@ -49,10 +49,10 @@ let private renders (dir: TempDir) (name: string) (size: int * int) (make: unit 
         Directory.CreateDirectory keep |> ignore
         File.Copy(png, Path.Combine(keep, name + ".png"), true)
 
-let private options kind runs out =
-    { Kind = kind; Runs = runs; Out = out; Sample = 0; Standardized = false }
+let options kind runs out =
+    { Kind = kind; Runs = runs; Out = out; Sample = 0; Standardized = false; Student = None }
 
-let private plot (o: PlotOptions) =
+let plot (o: PlotOptions) =
     use out = new StringWriter()
     use err = new StringWriter()
     let code = PlotCommand.Run(o, out, err)

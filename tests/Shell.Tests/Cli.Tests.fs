@@ -91,15 +91,4 @@ let tests =
             match Cli.parse [| "train"; "--resume"; "r"; "--epochs"; "9"; "--lr"; "0.1"; "--threads"; "1" |] with
             | Cli.Run(Cli.Fit o) -> Expect.equal (TrainCli.resumeConflicts o) [ "--epochs"; "--lr" ] "the flags that would change it (not --threads)"
             | other -> failtestf "got %A" other
-    
-        testCase "plot line rules: errors stop it, notes only inform" <| fun () ->
-            let o kind runs out : PlotCli.PlotOptions = { Kind = kind; Runs = runs; Out = out; Sample = 0; Standardized = false }
-            Expect.equal (PlotCli.check (o PlotCli.Curves [ "r" ] "c.png")) ([], []) "a valid line"
-            let errors, _ = PlotCli.check (o PlotCli.Curves [ "r" ] "c.pdf")
-            Expect.stringContains (String.concat " " errors) ".png or .svg" "the format"
-            let errors, _ = PlotCli.check (o PlotCli.Stats [] "s.png")
-            Expect.stringContains (String.concat " " errors) "plot stats needs --runs" "runs needed"
-            let errors, notes = PlotCli.check { o PlotCli.Toy [ "r" ] "t.png" with Standardized = true }
-            Expect.isEmpty errors "the toy figure needs no runs"
-            Expect.equal notes.Length 2 "--runs and --standardized are noted as unused"
     ]

@@ -78,7 +78,7 @@ let tests =
             Expect.equal (File.ReadAllText(Path.Combine(resumable, "summary.json"))) bestBefore "the resumed run's summary is unchanged"
 
         yield testCase "results collects the sweep's table" <| fun () ->
-            let code, stdout, err = runCommand (fun o e -> LogitStd.Shell.Cli.ResultsCommand.Run([ out ], null, o, e))
+            let code, stdout, err = runCommand (fun o e -> LogitStd.Shell.Cli.ResultsCommand.Run([ out ], null, null, o, e))
             Expect.equal code 0 err
             Expect.stringContains stdout "| fmnist_mlp | — | none | no | `1·CE` | 2 |" "two seeds of the MLP"
             Expect.stringContains stdout "| fmnist_small_cnn | — | none | no | `1·CE` | 2 |" "two seeds of the CNN"
