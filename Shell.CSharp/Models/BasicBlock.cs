@@ -31,9 +31,9 @@ internal sealed class BasicBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
 
     public override Tensor forward(Tensor x)
     {
-        var o = F.relu(ConvBn(conv1, bn1, x));
-        o = ConvBn(conv2, bn2, o);
-        return F.relu(o.add_(downsample is null ? x : downsample.call(x)));
+        var o = ConvBn(conv1, bn1, x).Then(Relu).Then(h => ConvBn(conv2, bn2, h));
+        using var projected = downsample?.call(x);
+        return o.add_(projected ?? x).Then(Relu);
     }
 
     OnnxValue IOnnxExportable.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)

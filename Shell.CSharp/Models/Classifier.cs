@@ -27,8 +27,10 @@ public sealed record ModelInfo(
 /// </summary>
 /// <remarks>
 /// Submodules are fields registered by name, so <see cref="nn.Module.state_dict"/> keys equal the
-/// PyTorch ones and mdistiller checkpoints load by name. Intermediate tensors are not disposed inside
-/// <c>forward</c>; call it inside a <c>torch.NewDisposeScope()</c>.
+/// PyTorch ones and mdistiller checkpoints load by name. <c>forward</c> disposes each intermediate
+/// tensor once the next operation has consumed it (<see cref="Layers.Then"/>; autograd keeps what it
+/// saved), so only the logits and the feature reach the caller; call it inside a
+/// <c>torch.NewDisposeScope()</c>, which owns those two.
 /// </remarks>
 public abstract class Classifier : nn.Module<Tensor, (Tensor Logits, Tensor Feature)>
 {

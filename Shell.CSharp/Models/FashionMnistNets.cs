@@ -48,7 +48,7 @@ public static class FashionMnistNets
 
         public override (Tensor Logits, Tensor Feature) forward(Tensor x)
         {
-            var feature = F.relu(fc1.call(features.call(x).flatten(1)));
+            var feature = features.call(x).Then(h => h.flatten(1)).Then(fc1.call).Then(Relu);
             return (fc2.call(feature), feature);
         }
 
@@ -79,7 +79,7 @@ public static class FashionMnistNets
 
         public override (Tensor Logits, Tensor Feature) forward(Tensor x)
         {
-            var feature = GlobalAvgPool(features.call(x));
+            var feature = features.call(x).Then(GlobalAvgPool);
             return (fc.call(feature), feature);
         }
 
@@ -107,7 +107,7 @@ public static class FashionMnistNets
 
         public override (Tensor Logits, Tensor Feature) forward(Tensor x)
         {
-            var feature = F.relu(fc1.call(x.flatten(1)));
+            var feature = x.flatten(1).Then(fc1.call).Then(Relu);
             return (fc2.call(feature), feature);
         }
 

@@ -23,7 +23,27 @@ internal static class Layers
     /// ResNets, ShuffleNets, WideResNets); the folding gives one to each convolution it folds a
     /// BatchNorm into, and that bias is the mark. A convolution with a bias of its own must not come here.
     /// </summary>
-    public static Tensor ConvBn(Conv2d conv, BatchNorm2d bn, Tensor x) => conv.bias is null ? bn.call(conv.call(x)) : conv.call(x);
+    public static Tensor ConvBn(Conv2d conv, BatchNorm2d bn, Tensor x) => conv.bias is null ? conv.call(x).Then(bn.call) : conv.call(x);
+
+    /// <summary>
+    /// <c>f(x)</c>, then <paramref name="x"/> disposed: the one way the zoo's forwards free an
+    /// intermediate as soon as the next operation has consumed it, as PyTorch frees a tensor whose last
+    /// reference drops. Only for a tensor the forward created itself and reads nowhere else — never a
+    /// forward's input. Safe for backward: autograd keeps its own reference to every tensor it saved, so
+    /// disposing the C# handle frees the memory only when nothing needs it; the values and gradients are
+    /// those of the undisposed chain, bit for bit. Without this the step's dispose scope kept every
+    /// activation of a forward alive until the step ended (docs/benchmarks.md, resident memory). An
+    /// in-place <paramref name="f"/> that returns <paramref name="x"/> itself leaves it undisposed.
+    /// </summary>
+    public static Tensor Then(this Tensor x, Func<Tensor, Tensor> f)
+    {
+        var y = f(x);
+        if (!ReferenceEquals(y, x)) x.Dispose();
+        return y;
+    }
+
+    /// <summary><c>relu(x)</c> as a function value, for <see cref="Then"/>.</summary>
+    public static Tensor Relu(Tensor x) => nn.functional.relu(x);
 
     /// <summary>A Sequential whose children are named by position, as PyTorch names them.</summary>
     public static Sequential Seq(params nn.Module<Tensor, Tensor>[] modules) =>
@@ -33,9 +53,10 @@ internal static class Layers
     public static Tensor ChannelShuffle(Tensor x, long groups)
     {
         var (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
-        return x.reshape(n, groups, c / groups, h, w).permute(0, 2, 1, 3, 4).reshape(n, c, h, w);
+        // The reshape and the permute are views of x; the last reshape copies.
+        return x.reshape(n, groups, c / groups, h, w).Then(v => v.permute(0, 2, 1, 3, 4)).Then(v => v.reshape(n, c, h, w));
     }
 
     /// <summary>Global average pooling to (N, C): equals mdistiller's fixed-size <c>AvgPool2d</c> at the native input size.</summary>
-    public static Tensor GlobalAvgPool(Tensor x) => nn.functional.adaptive_avg_pool2d(x, 1).flatten(1);
+    public static Tensor GlobalAvgPool(Tensor x) => nn.functional.adaptive_avg_pool2d(x, 1).Then(p => p.flatten(1));
 }

@@ -41,7 +41,7 @@ public sealed class MobileNetV1 : Classifier, IOnnxClassifier
     /// <inheritdoc />
     public override (Tensor Logits, Tensor Feature) forward(Tensor x)
     {
-        var feature = GlobalAvgPool(model.call(x));
+        var feature = model.call(x).Then(GlobalAvgPool);
         return (fc.call(feature), feature);
     }
 

@@ -57,9 +57,9 @@ public sealed class MobileNetV2 : Classifier, IOnnxClassifier
     public override (Tensor Logits, Tensor Feature) forward(Tensor x)
     {
         var h = conv1.call(x);
-        foreach (var stage in blocks) h = stage.call(h);
+        foreach (var stage in blocks) h = h.Then(stage.call);
         // mdistiller pools with AvgPool2d(2, ceil_mode=True) on the 2×2 map of a 32×32 input: a global mean.
-        var feature = GlobalAvgPool(conv2.call(h));
+        var feature = h.Then(conv2.call).Then(GlobalAvgPool);
         return (classifier.call(feature), feature);
     }
 
@@ -90,7 +90,7 @@ public sealed class MobileNetV2 : Classifier, IOnnxClassifier
             RegisterComponents();
         }
 
-        public override Tensor forward(Tensor x) => useResidual ? x + conv.call(x) : conv.call(x);
+        public override Tensor forward(Tensor x) => useResidual ? conv.call(x).Then(c => x + c) : conv.call(x);
 
         OnnxValue IOnnxExportable.ExportOnnx(OnnxGraphBuilder g, OnnxValue x) =>
             useResidual ? g.Add(x, g.Module("conv", conv, x)) : g.Module("conv", conv, x);

@@ -54,9 +54,7 @@ public sealed class ResNetCifar : Classifier, IOnnxClassifier
     /// <inheritdoc />
     public override (Tensor Logits, Tensor Feature) forward(Tensor x)
     {
-        var h = F.relu(ConvBn(conv1, bn1, x));
-        h = layer3.call(layer2.call(layer1.call(h)));
-        var feature = GlobalAvgPool(h);
+        var feature = ConvBn(conv1, bn1, x).Then(Relu).Then(layer1.call).Then(layer2.call).Then(layer3.call).Then(GlobalAvgPool);
         return (fc.call(feature), feature);
     }
 

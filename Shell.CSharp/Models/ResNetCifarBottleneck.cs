@@ -54,9 +54,7 @@ public sealed class ResNetCifarBottleneck : Classifier, IOnnxClassifier
     /// <inheritdoc />
     public override (Tensor Logits, Tensor Feature) forward(Tensor x)
     {
-        var h = F.relu(ConvBn(conv1, bn1, x));
-        h = layer4.call(layer3.call(layer2.call(layer1.call(h))));
-        var feature = GlobalAvgPool(h);
+        var feature = ConvBn(conv1, bn1, x).Then(Relu).Then(layer1.call).Then(layer2.call).Then(layer3.call).Then(layer4.call).Then(GlobalAvgPool);
         return (linear.call(feature), feature);
     }
 
@@ -97,10 +95,9 @@ public sealed class ResNetCifarBottleneck : Classifier, IOnnxClassifier
 
         public override Tensor forward(Tensor x)
         {
-            var o = F.relu(ConvBn(conv1, bn1, x));
-            o = F.relu(ConvBn(conv2, bn2, o));
-            o = ConvBn(conv3, bn3, o);
-            return F.relu(o.add_(shortcut.call(x)));
+            var o = ConvBn(conv1, bn1, x).Then(Relu).Then(h => ConvBn(conv2, bn2, h)).Then(Relu).Then(h => ConvBn(conv3, bn3, h));
+            using var projected = shortcut.call(x); // an empty Sequential returns a new handle (an alias) of x
+            return o.add_(projected).Then(Relu);
         }
 
         OnnxValue IOnnxExportable.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)

@@ -63,10 +63,8 @@ public sealed class ResNetImageNet : Classifier, IOnnxClassifier
     /// <inheritdoc />
     public override (Tensor Logits, Tensor Feature) forward(Tensor x)
     {
-        var h = F.relu(ConvBn(conv1, bn1, x));
-        h = F.max_pool2d(h, kernel_size: 3, stride: 2, padding: 1);
-        h = layer4.call(layer3.call(layer2.call(layer1.call(h))));
-        var feature = GlobalAvgPool(h);
+        var feature = ConvBn(conv1, bn1, x).Then(Relu).Then(h => F.max_pool2d(h, kernel_size: 3, stride: 2, padding: 1))
+            .Then(layer1.call).Then(layer2.call).Then(layer3.call).Then(layer4.call).Then(GlobalAvgPool);
         return (fc.call(feature), feature);
     }
 
@@ -104,10 +102,9 @@ public sealed class ResNetImageNet : Classifier, IOnnxClassifier
 
         public override Tensor forward(Tensor x)
         {
-            var o = F.relu(ConvBn(conv1, bn1, x));
-            o = F.relu(ConvBn(conv2, bn2, o));
-            o = ConvBn(conv3, bn3, o);
-            return F.relu(o.add_(downsample is null ? x : downsample.call(x)));
+            var o = ConvBn(conv1, bn1, x).Then(Relu).Then(h => ConvBn(conv2, bn2, h)).Then(Relu).Then(h => ConvBn(conv3, bn3, h));
+            using var projected = downsample?.call(x);
+            return o.add_(projected ?? x).Then(Relu);
         }
 
         OnnxValue IOnnxExportable.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)

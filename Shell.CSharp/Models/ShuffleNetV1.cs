@@ -52,9 +52,7 @@ public sealed class ShuffleNetV1 : Classifier, IOnnxClassifier
     /// <inheritdoc />
     public override (Tensor Logits, Tensor Feature) forward(Tensor x)
     {
-        var h = F.relu(ConvBn(conv1, bn1, x));
-        h = layer3.call(layer2.call(layer1.call(h)));
-        var feature = GlobalAvgPool(h);
+        var feature = ConvBn(conv1, bn1, x).Then(Relu).Then(layer1.call).Then(layer2.call).Then(layer3.call).Then(GlobalAvgPool);
         return (linear.call(feature), feature);
     }
 
@@ -95,16 +93,14 @@ public sealed class ShuffleNetV1 : Classifier, IOnnxClassifier
 
         public override Tensor forward(Tensor x)
         {
-            var o = F.relu(ConvBn(conv1, bn1, x));
-            o = ChannelShuffle(o, shuffleGroups);
-            o = F.relu(ConvBn(conv2, bn2, o));
-            o = ConvBn(conv3, bn3, o);
+            var o = ConvBn(conv1, bn1, x).Then(Relu).Then(h => ChannelShuffle(h, shuffleGroups))
+                .Then(h => ConvBn(conv2, bn2, h)).Then(Relu).Then(h => ConvBn(conv3, bn3, h));
             if (stride == 2)
             {
-                var res = F.avg_pool2d(x, kernel_size: 3, stride: 2, padding: 1, ceil_mode: false, count_include_pad: true);
-                return F.relu(cat([o, res], 1));
+                using var res = F.avg_pool2d(x, kernel_size: 3, stride: 2, padding: 1, ceil_mode: false, count_include_pad: true);
+                return o.Then(h => cat([h, res], 1)).Then(Relu);
             }
-            return F.relu(o.add_(x));
+            return o.add_(x).Then(Relu);
         }
 
         OnnxValue IOnnxExportable.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)

@@ -50,9 +50,8 @@ public sealed class ShuffleNetV2 : Classifier, IOnnxClassifier
     /// <inheritdoc />
     public override (Tensor Logits, Tensor Feature) forward(Tensor x)
     {
-        var h = F.relu(ConvBn(conv1, bn1, x));
-        h = layer3.call(layer2.call(layer1.call(h)));
-        var feature = GlobalAvgPool(F.relu(ConvBn(conv2, bn2, h)));
+        var feature = ConvBn(conv1, bn1, x).Then(Relu).Then(layer1.call).Then(layer2.call).Then(layer3.call)
+            .Then(h => ConvBn(conv2, bn2, h)).Then(Relu).Then(GlobalAvgPool);
         return (linear.call(feature), feature);
     }
 
@@ -90,12 +89,10 @@ public sealed class ShuffleNetV2 : Classifier, IOnnxClassifier
 
         public override Tensor forward(Tensor x)
         {
-            var x1 = x.narrow(1, 0, half);
-            var x2 = x.narrow(1, half, x.shape[1] - half);
-            var o = F.relu(ConvBn(conv1, bn1, x2));
-            o = ConvBn(conv2, bn2, o);
-            o = F.relu(ConvBn(conv3, bn3, o));
-            return ChannelShuffle(cat([x1, o], 1), 2);
+            using var x1 = x.narrow(1, 0, half);
+            var o = x.narrow(1, half, x.shape[1] - half).Then(x2 => ConvBn(conv1, bn1, x2)).Then(Relu)
+                .Then(h => ConvBn(conv2, bn2, h)).Then(h => ConvBn(conv3, bn3, h)).Then(Relu);
+            return o.Then(h => cat([x1, h], 1)).Then(h => ChannelShuffle(h, 2));
         }
 
         OnnxValue IOnnxExportable.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)
@@ -141,12 +138,9 @@ public sealed class ShuffleNetV2 : Classifier, IOnnxClassifier
 
         public override Tensor forward(Tensor x)
         {
-            var left = ConvBn(conv1, bn1, x);
-            left = F.relu(ConvBn(conv2, bn2, left));
-            var right = F.relu(ConvBn(conv3, bn3, x));
-            right = ConvBn(conv4, bn4, right);
-            right = F.relu(ConvBn(conv5, bn5, right));
-            return ChannelShuffle(cat([left, right], 1), 2);
+            using var left = ConvBn(conv1, bn1, x).Then(h => ConvBn(conv2, bn2, h)).Then(Relu);
+            using var right = ConvBn(conv3, bn3, x).Then(Relu).Then(h => ConvBn(conv4, bn4, h)).Then(h => ConvBn(conv5, bn5, h)).Then(Relu);
+            return cat([left, right], 1).Then(h => ChannelShuffle(h, 2));
         }
 
         OnnxValue IOnnxExportable.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)

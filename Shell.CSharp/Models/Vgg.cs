@@ -67,13 +67,10 @@ public sealed class Vgg : Classifier, IOnnxClassifier
     public override (Tensor Logits, Tensor Feature) forward(Tensor x)
     {
         var height = x.shape[2];
-        var h = Pool(F.relu(block0.call(x)));
-        h = Pool(F.relu(block1.call(h)));
-        h = Pool(F.relu(block2.call(h)));
-        h = F.relu(block3.call(h));
-        if (height == 64) h = Pool(h);
-        h = F.relu(block4.call(h));
-        var feature = GlobalAvgPool(h);
+        var h = block0.call(x).Then(Relu).Then(Pool).Then(block1.call).Then(Relu).Then(Pool)
+            .Then(block2.call).Then(Relu).Then(Pool).Then(block3.call).Then(Relu);
+        if (height == 64) h = h.Then(Pool);
+        var feature = h.Then(block4.call).Then(Relu).Then(GlobalAvgPool);
         return (classifier.call(feature), feature);
     }
 

@@ -42,8 +42,7 @@ public sealed class WideResNet : Classifier, IOnnxClassifier
     /// <inheritdoc />
     public override (Tensor Logits, Tensor Feature) forward(Tensor x)
     {
-        var h = block3.call(block2.call(block1.call(conv1.call(x))));
-        var feature = GlobalAvgPool(F.relu(bn1.call(h)));
+        var feature = conv1.call(x).Then(block1.call).Then(block2.call).Then(block3.call).Then(bn1.call).Then(Relu).Then(GlobalAvgPool);
         return (fc.call(feature), feature);
     }
 
@@ -95,10 +94,10 @@ public sealed class WideResNet : Classifier, IOnnxClassifier
 
         public override Tensor forward(Tensor x)
         {
-            var act = F.relu(bn1.call(x));
-            var o = F.relu(ConvBn(conv1, bn2, act));
-            o = conv2.call(o);
-            return convShortcut is null ? o.add_(x) : o.add_(convShortcut.call(act));
+            using var act = bn1.call(x).Then(Relu); // read twice: by conv1 and by the shortcut
+            var o = ConvBn(conv1, bn2, act).Then(Relu).Then(conv2.call);
+            using var projected = convShortcut?.call(act);
+            return o.add_(projected ?? x);
         }
 
         OnnxValue IOnnxExportable.ExportOnnx(OnnxGraphBuilder g, OnnxValue x)

@@ -80,6 +80,26 @@ let tests =
                         Expect.equal feature [ batch; int64 dim ] "feature"
                     } ]
 
+          testList
+              "a training forward frees its intermediates: only the logits and the feature stay in the caller's scope, and backward still reaches every parameter"
+              [ for entry in ModelZoo.Entries ->
+                    test entry.Name {
+                        // Batch 2 (train-mode BatchNorm needs two values per channel), ImageNet models at 64×64.
+                        use model = ModelZoo.Create(entry.Name, 7)
+                        model.train ()
+                        let input = model.Info.InputShape
+                        let hw = if entry.Dataset = "imagenet" then 64L else int64 input[1]
+                        use scope = torch.NewDisposeScope()
+                        let x = torch.randn([| 2L; int64 input[0]; hw; hw |], generator = new torch.Generator(3UL))
+                        let before = scope.DisposablesCount
+                        let struct (logits, feature) = model.Forward x
+                        Expect.equal (scope.DisposablesCount - before) 2 "tensors the forward left in the scope (logits, feature)"
+                        (logits.sum() + feature.sum()).backward ()
+                        for name, p in model.named_parameters () do
+                            Expect.isNotNull p.grad $"{name} has a gradient"
+                            Expect.isTrue (p.grad.isfinite().all().item<bool> ()) $"{name}'s gradient is finite"
+                    } ]
+
           test "names match without regard to case and come back canonical" {
               use m = ModelZoo.Create("RESNET8X4", 100)
               Expect.equal m.Info.Name "resnet8x4" "canonical name"
