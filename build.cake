@@ -361,7 +361,44 @@ Task("Plots")
         var mlkdRuns = new[] { "mlkd", "mlkd_ls", "mlkd_ls_no_class", "mlkd_ls_no_batch", "mlkd_ls_instance_only", "mlkd_ls_all_std" }.Select(a => StudyRun(a, student, 0));
         LogitstdOrFail($"plot levels --runs {string.Join(" ", mlkdRuns)} --out {dir}/mlkd_levels.png");
     }
+    MlkdLevelsTable("plots/study/mlkd_levels.md");
 });
+
+/// The numbers behind the MLKD levels figures: for each student and MLKD arm, seed 0, the first and
+/// the last epoch's weighted level losses, their gradient norms at the student's logits, the
+/// student's raw-logit std and test top-1 (columns of metrics.csv, docs/run-folder.md).
+void MlkdLevelsTable(string path)
+{
+    var arms = new[] { "mlkd", "mlkd_ls", "mlkd_ls_no_class", "mlkd_ls_no_batch", "mlkd_ls_instance_only", "mlkd_ls_all_std" };
+    var columns = new[] { "loss_ce", "loss_kd", "loss_cc", "loss_bc", "grad_ce", "grad_kd", "grad_cc", "grad_bc", "logit_std", "test_top1" };
+    var sb = new System.Text.StringBuilder();
+    sb.AppendLine("Seed 0 of each MLKD arm, the first and the last epoch: the weighted losses (two-view CE `ce`, instance `kd`, class `cc`, batch `bc`), each one's gradient norm at the student's logits, the student's raw-logit std and test top-1 (`dotnet cake --target=Plots`, from metrics.csv). A missing level is —.");
+    sb.AppendLine();
+    sb.AppendLine("| student | arm | epoch | " + string.Join(" | ", columns) + " |");
+    sb.AppendLine("|---|---|---|" + string.Concat(columns.Select(_ => "---|")));
+    foreach (var student in studyStudents)
+        foreach (var arm in arms)
+        {
+            var file = System.IO.Path.Combine(StudyRun(arm, student, 0), "metrics.csv");
+            if (!System.IO.File.Exists(file)) throw new Exception($"{file}: not found (run the Study first)");
+            var lines = System.IO.File.ReadAllLines(file).Where(l => l.Length > 0).ToArray();
+            var header = lines[0].Split(',');
+            foreach (var row in new[] { lines[1], lines[^1] }.Distinct())
+            {
+                var cells = row.Split(',');
+                string Cell(string c)
+                {
+                    var i = Array.IndexOf(header, c);
+                    if (i < 0) return "—";
+                    var v = double.Parse(cells[i], System.Globalization.CultureInfo.InvariantCulture);
+                    return v.ToString(Math.Abs(v) >= 100 ? "F0" : Math.Abs(v) >= 1 ? "F2" : "G3", System.Globalization.CultureInfo.InvariantCulture);
+                }
+                sb.AppendLine($"| {student} | {arm} | {cells[0]} | " + string.Join(" | ", columns.Select(Cell)) + " |");
+            }
+        }
+    System.IO.File.WriteAllText(path, sb.ToString());
+    Information($"wrote {path}");
+}
 
 // The CIFAR-100 table of PAPER.md §6: pairs and published top-1 (teacher, student, KD, KD+LS, CTKD, CTKD+LS, DKD, DKD+LS, MLKD, MLKD+LS).
 var paperPairs = new (string Teacher, string Student, double[] Published)[]
