@@ -537,16 +537,21 @@ Task("Bench")
     var lines = new List<string>();
     var md = new List<string> { "| configuration | LogitStd img/s | PyTorch img/s | ratio | CPU/wall LogitStd / PyTorch | RSS start → end MiB LogitStd | PyTorch |", "|---|---:|---:|---:|---:|---:|---:|" };
     var ours = new Dictionary<string, Dictionary<string, string>>();
+    var peerImgs = new Dictionary<string, double>();
+    string? peakLine = null;
     Information($"==> training steps, batch 64, {threads} thread(s), OMP_WAIT_POLICY=PASSIVE, LogitStd with DOTNET_GCgen0size=0x4000000, {(quick ? "quick" : "full")} run; each LogitStd configuration is followed by the PyTorch peer");
     foreach (var c in configs)
     {
-        var a = Capture("dotnet", $"{logitstd} bench --only {c}{flags}", envLogitStd);
+        // The first configuration also measures the FP32 peak (a 2048² float32 matrix product on the same threads).
+        var a = Capture("dotnet", $"{logitstd} bench --only {c}{flags}{(c == configs[0] ? " --peak" : "")}", envLogitStd);
+        if (c == configs[0]) peakLine = a.Output.FirstOrDefault(l => l.StartsWith("PEAK gflop_s="));
         if (a.Code != 0) throw new Exception($"logitstd bench --only {c} exited with {a.Code}:\n{string.Join("\n", a.Output)}");
         var b = Capture(python, $"\"{peer}\" --only {c}{flags}", env);
         if (b.Code != 0) throw new Exception($"pytorch_peer.py --only {c} exited with {b.Code} (is Debian's python3-torch installed? --python=PATH):\n{string.Join("\n", b.Output)}");
         var x = ParseResult(a.Output, "logitstd");
         var y = ParseResult(b.Output, "pytorch");
         ours[c] = x;
+        if (c != "memory") peerImgs[c] = Num(y, "img_s");
         string line;
         if (c == "memory")
             line = string.Format(inv, "{0,-17} logitstd RSS {1} → {2} MiB ({3:+0.00;-0.00}%)  pytorch RSS {4} → {5} MiB ({6:+0.00;-0.00}%) over {7} steps  cpu/wall {8}/{9}",
@@ -559,6 +564,16 @@ Task("Bench")
         lines.Add(line);
         md.Add(string.Format(inv, "| {0} | {1:F1} | {2:F1} | {3:F2} | {4} / {5} | {6} → {7} | {8} → {9} |", c, Num(x, "img_s"), Num(y, "img_s"),
             Num(x, "img_s") / Num(y, "img_s"), x["cpu_wall"], y["cpu_wall"], x["rss_start_mib"], x["rss_end_mib"], y["rss_start_mib"], y["rss_end_mib"]));
+    }
+    if (peakLine is not null && ours.TryGetValue("resnet8x4", out var r8))
+    {
+        // Both sides do the same convolutions: PyTorch's share uses LogitStd's FLOPs per image (6 per conv/linear MAC, Shell.CSharp/Bench/Flops.cs).
+        var peakGflops = double.Parse(peakLine.Split(' ')[1].Split('=')[1], inv);
+        var flopsPerImage = Num(r8, "gflop_s") / Num(r8, "img_s");
+        var l = string.Format(inv, "resnet8x4 training against the measured FP32 peak {0:F1} GFLOP/s: LogitStd {1:F1} GFLOP/s ({2:F0} %), PyTorch {3:F0} % (target ≥ 50 %)",
+            peakGflops, Num(r8, "gflop_s"), 100 * Num(r8, "gflop_s") / peakGflops, 100 * flopsPerImage * peerImgs["resnet8x4"] / peakGflops);
+        Information(l);
+        lines.Add(l);
     }
     if (ours.ContainsKey("kd") && ours.ContainsKey("kd_ls"))
     {

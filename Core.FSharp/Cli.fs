@@ -79,9 +79,11 @@ type BenchArgs =
     | Steps of n: int
     | Only of configs: string list
     | Markdown of file: string
+    | Peak
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Peak -> "also measure the FP32 peak (a 2048² float32 matrix product on the same threads) and report each step's share of it."
             | Quick -> "a short run (the whole benchmark under two minutes)."
             | Threads _ -> "torch threads (default: the number of cores)."
             | Steps _ -> "timed training steps per configuration."
@@ -141,7 +143,9 @@ type BenchOptions =
       Threads: int option
       Steps: int option
       Only: string list
-      Markdown: string option }
+      Markdown: string option
+      /// Measure the FP32 matrix-product peak and report each configuration's share of it.
+      Peak: bool }
 
 /// A parsed command line.
 type Parsed =
@@ -214,7 +218,8 @@ let private toParsed (r: ParseResults<Command>) (trainFlags: string list) : Pars
               Threads = b.TryGetResult BenchArgs.Threads |> Option.map (positive "--threads")
               Steps = b.TryGetResult Steps |> Option.map (positive "--steps")
               Only = b.GetResults Only |> List.concat
-              Markdown = b.TryGetResult BenchArgs.Markdown }
+              Markdown = b.TryGetResult BenchArgs.Markdown
+              Peak = b.Contains Peak }
     | Export x -> Deploy(DeployCli.exportOptions x |> Result.defaultWith (fun m -> raise (InvalidValue m)))
     | Predict p -> Classify(DeployCli.predictOptions p |> Result.defaultWith (fun m -> raise (InvalidValue m)))
     | Info i -> ShowInfo(i.TryGetResult InfoArgs.Out)

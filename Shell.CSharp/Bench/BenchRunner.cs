@@ -13,16 +13,20 @@ namespace LogitStd.Shell.Bench;
 /// <param name="RssStartMiB">Resident memory when the timed steps start (after the warm-up).</param>
 /// <param name="RssEndMiB">Resident memory after the timed steps.</param>
 /// <param name="RssBeforeMiB">Resident memory before the models were built.</param>
+/// <param name="FlopsPerImage">Convolution and linear FLOPs per image of the step (<see cref="Flops"/>).</param>
 public sealed record BenchResult(
     string Config, BenchKind Kind, int Threads, int Steps, double ImagesPerSecond, double CpuPerWall,
-    double RssStartMiB, double RssEndMiB, double RssBeforeMiB)
+    double RssStartMiB, double RssEndMiB, double RssBeforeMiB, double FlopsPerImage)
 {
+    /// <summary>The step's convolution and linear arithmetic per second, in GFLOP/s.</summary>
+    public double Gflops => ImagesPerSecond * FlopsPerImage / 1e9;
+
     /// <summary>Relative RSS growth over the timed steps, (end − start) / start.</summary>
     public double RssGrowth => (RssEndMiB - RssStartMiB) / RssStartMiB;
 
     /// <summary>The machine-readable line the Cake target parses; the PyTorch peer prints the same keys.</summary>
     public string ToResultLine() => string.Create(CultureInfo.InvariantCulture,
-        $"RESULT side=logitstd config={Config} threads={Threads} steps={Steps} img_s={ImagesPerSecond:F2} cpu_wall={CpuPerWall:F2} rss_start_mib={RssStartMiB:F1} rss_end_mib={RssEndMiB:F1} rss_growth_pct={100 * RssGrowth:F2}");
+        $"RESULT side=logitstd config={Config} threads={Threads} steps={Steps} img_s={ImagesPerSecond:F2} cpu_wall={CpuPerWall:F2} rss_start_mib={RssStartMiB:F1} rss_end_mib={RssEndMiB:F1} rss_growth_pct={100 * RssGrowth:F2} gflop_s={Gflops:F2}");
 }
 
 /// <summary>Runs configurations: build, untimed warm-up, timed steps, samples of CPU time and RSS.</summary>
@@ -67,7 +71,7 @@ public static class BenchRunner
         var end = ProcessSample.Now();
         double wall = end.WallSecondsSince(start);
         return new BenchResult(config.Name, config.Kind, threads, steps, steps * step.BatchSize / wall,
-            end.CpuPerWallSince(start), start.ResidentMiB, end.ResidentMiB, before.ResidentMiB);
+            end.CpuPerWallSince(start), start.ResidentMiB, end.ResidentMiB, before.ResidentMiB, step.FlopsPerImage);
     }
 
     /// <summary>Sets libtorch's intra-op threads, as the peer's <c>torch.set_num_threads</c> does.

@@ -59,7 +59,13 @@ public sealed class BenchStep : IDisposable
         }
         step = new DistillationStep(student, cachedLogits is null ? teacher : null, objective, optimizer, parameters, temperature);
         BatchSize = batchSize;
+        // 6 FLOPs per MAC for the student's training, 2 for the teacher's no-grad forward when it runs; MLKD does both on two views.
+        int views = strong ? 2 : 1;
+        FlopsPerImage = views * (6.0 * Flops.ForwardMacs(student) + (teacher is not null && cachedLogits is null ? 2.0 * Flops.ForwardMacs(teacher) : 0.0));
     }
+
+    /// <summary>The convolution and linear FLOPs one image costs in this step (<see cref="Flops"/>).</summary>
+    public double FlopsPerImage { get; }
 
     /// <summary>Images consumed by one step.</summary>
     public int BatchSize { get; }

@@ -30,6 +30,12 @@ public static class BenchCommand
 
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"logitstd bench: batch {BenchConfig.Batch}, {threads} thread(s), OMP_WAIT_POLICY {waitPolicy}, {Environment.ProcessorCount} cores, {(options.Quick ? "quick" : "full")} run, synthetic data, .NET {Environment.Version}"));
+        double? peak = null;
+        if (options.Peak)
+        {
+            peak = Flops.MatmulGflops();
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PEAK gflop_s={peak:F1} (float32 2048 × 2048 matrix product, {threads} thread(s), after 2 untimed products, over 1 s)"));
+        }
         var results = new List<(BenchConfig Config, BenchResult Result)>();
         foreach (var c in selected)
         {
@@ -41,7 +47,7 @@ public static class BenchCommand
             stdout.Flush();
         }
 
-        var table = Table(results);
+        var table = Table(results, peak);
         stdout.WriteLine();
         stdout.Write(table);
         if (options.Markdown.ToNullable() is { } file)
@@ -53,14 +59,15 @@ public static class BenchCommand
         return 0;
     }
 
-    static string Table(IEnumerable<(BenchConfig Config, BenchResult Result)> results)
+    static string Table(IEnumerable<(BenchConfig Config, BenchResult Result)> results, double? peak)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| configuration | steps | img/s | CPU/wall | RSS start MiB | RSS end MiB | RSS growth |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        if (peak is double p) sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"FP32 peak (measured, 2048² float32 matrix product): {p:F1} GFLOP/s"));
+        sb.AppendLine("| configuration | steps | img/s | CPU/wall | RSS start MiB | RSS end MiB | RSS growth | conv+linear GFLOP/s | share of the peak |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (c, r) in results)
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {c.Name} ({c.Description}) | {r.Steps} | {r.ImagesPerSecond:F1} | {r.CpuPerWall:F2} | {r.RssStartMiB:F0} | {r.RssEndMiB:F0} | {100 * r.RssGrowth:+0.00;-0.00}% |"));
+                $"| {c.Name} ({c.Description}) | {r.Steps} | {r.ImagesPerSecond:F1} | {r.CpuPerWall:F2} | {r.RssStartMiB:F0} | {r.RssEndMiB:F0} | {100 * r.RssGrowth:+0.00;-0.00}% | {r.Gflops:F1} | {(peak is double q ? $"{100 * r.Gflops / q:F0} %" : "—")} |"));
         return sb.ToString();
     }
 }

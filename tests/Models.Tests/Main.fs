@@ -10,7 +10,8 @@ let tests =
           CheckpointsTests.tests
           ParityTests.tests
           EvalTests.tests
-          BatchNormFoldingTests.tests ]
+          BatchNormFoldingTests.tests
+          FlopsTests.tests ]
 
 [<EntryPoint>]
 let main argv =
