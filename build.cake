@@ -331,7 +331,9 @@ List<(string Tag, string Student)> WideArms(double halfWidth)
                 if (!arms.Contains((tag, student))) arms.Add((tag, student));
             }
     }
-    return arms;
+    // The BatchNorm CNN first (the study's open question), then the arms in the study's order.
+    var order = new[] { "vanilla" }.Concat(studyArms).ToList();
+    return arms.OrderBy(a => Array.IndexOf(studyStudents, a.Item2) == 1 ? 0 : 1).ThenBy(a => order.IndexOf(a.Item1)).ToList();
 }
 
 /// The tables of every finished study run (plots/study/results.md, .json).
