@@ -540,7 +540,7 @@ Task("Bench")
     var md = new List<string> { "| configuration | LogitStd img/s | PyTorch img/s | ratio | CPU/wall LogitStd / PyTorch | RSS start → end MiB LogitStd | PyTorch |", "|---|---:|---:|---:|---:|---:|---:|" };
     var ours = new Dictionary<string, Dictionary<string, string>>();
     var peerImgs = new Dictionary<string, double>();
-    string? peakLine = null;
+    string peakLine = null; // the PEAK line of the first configuration (Cake scripts have no nullable context)
     Information($"==> training steps, batch 64, {threads} thread(s), OMP_WAIT_POLICY=PASSIVE, LogitStd with DOTNET_GCgen0size=0x4000000, {(quick ? "quick" : "full")} run; each LogitStd configuration is followed by the PyTorch peer");
     foreach (var c in configs)
     {
