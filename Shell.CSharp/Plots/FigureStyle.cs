@@ -143,7 +143,14 @@ public static partial class FigureStyle
     {
         if (method == "none") return "alone";
         var m = Temperature().Match(objective);
-        return method.ToUpperInvariant() + (standardize ? "+LS" : "") + (m.Success ? $"({m.Value})" : "");
+        var tag = method.ToUpperInvariant() + (standardize ? "+LS" : "") + (m.Success ? $"({m.Value})" : "");
+        if (method != "mlkd") return tag;
+        // The study's MLKD ablation arms (not the paper's objective): which levels are missing or Z-scored.
+        var parts = new List<string>();
+        if (!objective.Contains("MLKD-class", StringComparison.Ordinal)) parts.Add("no class");
+        if (!objective.Contains("MLKD-batch", StringComparison.Ordinal)) parts.Add("no batch");
+        if (Regex.IsMatch(objective, @"MLKD-(class|batch)\([^)]*zscore\)")) parts.Add("levels Z-scored");
+        return parts.Count == 0 ? tag : $"{tag} [{string.Join(", ", parts)}]";
     }
 
     /// <summary>A number for a title or legend, invariant culture.</summary>
