@@ -114,7 +114,7 @@ public sealed class DistillationStep
         readBack.Add(logits.detach().std(1).mean().to_type(total.dtype));
         readBack.AddRange(termGradSquares);
         readBack.Add(torch.stack(gradSquares).sum().to_type(total.dtype));
-        var host = torch.stack(readBack.Select(t => t.reshape([]).to_type(total.dtype)).ToArray()).to_type(float64).cpu().data<double>().ToArray();
+        var host = torch.stack(readBack.Select(t => t.reshape([])).ToArray()).to_type(float64).cpu().data<double>().ToArray();
         double value = host[0], gradNorm = host[^1];
         int k = TermNames.Count, at = 1 + k + 2; // total, terms, correct, logit std, then the term gradients
         var named = TermNames.Select((n, i) => new KeyValuePair<string, double>(n, host[1 + i])).ToList();
