@@ -508,6 +508,18 @@ Dictionary<string, string> ParseResult(IEnumerable<string> output, string side)
 
 double Num(Dictionary<string, string> r, string key) => double.Parse(r[key], System.Globalization.CultureInfo.InvariantCulture);
 
+// Both sides of a benchmark run with the same OpenMP wait policy: by default the trainer's (libgomp's
+// default, the variable unset: spin a while, then sleep); --wait-policy=passive|active sets
+// OMP_WAIT_POLICY for both. PASSIVE suits a machine shared with other work and costs each parallel
+// operation a thread wake-up (~40 µs here), which decides the small models (docs/benchmarks.md).
+Dictionary<string, string> WaitPolicyEnvironment()
+{
+    var policy = Argument("wait-policy", "default").ToLowerInvariant();
+    if (policy == "default") return new Dictionary<string, string>();
+    if (policy != "passive" && policy != "active") throw new Exception($"--wait-policy={policy}: expected default, passive or active");
+    return new Dictionary<string, string> { ["OMP_WAIT_POLICY"] = policy.ToUpperInvariant() };
+}
+
 Task("Bench")
     .Description("Training steps side by side with the PyTorch peer (img/s, ratio, CPU/wall), the losses (BenchmarkDotNet), the loader. --quick: under two minutes.")
     .Does(() =>
@@ -522,9 +534,7 @@ Task("Bench")
         DotNetBuild(p, new DotNetBuildSettings { Configuration = configuration, Verbosity = DotNetVerbosity.Quiet });
     var logitstd = $"Shell.CSharp/bin/{configuration}/net10.0/linux-x64/logitstd.dll";
     var peer = root.CombineWithFilePath("tools/bench/pytorch_peer.py");
-    // Both sides run with the same OpenMP wait policy: passive (see Shell.CSharp/Bench/OpenMpWaitPolicy.cs),
-    // which the PyTorch peer benefits from too on a shared machine.
-    var env = new Dictionary<string, string> { ["OMP_WAIT_POLICY"] = "PASSIVE" };
+    var env = WaitPolicyEnvironment();
     // LogitStd only: a 64 MiB gen-0 budget. .NET sizes it from the L3 cache, which this VM reports as
     // 260 MiB, and the managed garbage of ~2,300 steps then accumulates before the first collection
     // (+115 MiB RSS). This is the setting proposed for logitstd's runtime configuration.
@@ -541,7 +551,7 @@ Task("Bench")
     var ours = new Dictionary<string, Dictionary<string, string>>();
     var peerImgs = new Dictionary<string, double>();
     string peakLine = null; // the PEAK line of the first configuration (Cake scripts have no nullable context)
-    Information($"==> training steps, batch 64, {threads} thread(s), OMP_WAIT_POLICY=PASSIVE, LogitStd with DOTNET_GCgen0size=0x4000000, {(quick ? "quick" : "full")} run; each LogitStd configuration is followed by the PyTorch peer");
+    Information($"==> training steps, batch 64, {threads} thread(s), OMP_WAIT_POLICY={(env.TryGetValue("OMP_WAIT_POLICY", out var wp) ? wp : "unset")}, LogitStd with DOTNET_GCgen0size=0x4000000, {(quick ? "quick" : "full")} run; each LogitStd configuration is followed by the PyTorch peer");
     foreach (var c in configs)
     {
         // The first configuration also measures the FP32 peak (a 2048² float32 matrix product on the same threads).
@@ -626,7 +636,7 @@ Task("BenchEpoch")
     var work = root.Combine("artifacts/bench/epoch");
     if (DirectoryExists(work)) DeleteDirectory(work, new DeleteDirectorySettings { Recursive = true, Force = true });
     EnsureDirectoryExists(work);
-    var env = new Dictionary<string, string> { ["OMP_WAIT_POLICY"] = "PASSIVE" };
+    var env = WaitPolicyEnvironment();
     var envLogitStd = new Dictionary<string, string>(env) { ["DOTNET_GCgen0size"] = "0x4000000" };
     var data = work.Combine("data");
     var teacher = work.CombineWithFilePath("teacher.pth");

@@ -53,7 +53,7 @@ public sealed class BenchStep : IDisposable
             if (strong) throw new ArgumentException("MLKD's strong view stays online: a cached configuration has no strong view");
             using var scope = torch.NewDisposeScope();
             using var noGrad = torch.no_grad();
-            var logits = teacher.Forward(images).Logits.contiguous();
+            var logits = teacher.Infer(images).Logits.contiguous();
             logitShape = logits.shape;
             cachedLogits = logits.data<float>().ToArray();
         }

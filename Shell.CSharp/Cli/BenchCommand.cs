@@ -22,8 +22,10 @@ public static class BenchCommand
             return 2;
         }
         var selected = BenchConfig.All.Where(c => only.Count > 0 ? only.Contains(c.Name) : !options.Quick || c.InQuick).ToList();
-        // Before the first torch call: libgomp reads its wait policy when libtorch loads.
-        var waitPolicy = OpenMpWaitPolicy.PreferPassive();
+        // The trainer's setting: libgomp's wait policy is left as the environment has it (unset: spin
+        // a while, then sleep). PASSIVE helps on a machine shared with other work and costs small
+        // steps a thread wake-up per parallel operation (docs/benchmarks.md); set it to compare.
+        var waitPolicy = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is { Length: > 0 } policy ? policy : "unset (libgomp's default, as the trainer)";
         int threads = options.Threads.ToNullable() ?? Environment.ProcessorCount;
         BenchRunner.SetThreads(threads);
         int? steps = options.Steps.ToNullable();

@@ -76,7 +76,7 @@ public abstract class ImageClassifier : IDisposable
             using var scope = NewDisposeScope();
             using var _ = no_grad();
             var x = tensor(batch, [count, .. InputShape.Select(d => (long)d)]);
-            return model.Forward(x).Logits.contiguous().data<float>().ToArray();
+            return model.Infer(x).Logits.contiguous().data<float>().ToArray();
         }
 
         public override void Dispose() => model.Dispose();

@@ -96,7 +96,7 @@ public static class TeacherCacheStore
         using var mode = torch.inference_mode();
         var input = torch.empty([n, t.OutputChannels, t.OutputHeight, t.OutputWidth], float32);
         input.bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(images);
-        var output = teacher.Forward(input.to(device)).Logits.to(float32).cpu().contiguous();
+        var output = teacher.Infer(input.to(device)).Logits.to(float32).cpu().contiguous();
         System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(output.bytes).CopyTo(destination);
     }
 

@@ -145,6 +145,6 @@ public sealed class DistillationStep
     static Tensor TeacherLogits(Classifier teacher, Tensor images)
     {
         using var scope = torch.NewDisposeScope();
-        return teacher.Forward(images).Logits.MoveToOuterDisposeScope();
+        return teacher.Infer(images).Logits.MoveToOuterDisposeScope();
     }
 }

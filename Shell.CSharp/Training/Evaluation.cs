@@ -24,7 +24,7 @@ public static class Evaluation
                 Diagnostics.KillPoint.Reach("eval");
                 using var scope = torch.NewDisposeScope();
                 var labels = b.Labels.to(device);
-                var logits = model.Forward(b.Images.to(device)).Logits;
+                var logits = model.Infer(b.Images.to(device)).Logits;
                 onLogits?.Invoke(logits, labels);
                 int k = (int)Math.Min(5, logits.shape[1]);
                 var topk = logits.topk(k, 1).indexes;

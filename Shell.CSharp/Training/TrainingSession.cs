@@ -81,7 +81,7 @@ sealed class TrainingSession : IDisposable
             foreach (var batch in loader.Epoch(0))
                 using (var b = batch)
                 using (var scope = torch.NewDisposeScope())
-                    parts.Add(teacher.Forward(b.Images.to(device)).Logits.MoveToOuterDisposeScope());
+                    parts.Add(teacher.Infer(b.Images.to(device)).Logits.MoveToOuterDisposeScope());
         var all = torch.cat(parts, 0);
         foreach (var p in parts) p.Dispose();
         return all;

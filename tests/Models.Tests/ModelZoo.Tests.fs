@@ -100,6 +100,52 @@ let tests =
                             Expect.isTrue (p.grad.isfinite().all().item<bool> ()) $"{name}'s gradient is finite"
                     } ]
 
+          testList
+              "the inference forward (channels-last input) gives the default forward's logits and feature to float32 rounding, and leaves only those in the caller's scope"
+              [ for entry in ModelZoo.Entries ->
+                    test entry.Name {
+                        use model = ModelZoo.Create(entry.Name, 7)
+                        model.eval ()
+                        use _ = torch.no_grad ()
+                        let input = model.Info.InputShape
+                        let big = entry.Dataset = "imagenet" || entry.Name = "ResNet50" || entry.Name.StartsWith "vgg"
+                        let hw = if entry.Dataset = "imagenet" then 64L else int64 input[1]
+                        use scope = torch.NewDisposeScope()
+                        let x = torch.randn([| (if big then 1L else 3L); int64 input[0]; hw; hw |], generator = new torch.Generator(5UL))
+                        let struct (logits, feature) = model.Forward x
+                        let before = scope.DisposablesCount
+                        let struct (l, f) = model.Infer x
+                        Expect.equal (scope.DisposablesCount - before) 2 "tensors Infer left in the scope (logits, feature)"
+                        Expect.isFalse (MemoryFormat.IsChannelsLast x && int64 input[0] > 1L) "the caller's input keeps its layout"
+                        let rel (a: torch.Tensor) (b: torch.Tensor) =
+                            (a - b).abs().max().item<float32> () / max 1e-30f (b.abs().max().item<float32> ())
+                        Expect.isLessThan (rel l logits) 1e-5f "logits, max relative difference"
+                        Expect.isLessThan (rel f feature) 1e-5f "feature, max relative difference"
+                    } ]
+
+          test "channels-last: same shape and values, NHWC strides, no copy when C = 1 or already channels-last, a view's storage offset kept, gradients flow back" {
+              use _scope = torch.NewDisposeScope()
+              let x = torch.randn([| 2L; 3L; 4L; 5L |], generator = new torch.Generator(1UL)).requires_grad_(true)
+              let c = MemoryFormat.ToChannelsLast x
+              Expect.equal (c.shape |> Array.toList) [ 2L; 3L; 4L; 5L ] "shape"
+              Expect.equal (c.stride () |> Array.toList) [ 60L; 1L; 15L; 3L ] "NHWC strides"
+              Expect.isTrue (MemoryFormat.IsChannelsLast c) "recognised"
+              Expect.isFalse (MemoryFormat.IsChannelsLast x) "the default layout is not"
+              Expect.isTrue (c.eq(x).all().item<bool> ()) "values"
+              Expect.isTrue (obj.ReferenceEquals(MemoryFormat.ToChannelsLast c, c)) "already channels-last: itself"
+              let g = torch.autograd.grad([| (c * c).sum() |], [| x |])[0]
+              Expect.isTrue (g.eq(x * 2.0f).all().item<bool> ()) "gradient of sum(x²) reaches x"
+              // C = 1: the memory is already in NHWC order; only the strides change.
+              let big = torch.randn([| 4L; 1L; 3L; 3L |], generator = new torch.Generator(2UL))
+              let slice = big.narrow(0, 2L, 2L)
+              let one = MemoryFormat.ToChannelsLast slice
+              Expect.equal (one.stride () |> Array.toList) [ 9L; 1L; 3L; 1L ] "C = 1 strides"
+              Expect.equal (one.storage_offset ()) (slice.storage_offset ()) "the slice's offset into its storage"
+              Expect.isTrue (one.eq(slice).all().item<bool> ()) "C = 1 values of the slice"
+              let t = torch.randn([| 6L; 4L |])
+              Expect.isTrue (obj.ReferenceEquals(MemoryFormat.ToChannelsLast t, t)) "not 4-D: itself"
+          }
+
           test "names match without regard to case and come back canonical" {
               use m = ModelZoo.Create("RESNET8X4", 100)
               Expect.equal m.Info.Name "resnet8x4" "canonical name"
