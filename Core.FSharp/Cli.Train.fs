@@ -28,6 +28,7 @@ type TrainArgs =
     | Out of dir: string
     | Resume of dir: string
     | Teacher_Cache of dir: string
+    | Channels_Last
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -52,6 +53,7 @@ type TrainArgs =
             | Out _ -> "the run folder to create (must be empty or absent)."
             | Resume _ -> "continue the run in this folder after its last finished epoch."
             | Teacher_Cache _ -> "distill: read the teacher's logits from the persistent cache in this folder (./cache/teacher is the usual one), filling it first if needed."
+            | Channels_Last -> "train the model on channels-last activations: faster on the CPU, gradients with more float32 rounding (experiment.channels_last; docs/benchmarks.md)."
 
 /// Options of `logitstd train` and `logitstd distill` (None: not given on the command line).
 type TrainOptions =
@@ -76,7 +78,8 @@ type TrainOptions =
       Device: DeviceChoice.Device
       Out: string option
       Resume: string option
-      TeacherCache: string option }
+      TeacherCache: string option
+      ChannelsLast: bool }
 
 exception private InvalidFlag of string
 
@@ -119,7 +122,8 @@ let private build (distill: bool) (t: ParseResults<TrainArgs>) : TrainOptions =
       Device = t.TryGetResult TrainArgs.Device |> Option.map device |> Option.defaultValue DeviceChoice.Cpu
       Out = t.TryGetResult TrainArgs.Out
       Resume = t.TryGetResult Resume
-      TeacherCache = t.TryGetResult TrainArgs.Teacher_Cache }
+      TeacherCache = t.TryGetResult TrainArgs.Teacher_Cache
+      ChannelsLast = t.Contains Channels_Last }
 
 /// The options of a `train` (`distill = false`) or `distill` command line, or the first flag error.
 let options (distill: bool) (t: ParseResults<TrainArgs>) : Result<TrainOptions, string> =
@@ -132,5 +136,5 @@ let resumeConflicts (o: TrainOptions) : string list =
       "--teacher", o.Teacher.IsSome; "--teacher-model", o.TeacherModel.IsSome; "--method", o.Method.IsSome
       "--logit-stand", o.LogitStand; "--base-temp", o.BaseTemp.IsSome; "--kd-weight", o.KdWeight.IsSome; "--epochs", o.Epochs.IsSome
       "--batch-size", o.BatchSize.IsSome; "--lr", o.Lr.IsSome; "--seed", o.Seed.IsSome; "--train-subset", o.TrainSubset.IsSome
-      "--name", o.Name.IsSome ]
+      "--name", o.Name.IsSome; "--channels-last", o.ChannelsLast ]
     |> List.filter snd |> List.map fst

@@ -53,7 +53,8 @@ and resolveWith (o: TrainCli.TrainOptions) (e: Experiment) : Result<Experiment, 
                         Epochs = pick o.Epochs e.Solver.Epochs
                         BatchSize = pick o.BatchSize e.Solver.BatchSize
                         Lr = pick o.Lr e.Solver.Lr }
-                Objective = objective }
+                Objective = objective
+                ChannelsLast = e.ChannelsLast || o.ChannelsLast }
         let commandProblems =
             [ if o.Distill && not (needsTeacher e'.Objective) then
                   "distill: no distillation objective: give --method kd|dkd|mlkd|ctkd or an experiment file whose objective distils from a teacher"

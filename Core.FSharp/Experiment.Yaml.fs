@@ -152,7 +152,7 @@ let readWith (defaults: Experiment) (text: string) : Result<Experiment, string l
         if stream.Documents.Count = 0 then Ok defaults
         else
             let root = entries "(top level)" [ "experiment"; "dataset"; "models"; "solver"; "objective" ] stream.Documents.[0].RootNode
-            let exp = root.TryFind "experiment" |> Option.map (entries "experiment" [ "name"; "seed"; "log_term_gradients" ])
+            let exp = root.TryFind "experiment" |> Option.map (entries "experiment" [ "name"; "seed"; "log_term_gradients"; "channels_last" ])
             let e =
                 { Name = exp |> Option.bind (Map.tryFind "name") |> Option.map (asString "experiment.name") |> Option.defaultValue defaults.Name
                   Seed = exp |> Option.bind (Map.tryFind "seed") |> Option.map (asInt "experiment.seed") |> Option.defaultValue defaults.Seed
@@ -166,7 +166,10 @@ let readWith (defaults: Experiment) (text: string) : Result<Experiment, string l
                     | None -> defaults.Objective
                   LogTermGradients =
                     exp |> Option.bind (Map.tryFind "log_term_gradients") |> Option.map (asBool "experiment.log_term_gradients")
-                    |> Option.defaultValue defaults.LogTermGradients }
+                    |> Option.defaultValue defaults.LogTermGradients
+                  ChannelsLast =
+                    exp |> Option.bind (Map.tryFind "channels_last") |> Option.map (asBool "experiment.channels_last")
+                    |> Option.defaultValue defaults.ChannelsLast }
             Ok e
     with
     | ExperimentError msgs -> Error msgs
@@ -211,6 +214,7 @@ let toYaml (e: Experiment) : string =
     line (sprintf "  name: %s" (optText (Some e.Name)))
     line (sprintf "  seed: %d" e.Seed)
     if e.LogTermGradients then line "  log_term_gradients: true"
+    if e.ChannelsLast then line "  channels_last: true"
     line "dataset:"
     line (sprintf "  name: %s" (datasetName e.Dataset.Name))
     line (sprintf "  data_dir: %s" (optText e.Dataset.DataDir))

@@ -42,7 +42,12 @@ type Experiment =
       Objective: Objective
       /// Diagnostics: log each term's gradient norm at the student's logits per epoch (metrics.csv
       /// `grad_<term>`). Costs one extra backward through the loss (not the network) per term.
-      LogTermGradients: bool }
+      LogTermGradients: bool
+      /// Train the student on channels-last activations (NHWC memory layout, same shapes): faster on
+      /// the CPU (libtorch's oneDNN convolutions and channels-last pooling), but libtorch's
+      /// channels-last BatchNorm training kernels sum in plain float32, so gradients carry more
+      /// rounding (docs/benchmarks.md). Off by default; inference forwards are channels-last always.
+      ChannelsLast: bool }
 
 /// The CIFAR-100 solver of PAPER.md §4.
 let cifarSolver =
@@ -57,7 +62,8 @@ let defaultExperiment =
       Models = { Student = "fmnist_small_cnn"; Teacher = None; TeacherWeights = None }
       Solver = { cifarSolver with Epochs = 10; BatchSize = 64; Lr = 0.05; LrMilestones = [ 6; 8 ] }
       Objective = Presets.crossEntropy
-      LogTermGradients = false }
+      LogTermGradients = false
+      ChannelsLast = false }
 
 /// The distillation method an objective amounts to (for summaries and tables).
 let methodOf (o: Objective) : string =

@@ -79,7 +79,7 @@ public static class TrainCommand
                     if (name is null) return Fail(2, $"{teacherFile} is a PyTorch checkpoint, which does not record its architecture: add --teacher-model NAME");
                     options = new Core.TrainCli.TrainOptions(o.Distill, o.Config, o.Dataset, o.DataDir, o.Model, o.Teacher,
                         Microsoft.FSharp.Core.FSharpOption<string>.Some(name), o.Method, o.LogitStand, o.BaseTemp, o.KdWeight, o.Epochs,
-                        o.BatchSize, o.Lr, o.Seed, o.TrainSubset, o.Name, o.Threads, o.Device, o.Out, o.Resume, o.TeacherCache);
+                        o.BatchSize, o.Lr, o.Seed, o.TrainSubset, o.Name, o.Threads, o.Device, o.Out, o.Resume, o.TeacherCache, o.ChannelsLast);
                 }
                 if (!Experiments.TryResolve(options, fromFile, out experiment, out var problems))
                 {

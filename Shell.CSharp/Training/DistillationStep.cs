@@ -49,9 +49,12 @@ public sealed class DistillationStep
     /// <param name="temperatureParam">CTKD's learnable temperature parameter, or null.</param>
     /// <param name="logTermGradients">Also measure each term's gradient norm at the student's logits
     /// (one backward through the loss, not the network, per term; the update is unchanged).</param>
+    /// <param name="channelsLast">Give the student its images channels-last (<see cref="MemoryFormat"/>;
+    /// <c>experiment.channels_last</c>), so its activations and gradients stay channels-last.</param>
     public DistillationStep(Classifier student, Classifier? teacher, Obj.Objective objective, optim.Optimizer optimizer,
-        IReadOnlyList<Parameter> parameters, Parameter? temperatureParam, bool logTermGradients = false)
+        IReadOnlyList<Parameter> parameters, Parameter? temperatureParam, bool logTermGradients = false, bool channelsLast = false)
     {
+        ChannelsLast = channelsLast;
         this.student = student;
         this.teacher = teacher;
         this.objective = objective;
@@ -63,6 +66,9 @@ public sealed class DistillationStep
         termUsesStrong = Objectives.TermsUseStrongView(objective);
         LogsTermGradients = logTermGradients;
     }
+
+    /// <summary>Whether the student trains on channels-last images and activations.</summary>
+    public bool ChannelsLast { get; }
 
     /// <summary>Whether <see cref="StepResult.TermGradients"/> is measured.</summary>
     public bool LogsTermGradients { get; }
@@ -83,6 +89,12 @@ public sealed class DistillationStep
     public StepResult Run(Tensor images, Tensor labels, Tensor? strongImages, Tensor? teacherLogits, int epoch)
     {
         using var scope = torch.NewDisposeScope();
+        if (ChannelsLast)
+        {
+            // Copies in the step's scope (none when a batch comes channels-last); the teacher's Infer takes them as they are.
+            images = MemoryFormat.ToChannelsLast(images);
+            if (strongImages is not null) strongImages = MemoryFormat.ToChannelsLast(strongImages);
+        }
         var logits = student.Forward(images).Logits;
         Tensor? tLogits = teacherLogits, tStrong = null, sStrong = null;
         if (teacher is not null && (tLogits is null || strongImages is not null))

@@ -44,7 +44,7 @@ sealed class TrainingSession : IDisposable
         // Without augmentation the teacher sees the same image every epoch: compute its logits once.
         TeacherLogits = setup.Teacher is not null && Cache is null && !strong && Experiments.Dataset(exp.Dataset.Name) == DatasetId.FashionMnist && !exp.Dataset.Augment
             ? AllTeacherLogits(setup.Teacher, setup.Train, exp.Dataset, setup.Workers, setup.Device) : null;
-        Step = new DistillationStep(setup.Student, setup.Teacher, Objective, Optimizer, parameters, TemperatureParam, exp.LogTermGradients);
+        Step = new DistillationStep(setup.Student, setup.Teacher, Objective, Optimizer, parameters, TemperatureParam, exp.LogTermGradients, exp.ChannelsLast);
         Metrics = new MetricsLog(setup.Run.Path, Step.TermNames, exp.LogTermGradients);
         Board = torch.utils.tensorboard.SummaryWriter(setup.Run.PathOf(Runs.RunFiles.Events));
     }

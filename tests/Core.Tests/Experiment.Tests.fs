@@ -28,7 +28,7 @@ let errorsOf text =
 let options distill : TrainCli.TrainOptions =
     { Distill = distill; Config = None; Dataset = None; DataDir = None; Model = None; Teacher = None; TeacherModel = None
       Method = None; LogitStand = false; BaseTemp = None; KdWeight = None; Epochs = None; BatchSize = None; Lr = None
-      Seed = None; TrainSubset = None; Name = None; Threads = None; Device = DeviceChoice.Cpu; Out = None; Resume = None; TeacherCache = None }
+      Seed = None; TrainSubset = None; Name = None; Threads = None; Device = DeviceChoice.Cpu; Out = None; Resume = None; TeacherCache = None; ChannelsLast = false }
 
 let tests =
     testList "Experiment" [
@@ -70,6 +70,17 @@ objective:
                 Expect.isFalse ((toYaml { e with LogTermGradients = false }).Contains "log_term_gradients") "off: not written"
             Expect.isFalse defaultExperiment.LogTermGradients "off by default"
             Expect.stringContains (errorsOf "experiment: { log_term_gradients: maybe }") "experiment.log_term_gradients" "a bad value names its key"
+
+        testCase "channels_last: off by default, parsed, written only when on, and a bad value names its key" <| fun () ->
+            Expect.isFalse defaultExperiment.ChannelsLast "off by default"
+            match parse "experiment: { name: cl, channels_last: true }" with
+            | Error es -> failtestf "%A" es
+            | Ok e ->
+                Expect.isTrue e.ChannelsLast "parsed"
+                Expect.stringContains (toYaml e) "channels_last: true" "written"
+                Expect.equal (parse (toYaml e)) (Ok e) "round trip"
+                Expect.isFalse ((toYaml { e with ChannelsLast = false }).Contains "channels_last") "off: not written"
+            Expect.stringContains (errorsOf "experiment: { channels_last: 2 }") "experiment.channels_last" "a bad value names its key"
 
         testCase "unknown keys are rejected with their path and the accepted keys" <| fun () ->
             let es = errorsOf "solver: { learning_rate: 0.1 }"

@@ -57,7 +57,7 @@ let private trained =
                  { Distill = false; Config = None; Dataset = Some Domain.Fashion_Mnist; DataDir = Some data; Model = Some "fmnist_mlp"
                    Teacher = None; TeacherModel = None; Method = None; LogitStand = false; BaseTemp = None; KdWeight = None
                    Epochs = Some 1; BatchSize = Some 64; Lr = Some 0.05; Seed = Some 1; TrainSubset = Some 5000; Name = None
-                   Threads = Some 1; Device = DeviceChoice.Cpu; Out = Some run; Resume = None; TeacherCache = None }
+                   Threads = Some 1; Device = DeviceChoice.Cpu; Out = Some run; Resume = None; TeacherCache = None; ChannelsLast = false }
              let code, _, err = capture (fun out err -> TrainCommand.Run(o, out, err))
              if code <> 0 then failwithf "training failed: %s" err
              let ckpt = Path.Combine(run, "checkpoints", "best.ckpt")

@@ -91,4 +91,22 @@ let tests =
             match Cli.parse [| "train"; "--resume"; "r"; "--epochs"; "9"; "--lr"; "0.1"; "--threads"; "1" |] with
             | Cli.Run(Cli.Fit o) -> Expect.equal (TrainCli.resumeConflicts o) [ "--epochs"; "--lr" ] "the flags that would change it (not --threads)"
             | other -> failtestf "got %A" other
+            match Cli.parse [| "distill"; "--resume"; "r"; "--channels-last" |] with
+            | Cli.Run(Cli.Fit o) -> Expect.equal (TrainCli.resumeConflicts o) [ "--channels-last" ] "the layout is part of the run (experiment.channels_last)"
+            | other -> failtestf "got %A" other
+
+        testCase "--channels-last reaches the experiment; without it the file's value stands" <| fun () ->
+            let resolve args config =
+                match Cli.parse args with
+                | Cli.Run(Cli.Fit o) -> ExperimentFlags.resolve o config
+                | other -> failtestf "got %A" other
+            match resolve [| "train"; "--channels-last"; "--out"; "o" |] None with
+            | Ok e -> Expect.isTrue e.ChannelsLast "the flag"
+            | Error es -> failtestf "%A" es
+            match resolve [| "train"; "--out"; "o" |] (Some "experiment: { channels_last: true }") with
+            | Ok e -> Expect.isTrue e.ChannelsLast "the file's value"
+            | Error es -> failtestf "%A" es
+            match resolve [| "train"; "--out"; "o" |] None with
+            | Ok e -> Expect.isFalse e.ChannelsLast "off by default"
+            | Error es -> failtestf "%A" es
     ]

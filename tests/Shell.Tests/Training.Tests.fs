@@ -15,7 +15,7 @@ let baseOptions (dataDir: string) (out: string) distill : TrainCli.TrainOptions 
     { Distill = distill; Config = None; Dataset = Some Domain.Fashion_Mnist; DataDir = Some dataDir; Model = Some "fmnist_small_cnn"
       Teacher = None; TeacherModel = None; Method = None; LogitStand = false; BaseTemp = None; KdWeight = None
       Epochs = Some 2; BatchSize = Some 32; Lr = Some 0.05; Seed = Some 1; TrainSubset = None; Name = None
-      Threads = Some 1; Device = DeviceChoice.Cpu; Out = Some out; Resume = None; TeacherCache = None }
+      Threads = Some 1; Device = DeviceChoice.Cpu; Out = Some out; Resume = None; TeacherCache = None; ChannelsLast = false }
 
 let run (o: TrainCli.TrainOptions) = runCommand (fun out err -> TrainCommand.Run(o, out, err))
 
@@ -92,6 +92,25 @@ let tests =
             let code, a, b = run { baseOptions data "" true with Out = None; Resume = Some cut; Dataset = None; DataDir = None; Model = None; Epochs = None; BatchSize = None; Lr = None; Seed = None }
             Expect.equal code 0 (a + b)
             Expect.equal (metricsWithoutTime cut) (metricsWithoutTime full) "same metrics as the uninterrupted run"
+
+        yield testCase "--channels-last: the run records it, repeats to the last digit, resumes exactly, and tracks the default layout's metrics" <| fun () ->
+            let o out = { baseOptions data out true with Teacher = Some(teacher.Force()); Method = Some Domain.Kd; LogitStand = true; Epochs = Some 2; ChannelsLast = true }
+            let full, again, cut, plain = dir.File "cl-full", dir.File "cl-again", dir.File "cl-cut", dir.File "cl-plain"
+            for r in [ full; again ] do
+                let code, a, b = run (o r)
+                Expect.equal code 0 (a + b)
+            Expect.stringContains (File.ReadAllText(Path.Combine(full, "experiment.yaml"))) "channels_last: true" "experiment.yaml records it"
+            Expect.equal (metricsWithoutTime again) (metricsWithoutTime full) "the same run twice: identical"
+            let mutable steps = 0
+            let code, _, _ = runCommand (fun out err -> TrainCommand.Run(o cut, out, err, fun () -> steps <- steps + 1; steps > 15))
+            Expect.equal code 130 "interrupted"
+            let code, a, b = run { baseOptions data "" true with Out = None; Resume = Some cut; Dataset = None; DataDir = None; Model = None; Epochs = None; BatchSize = None; Lr = None; Seed = None }
+            Expect.equal code 0 (a + b)
+            Expect.equal (metricsWithoutTime cut) (metricsWithoutTime full) "resumed: same metrics as the uninterrupted run"
+            let code, a, b = run { o plain with ChannelsLast = false }
+            Expect.equal code 0 (a + b)
+            let loss r = (EpochMetricsReader.Read(Path.Combine(r, "metrics.csv"))).[0].LossTotal
+            Expect.floatClose { absolute = 0.0; relative = 1e-3 } (loss full) (loss plain) "first epoch's mean loss: the default layout's to rounding"
 
         yield testCase "CIFAR-100: distil resnet8 from an mdistiller-format wrn_16_2 with DKD+LS, end to end" <| fun () ->
             // A small folder in the real CIFAR-100 binary format, and a teacher file in mdistiller's layout
