@@ -35,11 +35,11 @@ public sealed record BenchConfig(
 
     const int Seed = 7;
 
-    static BenchStep Ce(string model, int classes) =>
-        new(ModelZoo.Create(model, classes), null, Objectives.CrossEntropy, Batch, Seed);
+    static BenchStep Ce(string model, int classes, bool channelsLast = false) =>
+        new(ModelZoo.Create(model, classes), null, Objectives.CrossEntropy, Batch, Seed, channelsLast: channelsLast);
 
-    static BenchStep Distil(string student, string teacher, int classes, Objective.Objective objective, bool cached = false) =>
-        new(ModelZoo.Create(student, classes), ModelZoo.Create(teacher, classes), objective, Batch, Seed, cached);
+    static BenchStep Distil(string student, string teacher, int classes, Objective.Objective objective, bool cached = false, bool channelsLast = false) =>
+        new(ModelZoo.Create(student, classes), ModelZoo.Create(teacher, classes), objective, Batch, Seed, cached, channelsLast);
 
     static BenchStep Cached(Objective.Objective objective) => Distil("resnet8x4", "resnet32x4", 100, objective, cached: true);
 
@@ -69,5 +69,14 @@ public sealed record BenchConfig(
         new("ctkd_ls_cached", "ctkd_ls with the teacher cache warm", BenchKind.Throughput, () => Cached(Objectives.Ctkd(true)), 2, 6, 1, 2),
         new("memory", "RSS growth: KD+LS step fmnist_wide_cnn → fmnist_small_cnn, 2,000 steps", BenchKind.Memory,
             () => Distil("fmnist_small_cnn", "fmnist_wide_cnn", 10, Objectives.Kd(true)), 100, 2000, 50, 300, InQuick: false),
+        // experiment.channels_last: the student trains channels-last; the peer runs the official code's layout.
+        new("resnet8x4_cl", "resnet8x4 as above, channels-last (experiment.channels_last)", BenchKind.Throughput,
+            () => Ce("resnet8x4", 100, channelsLast: true), 3, 10, 1, 2),
+        new("fmnist_wide_cnn_cl", "fmnist_wide_cnn as above, channels-last", BenchKind.Throughput,
+            () => Ce("fmnist_wide_cnn", 10, channelsLast: true), 10, 60, 3, 10, InQuick: false),
+        new("fmnist_small_cnn_cl", "fmnist_small_cnn as above, channels-last", BenchKind.Throughput,
+            () => Ce("fmnist_small_cnn", 10, channelsLast: true), 20, 200, 5, 40),
+        new("kd_ls_cl", "kd_ls with the student channels-last", BenchKind.Throughput,
+            () => Distil("resnet8x4", "resnet32x4", 100, Objectives.Kd(true), channelsLast: true), 2, 6, 1, 1, InQuick: false),
     ];
 }

@@ -30,7 +30,7 @@ public sealed class BenchStep : IDisposable
     readonly Parameter? temperature;
 
     /// <summary>Builds the optimizer and the synthetic batch (seeded, so runs repeat); takes ownership of the models.</summary>
-    public BenchStep(Classifier student, Classifier? teacher, Obj.Objective objective, int batchSize, int seed, bool cachedTeacher = false)
+    public BenchStep(Classifier student, Classifier? teacher, Obj.Objective objective, int batchSize, int seed, bool cachedTeacher = false, bool channelsLast = false)
     {
         this.student = student;
         this.teacher = teacher;
@@ -57,7 +57,7 @@ public sealed class BenchStep : IDisposable
             logitShape = logits.shape;
             cachedLogits = logits.data<float>().ToArray();
         }
-        step = new DistillationStep(student, cachedLogits is null ? teacher : null, objective, optimizer, parameters, temperature);
+        step = new DistillationStep(student, cachedLogits is null ? teacher : null, objective, optimizer, parameters, temperature, channelsLast: channelsLast);
         BatchSize = batchSize;
         // 6 FLOPs per MAC for the student's training, 2 for the teacher's no-grad forward when it runs; MLKD does both on two views.
         int views = strong ? 2 : 1;

@@ -26,4 +26,13 @@ let tests =
                 + conv 128 256 3 8 + conv 256 256 3 8 + conv 128 256 1 8
                 + 256L * 100L
             Expect.equal (Flops.ForwardMacs m) expected "MACs"
+
+        testCase "every bench configuration has its PyTorch peer, under the same name and step counts" <| fun () ->
+            let text = System.IO.File.ReadAllText(System.IO.Path.Combine(LogitStd.Tests.TestPaths.repoRoot, "tools", "bench", "pytorch_peer.py"))
+            let peer = text.Substring(text.IndexOf "CONFIGS = {")
+            for c in BenchConfig.All do
+                let entry = System.Text.RegularExpressions.Regex.Match(peer, "\"" + c.Name + "\": \\([^)]*\\)")
+                Expect.isTrue entry.Success $"{c.Name} is in pytorch_peer.py's CONFIGS"
+                let counts = $", {c.Warmup}, {c.Steps}, {c.QuickWarmup}, {c.QuickSteps}, "
+                Expect.stringContains entry.Value counts $"{c.Name}: warm-up and timed steps (full, quick)"
     ]

@@ -196,6 +196,12 @@ CONFIGS = {
     "dkd_ls_cached": ("resnet8x4", "resnet32x4", 100, "dkd_ls", 2, 6, 1, 2, True),
     "ctkd_ls_cached": ("resnet8x4", "resnet32x4", 100, "ctkd_ls", 2, 6, 1, 2, True),
     "memory": ("fmnist_small_cnn", "fmnist_wide_cnn", 10, "kd_ls", 100, 2000, 50, 300, False),
+    # LogitStd's *_cl configurations train the student channels-last (experiment.channels_last); the
+    # peer runs the official code's default layout unless --channels-last is given.
+    "resnet8x4_cl": ("resnet8x4", None, 100, "ce", 3, 10, 1, 2, True),
+    "fmnist_wide_cnn_cl": ("fmnist_wide_cnn", None, 10, "ce", 10, 60, 3, 10, False),
+    "fmnist_small_cnn_cl": ("fmnist_small_cnn", None, 10, "ce", 20, 200, 5, 40, True),
+    "kd_ls_cl": ("resnet8x4", "resnet32x4", 100, "kd_ls", 2, 6, 1, 1, False),
 }
 
 
@@ -228,7 +234,7 @@ def rss_mib():
     return float("nan")
 
 
-def measure(name, quick, steps_override, threads):
+def measure(name, quick, steps_override, threads, channels_last=False):
     student_name, teacher_name, classes, objective, warmup, steps, qwarm, qsteps, _ = CONFIGS[name]
     if quick:
         warmup, steps = qwarm, qsteps
@@ -247,6 +253,12 @@ def measure(name, quick, steps_override, threads):
     x = torch.randn((BATCH,) + shape, generator=g)
     xs = torch.randn((BATCH,) + shape, generator=g) if objective == "mlkd" else None
     y = torch.randint(0, classes, (BATCH,), generator=g)
+    if channels_last:  # --channels-last: PyTorch's own channels-last training, for comparison
+        cl = torch.channels_last
+        student = student.to(memory_format=cl)
+        teacher = teacher.to(memory_format=cl) if teacher is not None else None
+        x = x.to(memory_format=cl)
+        xs = xs.to(memory_format=cl) if xs is not None else None
 
     def step():
         logits, _ = student(x)
@@ -288,15 +300,17 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--steps", type=int, default=0)
     ap.add_argument("--only", nargs="*", default=[])
+    ap.add_argument("--channels-last", action="store_true", help="models and batches in torch.channels_last (default: the official code's layout)")
     a = ap.parse_args()
     unknown = [n for n in a.only if n not in CONFIGS]
     if unknown:
         ap.error("unknown configuration(s) %s; known: %s" % (", ".join(unknown), ", ".join(CONFIGS)))
     torch.set_num_threads(a.threads)
     names = a.only or [n for n, c in CONFIGS.items() if c[8] or not a.quick]
-    print("pytorch peer: torch %s, batch %d, %d thread(s), %s run" % (torch.__version__, BATCH, a.threads, "quick" if a.quick else "full"))
+    print("pytorch peer: torch %s, batch %d, %d thread(s), %s run, %s layout" % (torch.__version__, BATCH, a.threads, "quick" if a.quick else "full",
+                                                                               "channels-last" if a.channels_last else "default"))
     for n in names:
-        measure(n, a.quick, a.steps, a.threads)
+        measure(n, a.quick, a.steps, a.threads, a.channels_last)
 
 
 if __name__ == "__main__":
