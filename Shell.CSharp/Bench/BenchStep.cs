@@ -35,7 +35,12 @@ public sealed class BenchStep : IDisposable
         this.student = student;
         this.teacher = teacher;
         student.train();
-        teacher?.eval();
+        // The trainer's frozen teacher (TrainingSession): eval mode, its ConvBn BatchNorms folded.
+        if (teacher is not null)
+        {
+            teacher.eval();
+            BatchNormFolding.Fold(teacher);
+        }
         var parameters = student.parameters().ToList();
         // CTKD: the temperature parameter trains with the student (TrainingSession does the same).
         temperature = Obj.needsTemperatureParam(objective) ? new Parameter(torch.ones(1, dtype: float32)) : null;

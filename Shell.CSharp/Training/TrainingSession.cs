@@ -33,7 +33,14 @@ sealed class TrainingSession : IDisposable
             workers: setup.Workers, strongTransform: strong ? DatasetCatalog.StrongTransform(exp.Dataset.Name) : null);
         TestLoader = new DataLoader(setup.Test, DatasetCatalog.TestTransform(exp.Dataset.Name), Math.Max(s.BatchSize, 256),
             shuffle: false, seed: exp.Seed, workers: setup.Workers);
-        setup.Teacher?.eval();
+        if (setup.Teacher is not null)
+        {
+            // The frozen teacher: eval mode and its ConvBn BatchNorms folded into the convolutions
+            // (inference only; the logits equal the unfolded model's to float32 rounding). With the
+            // channels-last inference forward (Classifier.Infer) this is the cache fill's computation.
+            setup.Teacher.eval();
+            BatchNormFolding.Fold(setup.Teacher);
+        }
         if (setup.TeacherCache is { } cacheDir && setup.Teacher is not null)
         {
             // The weak view's (image, view) decides the teacher's logits; MLKD's strong view stays online.

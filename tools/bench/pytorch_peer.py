@@ -2,6 +2,7 @@
 
 Run with Debian's interpreter (python3-torch 1.13, libopenblas0-pthread installed):
   /usr/bin/python3 tools/bench/pytorch_peer.py [--quick] [--threads N] [--steps N] [--only NAME ...]
+      [--channels-last] [--profile]
 
 Prints one machine-readable line per configuration, with the keys `logitstd bench` prints:
   RESULT side=pytorch config=<name> threads=<n> steps=<n> img_s=<x> cpu_wall=<a> rss_start_mib=... rss_end_mib=...
@@ -234,7 +235,7 @@ def rss_mib():
     return float("nan")
 
 
-def measure(name, quick, steps_override, threads, channels_last=False):
+def measure(name, quick, steps_override, threads, channels_last=False, profile=False):
     student_name, teacher_name, classes, objective, warmup, steps, qwarm, qsteps, _ = CONFIGS[name]
     if quick:
         warmup, steps = qwarm, qsteps
@@ -292,6 +293,13 @@ def measure(name, quick, steps_override, threads, channels_last=False):
     rss1 = rss_mib()
     print("RESULT side=pytorch config=%s threads=%d steps=%d img_s=%.2f cpu_wall=%.2f rss_start_mib=%.1f rss_end_mib=%.1f rss_growth_pct=%.2f"
           % (name, threads, steps, steps * BATCH / wall, cpu / wall, rss0, rss1, 100 * (rss1 - rss0) / rss0), flush=True)
+    if profile:
+        # --profile: the same steps again under PyTorch's operator profiler, by self CPU time.
+        with torch.autograd.profiler.profile() as p:
+            for _ in range(steps):
+                step()
+        print("PROFILE %s: %d steps, self CPU time per operator" % (name, steps))
+        print(p.key_averages().table(sort_by="self_cpu_time_total", row_limit=25), flush=True)
 
 
 def main():
@@ -301,6 +309,7 @@ def main():
     ap.add_argument("--steps", type=int, default=0)
     ap.add_argument("--only", nargs="*", default=[])
     ap.add_argument("--channels-last", action="store_true", help="models and batches in torch.channels_last (default: the official code's layout)")
+    ap.add_argument("--profile", action="store_true", help="after each configuration's timed steps, the same steps under torch.autograd.profiler: a table by operator")
     a = ap.parse_args()
     unknown = [n for n in a.only if n not in CONFIGS]
     if unknown:
@@ -310,7 +319,7 @@ def main():
     print("pytorch peer: torch %s, batch %d, %d thread(s), %s run, %s layout" % (torch.__version__, BATCH, a.threads, "quick" if a.quick else "full",
                                                                                "channels-last" if a.channels_last else "default"))
     for n in names:
-        measure(n, a.quick, a.steps, a.threads, a.channels_last)
+        measure(n, a.quick, a.steps, a.threads, a.channels_last, a.profile)
 
 
 if __name__ == "__main__":
