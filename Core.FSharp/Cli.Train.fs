@@ -53,7 +53,7 @@ type TrainArgs =
             | Out _ -> "the run folder to create (must be empty or absent)."
             | Resume _ -> "continue the run in this folder after its last finished epoch."
             | Teacher_Cache _ -> "distill: read the teacher's logits from the persistent cache in this folder (./cache/teacher is the usual one), filling it first if needed."
-            | Channels_Last -> "train the model on channels-last activations: faster on the CPU, gradients with more float32 rounding (experiment.channels_last; docs/benchmarks.md)."
+            | Channels_Last -> "train the model on channels-last activations: faster on the CPU, the same numbers to float32 rounding (experiment.channels_last; docs/benchmarks.md)."
 
 /// Options of `logitstd train` and `logitstd distill` (None: not given on the command line).
 type TrainOptions =

@@ -44,9 +44,9 @@ type Experiment =
       /// `grad_<term>`). Costs one extra backward through the loss (not the network) per term.
       LogTermGradients: bool
       /// Train the student on channels-last activations (NHWC memory layout, same shapes): faster on
-      /// the CPU (libtorch's oneDNN convolutions and channels-last pooling), but libtorch's
-      /// channels-last BatchNorm training kernels sum in plain float32, so gradients carry more
-      /// rounding (docs/benchmarks.md). Off by default; inference forwards are channels-last always.
+      /// the CPU (oneDNN's convolutions without layout reorders, channels-last pooling); the same
+      /// float32 numerics to rounding, not bit for bit (docs/benchmarks.md). Off by default (the
+      /// official code's layout); inference forwards are channels-last always.
       ChannelsLast: bool }
 
 /// The CIFAR-100 solver of PAPER.md §4.

@@ -12,12 +12,14 @@ namespace LogitStd.Shell.Models;
 /// strides are set directly.
 /// </summary>
 /// <remarks>
-/// Used for the inference forwards only (<see cref="Classifier.Infer"/>: the frozen teacher, the
-/// teacher cache, evaluation): there the logits equal the default layout's to float32 rounding
-/// (measured ≤ 1.1e-6 relative on eight zoo models) at 25–65 % less time (docs/benchmarks.md). The
-/// student's training forward keeps the default layout: libtorch 2.10's channels-last BatchNorm
-/// training kernels sum in plain float32, and the weight gradients of a whole network came out up to
-/// 1e-2 off their float64 values there, against 1e-6 in the default layout (docs/benchmarks.md).
+/// Every inference forward uses it (<see cref="Classifier.Infer"/>: the frozen teacher, the teacher
+/// cache, evaluation, predict): the logits equal the default layout's to float32 rounding (≤ 1.2e-6
+/// relative on ten zoo models) in 1.1–3× less time (tools/bench/channels_last.fsx,
+/// docs/benchmarks.md). The student trains channels-last only when asked
+/// (<c>experiment.channels_last</c>): a run so far keeps its exact numbers, and the default is the
+/// official code's layout. Its gradients are float32 gradients like the default layout's (their
+/// distance to float64 is of the same size in both), though libtorch's channels-last BatchNorm
+/// training kernel alone rounds about 10× more (1.8e-6 against 1.3e-7 relative).
 /// </remarks>
 public static class MemoryFormat
 {

@@ -55,15 +55,14 @@ for name in models do
     use m = ModelZoo.Create(name, classes)
     m.eval ()
     BatchNormFolding.Fold m |> ignore
-    use _ = torch.no_grad ()
-    let x = inputOf m 64L
-    let a, b = msPerForward m x false, msPerForward m x true
-    let diff =
+    let a, b, diff =
+        use _ = torch.no_grad ()
         use scope = torch.NewDisposeScope()
+        let x = inputOf m 64L
+        let a, b = msPerForward m x false, msPerForward m x true
         let struct (l0, _) = m.Forward x
         let struct (l1, _) = m.Infer x
-        (l1 - l0).abs().max().item<float32> () / l0.abs().max().item<float32> ()
-    _.Dispose()
+        a, b, (l1 - l0).abs().max().item<float32> () / l0.abs().max().item<float32> ()
     let batch = if name.StartsWith "fmnist" then 64L else 16L
     let reference = gradients name classes batch torch.float64 false
     let err (g: torch.Tensor) = (g - reference).abs().max().item<float> () / reference.abs().max().item<float> ()
