@@ -16,6 +16,8 @@ public static class Program
                 Console.Error.WriteLine(e.text);
                 return 2;
             case Core.Cli.ParseOutcome.Run r:
+                // Before the first tensor: glibc's heap thresholds for a training process (Platform/NativeHeap).
+                Platform.NativeHeap.Configure();
                 if (Platform.SystemLibTorch.EnsureLoaded() is { } missing)
                 {
                     Console.Error.WriteLine($"error: {missing}");

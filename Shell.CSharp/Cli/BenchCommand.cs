@@ -31,7 +31,7 @@ public static class BenchCommand
         int? steps = options.Steps.ToNullable();
 
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"logitstd bench: batch {BenchConfig.Batch}, {threads} thread(s), OMP_WAIT_POLICY {waitPolicy}, {Environment.ProcessorCount} cores, {(options.Quick ? "quick" : "full")} run, synthetic data, .NET {Environment.Version}"));
+            $"logitstd bench: batch {BenchConfig.Batch}, {threads} thread(s), OMP_WAIT_POLICY {waitPolicy}, native heap: {Platform.NativeHeap.Setting ?? "not configured"}, {Environment.ProcessorCount} cores, {(options.Quick ? "quick" : "full")} run, synthetic data, .NET {Environment.Version}"));
         double? peak = null;
         if (options.Peak)
         {

@@ -68,6 +68,8 @@ public static class InfoCommand
         Line(".NET", $"{RuntimeInformation.FrameworkDescription} ({(selfContained ? "self-contained, carried by the app" : "shared runtime")}, {typeof(object).Assembly.Location})");
         Line("runtime identifier", RuntimeInformation.RuntimeIdentifier);
         Line("process", $"{Environment.ProcessPath} (64-bit: {Environment.Is64BitProcess})");
+        Line("native heap", Platform.NativeHeap.Setting ?? "not configured (logitstd's entry point sets it)");
+        Line("tiered compilation", AppContext.TryGetSwitch("System.Runtime.TieredCompilation", out var tiered) ? (tiered ? "on" : "off") : "runtime default");
 
         Section("OS");
         Line("distribution", OsRelease() ?? RuntimeInformation.OSDescription);
