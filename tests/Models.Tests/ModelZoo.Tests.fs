@@ -45,6 +45,12 @@ let private forwardShapes (name: string) classes (batch: int64) (hw: int64 optio
     let struct (logits, feature) = model.Forward(torch.randn([| batch; c; h; w |]))
     shapeOf logits, shapeOf feature, info.FeatureDim
 
+/// A seeded random batch at the model's input shape (ImageNet models at 64×64, to keep the suite fast).
+let private zooInput (model: Classifier) (batch: int64) (seed: uint64) =
+    let input = model.Info.InputShape
+    let hw = if model.Info.Dataset = "imagenet" then 64L else int64 input[1]
+    torch.randn([| batch; int64 input[0]; hw; hw |], generator = new torch.Generator(seed))
+
 let tests =
     testList
         "ModelZoo"
@@ -87,10 +93,8 @@ let tests =
                         // Batch 2 (train-mode BatchNorm needs two values per channel), ImageNet models at 64×64.
                         use model = ModelZoo.Create(entry.Name, 7)
                         model.train ()
-                        let input = model.Info.InputShape
-                        let hw = if entry.Dataset = "imagenet" then 64L else int64 input[1]
                         use scope = torch.NewDisposeScope()
-                        let x = torch.randn([| 2L; int64 input[0]; hw; hw |], generator = new torch.Generator(3UL))
+                        let x = zooInput model 2L 3UL
                         let before = scope.DisposablesCount
                         let struct (logits, feature) = model.Forward x
                         Expect.equal (scope.DisposablesCount - before) 2 "tensors the forward left in the scope (logits, feature)"
@@ -107,16 +111,14 @@ let tests =
                         use model = ModelZoo.Create(entry.Name, 7)
                         model.eval ()
                         use _ = torch.no_grad ()
-                        let input = model.Info.InputShape
                         let big = entry.Dataset = "imagenet" || entry.Name = "ResNet50" || entry.Name.StartsWith "vgg"
-                        let hw = if entry.Dataset = "imagenet" then 64L else int64 input[1]
                         use scope = torch.NewDisposeScope()
-                        let x = torch.randn([| (if big then 1L else 3L); int64 input[0]; hw; hw |], generator = new torch.Generator(5UL))
+                        let x = zooInput model (if big then 1L else 3L) 5UL
                         let struct (logits, feature) = model.Forward x
                         let before = scope.DisposablesCount
                         let struct (l, f) = model.Infer x
                         Expect.equal (scope.DisposablesCount - before) 2 "tensors Infer left in the scope (logits, feature)"
-                        Expect.isFalse (MemoryFormat.IsChannelsLast x && int64 input[0] > 1L) "the caller's input keeps its layout"
+                        Expect.isFalse (MemoryFormat.IsChannelsLast x && model.Info.InputShape[0] > 1) "the caller's input keeps its layout"
                         let rel (a: torch.Tensor) (b: torch.Tensor) =
                             (a - b).abs().max().item<float32> () / max 1e-30f (b.abs().max().item<float32> ())
                         Expect.isLessThan (rel l logits) 1e-5f "logits, max relative difference"
