@@ -8,8 +8,9 @@ namespace LogitStd.Shell.Platform;
 /// back to the kernel only beyond 256 MiB. With glibc's defaults the thresholds move with what was
 /// freed last, and a short step pays page faults for memory it had just returned: measured on this
 /// project's machine, the small CNN's channels-last step 5,200 → 7,700–10,200 img/s, the online KD
-/// step 107 → 113–123 img/s (its resident memory after 30 steps 781 → 809–931 MiB); PyTorch 1.13 gains alike under the same settings
-/// (docs/benchmarks.md). The user's own <c>MALLOC_*_</c> variables win: then nothing is changed.
+/// step 107 → 113–123 img/s (its resident memory after 30 steps 781 → 809–931 MiB); PyTorch 1.13
+/// gains alike under the same settings (docs/benchmarks.md). The user's own allocator settings win
+/// (<c>MALLOC_*_</c>, <c>GLIBC_TUNABLES</c>, <c>LD_PRELOAD</c>): then nothing is changed.
 /// </summary>
 public static class NativeHeap
 {
