@@ -90,19 +90,35 @@ FilePath DownloadFashionDeb(DirectoryPath work)
     return deb;
 }
 
-// The large parity fixtures (PyTorch weights, input, logits); the small resnet8/resnet8x4 ones are committed.
+// The large parity fixtures (PyTorch weights, input, logits) of 21 zoo models, the ImageNet ResNets from
+// torchvision itself (~520 MB, git-ignored); the small resnet8/resnet8x4 ones are committed. The list is
+// tests/Models.Tests/Parity.Tests.fs's generatedModels.
+const string ParityModels = "resnet14,resnet20,resnet32,resnet44,resnet56,resnet110,resnet32x4,wrn_16_1,wrn_16_2,wrn_40_1,wrn_40_2,vgg8,vgg11,vgg13,vgg16,vgg19,MobileNetV2,ShuffleV2,ResNet18_imagenet,ResNet34_imagenet,ResNet50_imagenet";
+
 int MakeParityFixtures()
 {
     var script = root.CombineWithFilePath("tools/parity/make_parity.py");
-    return Run(python, $"\"{script}\" --out \"{generatedFixtures}\" --models wrn_40_2,vgg13,MobileNetV2,ShuffleV2");
+    return Run(python, $"\"{script}\" --out \"{generatedFixtures}\" --models {ParityModels}");
 }
 
 Task("ParityFixtures")
-    .Description("Regenerates the parity fixtures of wrn_40_2, vgg13, MobileNetV2 and ShuffleV2 into tests/fixtures/generated with Debian's python3-torch.")
+    .Description("Regenerates the parity fixtures of 21 zoo models into tests/fixtures/generated with Debian's python3-torch and python3-torchvision.")
     .Does(() =>
 {
     if (MakeParityFixtures() != 0)
-        throw new Exception($"{python} tools/parity/make_parity.py failed: install Debian's python3-torch (or pass --python=PATH to an interpreter with torch)");
+        throw new Exception($"{python} tools/parity/make_parity.py failed: install Debian's python3-torch and python3-torchvision (or pass --python=PATH to an interpreter with both)");
+});
+
+Task("Parity")
+    .Description("The zoo against PyTorch and float64 on this machine: makes the fixtures, then runs the Models parity and CPU-kernel tests (a missing fixture fails).")
+    .IsDependentOn("Build")
+    .IsDependentOn("ParityFixtures")
+    .Does(() =>
+{
+    var env = new Dictionary<string, string> { ["LOGITSTD_REQUIRE_PARITY"] = "1" };
+    foreach (var list in new[] { "Models.Parity with PyTorch (eval mode, Forward and Infer, ≤ 1e-5 of each row)", "Models.CPU kernels on this machine" })
+        if (Run("dotnet", $"run --no-build --project tests/Models.Tests/Models.Tests.fsproj -c {configuration} -- --colours 0 --filter \"{list}\"", env: env) != 0)
+            throw new Exception($"{list}: failed");
 });
 
 Task("Test")
@@ -119,7 +135,7 @@ Task("Test")
     int TallyLines() => FileExists(tally) ? System.IO.File.ReadAllLines(tally.FullPath).Count(l => l.Trim().Length > 0) : 0;
     int crashed = 0;
     // The model parity tests skip (visibly) without the generated fixtures; make them when PyTorch is here.
-    if (!FileExists(generatedFixtures.CombineWithFilePath("vgg13.pth")) && FileExists(python) && MakeParityFixtures() != 0)
+    if (!FileExists(generatedFixtures.CombineWithFilePath("ResNet50_imagenet.io.pt")) && FileExists(python) && MakeParityFixtures() != 0)
         Warning("Parity fixtures could not be generated (no torch for {0}?); those parity tests will be skipped.", python);
     foreach (var p in testProjects)
     {

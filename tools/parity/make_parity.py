@@ -241,19 +241,54 @@ class ShuffleV2(nn.Module):
         return self.linear(f), f
 
 
+# ---------------------------------------------------------------- ImageNet ResNets: torchvision's own
+class TorchvisionFeature(nn.Module):
+    """torchvision's ResNet (not this project's code) returning (logits, pooled feature); the state dict
+    is torchvision's, with no prefix, as its published checkpoints hold it."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        n = self.net
+        h = n.maxpool(n.relu(n.bn1(n.conv1(x))))
+        h = n.layer4(n.layer3(n.layer2(n.layer1(h))))
+        f = torch.flatten(n.avgpool(h), 1)
+        return n.fc(f), f
+
+
+def torchvision_resnet(depth, classes):
+    import torchvision  # Debian's python3-torchvision (0.14)
+    return TorchvisionFeature(getattr(torchvision.models, "resnet%d" % depth)(num_classes=classes))
+
+
+VGG = {8: [[64], [128], [256], [512], [512]],
+       11: [[64], [128], [256, 256], [512, 512], [512, 512]],
+       13: [[64, 64], [128, 128], [256, 256], [512, 512], [512, 512]],
+       16: [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]],
+       19: [[64, 64], [128, 128], [256, 256, 256, 256], [512, 512, 512, 512], [512, 512, 512, 512]]}
+
 BUILDERS = {
-    "resnet8": lambda k: CifarResNet(8, [16, 16, 32, 64], k),
+    **{"resnet%d" % d: (lambda d: lambda k: CifarResNet(d, [16, 16, 32, 64], k))(d) for d in (8, 14, 20, 32, 44, 56, 110)},
     "resnet8x4": lambda k: CifarResNet(8, [32, 64, 128, 256], k),
-    "wrn_40_2": lambda k: Wrn(40, 2, k),
-    "wrn_16_2": lambda k: Wrn(16, 2, k),
-    "vgg13": lambda k: Vgg([[64, 64], [128, 128], [256, 256], [512, 512], [512, 512]], k),
+    "resnet32x4": lambda k: CifarResNet(32, [32, 64, 128, 256], k),
+    **{"wrn_%d_%d" % (d, w): (lambda d, w: lambda k: Wrn(d, w, k))(d, w) for d, w in ((16, 1), (16, 2), (40, 1), (40, 2))},
+    **{"vgg%d" % d: (lambda d: lambda k: Vgg(VGG[d], k))(d) for d in VGG},
     "MobileNetV2": lambda k: MobileV2(k),
     "ShuffleV2": lambda k: ShuffleV2(k),
+    **{"ResNet%d_imagenet" % d: (lambda d: lambda k: torchvision_resnet(d, k))(d) for d in (18, 34, 50)},
 }
 
+# The state-dict layout each model's file is saved in: mdistiller's {"model": ...} for the CIFAR zoo,
+# torchvision's bare state dict for the ImageNet models; and the class count and input batch.
+IMAGENET = {"ResNet18_imagenet", "ResNet34_imagenet", "ResNet50_imagenet"}
 
 # Per-model seed offsets, fixed so that a fixture does not depend on the order of --models.
-SEED_OFFSETS = {"resnet8x4": 0, "resnet8": 10, "wrn_40_2": 0, "wrn_16_2": 40, "vgg13": 10, "MobileNetV2": 20, "ShuffleV2": 30}
+SEED_OFFSETS = {"resnet8x4": 0, "resnet8": 10, "wrn_40_2": 0, "wrn_16_2": 40, "vgg13": 10, "MobileNetV2": 20, "ShuffleV2": 30,
+                "resnet14": 50, "resnet20": 60, "resnet32": 70, "resnet44": 80, "resnet56": 90, "resnet110": 100,
+                "resnet32x4": 110, "wrn_16_1": 120, "wrn_40_1": 130, "vgg8": 140, "vgg11": 150, "vgg16": 160, "vgg19": 170,
+                "ResNet18_imagenet": 180, "ResNet34_imagenet": 190, "ResNet50_imagenet": 200}
 
 
 def randomise(model, seed):
@@ -270,15 +305,18 @@ def randomise(model, seed):
 
 
 def make(name, classes, out_dir, seed):
+    imagenet = name in IMAGENET
+    classes = 1000 if imagenet else classes
     torch.manual_seed(seed)
     model = BUILDERS[name](classes)
     randomise(model, seed + 1)
     model.eval()
     g = torch.Generator().manual_seed(seed + 2)
-    x = torch.randn(4, 3, 32, 32, generator=g)
+    x = torch.randn(2, 3, 224, 224, generator=g) if imagenet else torch.randn(4, 3, 32, 32, generator=g)
     with torch.no_grad():
         logits, feature = model(x)
-    torch.save({"model": model.state_dict()}, os.path.join(out_dir, name + ".pth"))
+    state = model.net.state_dict() if imagenet else {"model": model.state_dict()}
+    torch.save(state, os.path.join(out_dir, name + ".pth"))
     torch.save({"input": x, "logits": logits, "feature": feature}, os.path.join(out_dir, name + ".io.pt"))
     print("%-12s logits |max| %.3f  -> %s" % (name, logits.abs().max().item(), out_dir))
     return model
