@@ -98,7 +98,11 @@ const string ParityModels = "resnet14,resnet20,resnet32,resnet44,resnet56,resnet
 int MakeParityFixtures()
 {
     var script = root.CombineWithFilePath("tools/parity/make_parity.py");
-    return Run(python, $"\"{script}\" --out \"{generatedFixtures}\" --models {ParityModels}");
+    var code = Run(python, $"\"{script}\" --out \"{generatedFixtures}\" --models {ParityModels}");
+    if (code != 0) return code;
+    // ImageNet preprocessing: images and torchvision's tensors (tests/Data.Tests/Preprocessing.Tests.fs).
+    var preprocessing = root.CombineWithFilePath("tools/imagenet/make_preprocessing.py");
+    return Run(python, $"\"{preprocessing}\" --out \"{generatedFixtures.Combine("preprocessing")}\"");
 }
 
 Task("ParityFixtures")
@@ -135,7 +139,7 @@ Task("Test")
     int TallyLines() => FileExists(tally) ? System.IO.File.ReadAllLines(tally.FullPath).Count(l => l.Trim().Length > 0) : 0;
     int crashed = 0;
     // The model parity tests skip (visibly) without the generated fixtures; make them when PyTorch is here.
-    if (!FileExists(generatedFixtures.CombineWithFilePath("ResNet50_imagenet.io.pt")) && FileExists(python) && MakeParityFixtures() != 0)
+    if (!(FileExists(generatedFixtures.CombineWithFilePath("ResNet50_imagenet.io.pt")) && FileExists(generatedFixtures.CombineWithFilePath("preprocessing/preprocessing.pt"))) && FileExists(python) && MakeParityFixtures() != 0)
         Warning("Parity fixtures could not be generated (no torch for {0}?); those parity tests will be skipped.", python);
     foreach (var p in testProjects)
     {
