@@ -10,6 +10,7 @@ open Expecto
 open TorchSharp
 open LogitStd.Shell.Models
 open LogitStd.Shell.Persistence
+open LogitStd.Shell.Export
 open LogitStd.Models.Tests.Fixtures
 
 let tolerance = 1e-4
@@ -20,15 +21,31 @@ let private rowRelative (a: torch.Tensor) (b: torch.Tensor) =
     use s = b.abs().flatten(1L).amax([| 1L |]).to_type(torch.float64).clamp_min(1e-30)
     (d / s).max().item<float> ()
 
-/// Loads <name>.pth into the zoo model, runs the stored input through Forward and Infer, and compares
-/// logits and features with PyTorch's: 1e-4 absolute and 1e-5 of each row's scale.
+/// Loads <name>.pth into the zoo model and runs the stored input through every path the program
+/// runs a model in — Forward, Infer (channels-last), the evaluation model (`eval`, the teacher and
+/// the teacher cache: BatchNorm folded, channels-last) and the ONNX export under ONNX Runtime — and
+/// compares logits and features with PyTorch's: 1e-5 of each row's scale (and 1e-4 absolute for the
+/// CIFAR zoo, whose logits are small).
 let private check (name: string) (weights: string) (io: string) =
     let input, expectedLogits, expectedFeature = readIo io
-    use model = ModelZoo.Create(name, (if name.EndsWith "_imagenet" then 1000 else 100))
+    let classes = if name.EndsWith "_imagenet" then 1000 else 100
+    use model = ModelZoo.Create(name, classes)
     Checkpoints.LoadInto(model, weights) |> ignore
     model.eval ()
     use _ = torch.no_grad ()
-    for path, (struct (logits, feature)) in [ "Forward", model.Forward input; "Infer", model.Infer input ] do
+    use folded = Checkpoints.LoadForEvaluation(name, weights, classes)
+    let onnx =
+        use session = OnnxClassifierSession.Open(OnnxExporter.Export(model, includeFeatures = true), name, 2)
+        let n = int input.shape[0]
+        let x = input.contiguous().data<float32>().ToArray()
+        let shaped (values: float32[]) = torch.tensor(values).reshape([| int64 n; -1L |])
+        shaped (session.Run(x, n)), shaped (session.Run(x, n, OnnxExporter.FeaturesName))
+    let paths =
+        [ "Forward", model.Forward input
+          "Infer", model.Infer input
+          "eval", folded.Infer input
+          "ONNX", struct (fst onnx, snd onnx) ]
+    for path, (struct (logits, feature)) in paths do
         let errLogits = maxAbsDiff logits expectedLogits
         let errFeature = maxAbsDiff feature expectedFeature
         let relLogits, relFeature = rowRelative logits expectedLogits, rowRelative feature expectedFeature
