@@ -90,10 +90,10 @@ FilePath DownloadFashionDeb(DirectoryPath work)
     return deb;
 }
 
-// The large parity fixtures (PyTorch weights, input, logits) of 21 zoo models, the ImageNet ResNets from
-// torchvision itself (~520 MB, git-ignored); the small resnet8/resnet8x4 ones are committed. The list is
+// The large parity fixtures (PyTorch weights, input, logits) of 27 zoo models, the ImageNet ResNets from
+// torchvision itself (~640 MB, git-ignored); the small resnet8/resnet8x4 ones are committed. The list is
 // tests/Models.Tests/Parity.Tests.fs's generatedModels.
-const string ParityModels = "resnet14,resnet20,resnet32,resnet44,resnet56,resnet110,resnet32x4,wrn_16_1,wrn_16_2,wrn_40_1,wrn_40_2,vgg8,vgg11,vgg13,vgg16,vgg19,MobileNetV2,ShuffleV2,ResNet18_imagenet,ResNet34_imagenet,ResNet50_imagenet";
+const string ParityModels = "resnet14,resnet20,resnet32,resnet44,resnet56,resnet110,resnet32x4,wrn_16_1,wrn_16_2,wrn_40_1,wrn_40_2,vgg8,vgg11,vgg13,vgg16,vgg19,MobileNetV2,ShuffleV1,ShuffleV2,ResNet50,ResNet18_imagenet,ResNet34_imagenet,ResNet50_imagenet,MobileNetV1,fmnist_wide_cnn,fmnist_small_cnn,fmnist_mlp";
 
 int MakeParityFixtures()
 {
@@ -106,7 +106,7 @@ int MakeParityFixtures()
 }
 
 Task("ParityFixtures")
-    .Description("Regenerates the parity fixtures of 21 zoo models into tests/fixtures/generated with Debian's python3-torch and python3-torchvision.")
+    .Description("Regenerates the parity fixtures of 27 zoo models into tests/fixtures/generated with Debian's python3-torch and python3-torchvision.")
     .Does(() =>
 {
     if (MakeParityFixtures() != 0)
@@ -139,7 +139,7 @@ Task("Test")
     int TallyLines() => FileExists(tally) ? System.IO.File.ReadAllLines(tally.FullPath).Count(l => l.Trim().Length > 0) : 0;
     int crashed = 0;
     // The model parity tests skip (visibly) without the generated fixtures; make them when PyTorch is here.
-    if (!(FileExists(generatedFixtures.CombineWithFilePath("ResNet50_imagenet.io.pt")) && FileExists(generatedFixtures.CombineWithFilePath("preprocessing/preprocessing.pt"))) && FileExists(python) && MakeParityFixtures() != 0)
+    if (!(FileExists(generatedFixtures.CombineWithFilePath("fmnist_mlp.io.pt")) && FileExists(generatedFixtures.CombineWithFilePath("preprocessing/preprocessing.pt"))) && FileExists(python) && MakeParityFixtures() != 0)
         Warning("Parity fixtures could not be generated (no torch for {0}?); those parity tests will be skipped.", python);
     foreach (var p in testProjects)
     {
