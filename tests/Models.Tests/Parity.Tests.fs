@@ -58,6 +58,35 @@ let private check (name: string) (weights: string) (io: string) =
             Expect.isLessThanOrEqual errLogits tolerance $"{name} {path} logits within {tolerance}"
             Expect.isLessThanOrEqual errFeature tolerance $"{name} {path} features within {tolerance}"
 
+/// One training step against PyTorch's (tools/parity/make_parity.py writes <name>.grad.pt): the same
+/// weights and input, train-mode BatchNorm, cross-entropy on the stored labels, in float32 and in
+/// float64. Returns (float32 loss error, float64 loss error, float64 gradient error, float32 gradient
+/// error of ours and of PyTorch's, both against PyTorch's float64), gradient errors norm-wise over all
+/// parameters.
+let private trainingStep (name: string) =
+    let weights, io, grad = generated (name + ".pth"), generated (name + ".io.pt"), generated (name + ".grad.pt")
+    let input, _, _ = readIo io
+    let expected = PyTorchFormat.ReadStateDict grad
+    let step (dtype: torch.ScalarType) =
+        use model = ModelZoo.Create(name, (ModelZoo.Describe name).NativeClasses)
+        Checkpoints.LoadInto(model, weights) |> ignore
+        model.``to`` dtype |> ignore
+        model.train ()
+        let struct (logits, _) = model.Forward(input.to_type dtype)
+        use loss = torch.nn.functional.cross_entropy(logits, expected["labels"])
+        loss.backward ()
+        loss.to_type(torch.float64).item<float> (), [ for (n, p) in model.named_parameters () -> n, p.grad.to_type(torch.float64).detach().clone() ]
+    let relative (a: float) (b: torch.Tensor) = abs (a - b.to_type(torch.float64).item<float> ()) / abs (b.to_type(torch.float64).item<float> ())
+    let distance (grads: (string * torch.Tensor) list) (prefix: string) =
+        let sq (t: torch.Tensor) = t.square().sum().item<float> ()
+        let num = grads |> List.sumBy (fun (n, g) -> sq (g - expected[prefix + n].to_type torch.float64))
+        let den = grads |> List.sumBy (fun (n, _) -> sq (expected[prefix + n].to_type torch.float64))
+        sqrt num / sqrt den
+    let loss32, grads32 = step torch.float32
+    let loss64, grads64 = step torch.float64
+    let torch32 = [ for n, _ in grads64 -> n, expected["grad." + n].to_type torch.float64 ]
+    relative loss32 expected["loss"], relative loss64 expected["loss64"], distance grads64 "grad64.", distance grads32 "grad64.", distance torch32 "grad64."
+
 /// Decodes CIFAR-100 binary records (coarse byte, fine byte, 3072 channel-major pixels) and normalises
 /// them as PAPER.md §4 says; written here, independently of the data pipeline, as a second opinion.
 let private cifarBatch (path: string) =
@@ -98,6 +127,22 @@ let tests =
               Expect.isLessThanOrEqual err tolerance "logits within 1e-4"
           }
           yield test "resnet8 (committed fixture)" { check "resnet8" (committed "resnet8.pth") (committed "resnet8.io.pt") }
+          for name in "resnet8" :: "resnet8x4" :: generatedModels do
+              yield test $"{name}: a training step gives PyTorch's loss and gradients (float64: 1e-9; float32: the loss to 1e-5)" {
+                  let file = generated (name + ".grad.pt")
+                  if not (File.Exists file) then
+                      let message = $"{file} absent: run `dotnet cake --target=ParityFixtures`"
+                      if System.Environment.GetEnvironmentVariable "LOGITSTD_REQUIRE_PARITY" = "1" then failtest message else skiptest message
+                  let loss32, loss64, grad64, ours32, theirs32 = trainingStep name
+                  printfn "parity %-18s train   float64: loss %.1e gradients %.1e; float32: loss %.1e, gradients from float64: ours %.1e, PyTorch's %.1e" name loss64 grad64 loss32 ours32 theirs32
+                  Expect.isLessThanOrEqual loss64 1e-9 "float64 loss"
+                  Expect.isLessThanOrEqual grad64 1e-9 "float64 gradients, norm-wise over all parameters"
+                  Expect.isLessThanOrEqual loss32 1e-5 "float32 loss"
+                  // float32 gradients of a train-mode step at batch 2–4 are ill-conditioned in deep nets:
+                  // PyTorch's own are up to 1.5e-2 from float64 (ResNet50_imagenet, MobileNetV1), and which
+                  // implementation lands closer varies by model (docs/zoo-parity.md). Bound: 5e-2.
+                  Expect.isLessThanOrEqual ours32 5e-2 "float32 gradients within float32's conditioning of float64's"
+              }
           yield test "every model of the zoo has a PyTorch fixture" {
               Expect.equal (set ("resnet8" :: "resnet8x4" :: generatedModels)) (set ModelZoo.Names) "the parity list is the zoo"
           }

@@ -479,6 +479,26 @@ def make(name, classes, out_dir, seed):
     state = model.net.state_dict() if name in TORCHVISION else {"model": model.state_dict()}
     torch.save(state, os.path.join(out_dir, name + ".pth"))
     torch.save({"input": x, "logits": logits, "feature": feature}, os.path.join(out_dir, name + ".io.pt"))
+    # One training step's loss and parameter gradients: train-mode BatchNorm, cross-entropy on fixed
+    # labels; in float32 and in float64 (the second is the exact answer the float32 ones round towards).
+    labels = torch.arange(x.shape[0]) % classes
+    net = model.net if name in TORCHVISION else model
+    step = {"labels": labels}
+    for suffix, dtype in (("", torch.float32), ("64", torch.float64)):
+        net.load_state_dict(state if name in TORCHVISION else state["model"])
+        model.to(dtype).train()
+        model.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x.to(dtype))[0], labels)
+        loss.backward()
+        step["loss" + suffix] = loss.detach()
+        # Copies: Module.to() converts a parameter's .grad in place, which would retype the ones kept.
+        step.update({"grad%s.%s" % (suffix, k): p.grad.detach().clone() for k, p in net.named_parameters()})
+    model.float()
+    torch.save(step, os.path.join(out_dir, name + ".grad.pt"))
+    # Back to the saved state (the step moved BatchNorm's running statistics), no gradients, eval mode.
+    net.load_state_dict(state if name in TORCHVISION else state["model"])
+    model.zero_grad(set_to_none=True)
+    model.eval()
     print("%-12s logits |max| %.3f  -> %s" % (name, logits.abs().max().item(), out_dir))
     return model
 
