@@ -22,8 +22,9 @@ let private rowRelative (a: torch.Tensor) (b: torch.Tensor) =
     (d / s).max().item<float> ()
 
 /// Loads <name>.pth into the zoo model and runs the stored input through every path the program
-/// runs a model in — Forward, Infer (channels-last), the evaluation model (`eval`, the teacher and
-/// the teacher cache: BatchNorm folded, channels-last) and the ONNX export under ONNX Runtime — and
+/// runs a model in — Forward, Infer (channels-last), the evaluation model (`eval`), the frozen teacher
+/// (the trainer's and the teacher cache's fill: BatchNorm folded, channels-last) and the ONNX export
+/// under ONNX Runtime — and
 /// compares logits and features with PyTorch's: 1e-5 of each row's scale (and 1e-4 absolute for the
 /// CIFAR zoo, whose logits are small).
 let private check (name: string) (weights: string) (io: string) =
@@ -34,7 +35,9 @@ let private check (name: string) (weights: string) (io: string) =
     Checkpoints.LoadInto(model, weights) |> ignore
     model.eval ()
     use _ = torch.no_grad ()
-    use folded = Checkpoints.LoadForEvaluation(name, weights, classes)
+    use evaluated = Checkpoints.LoadForEvaluation(name, weights, classes)
+    // The frozen teacher of a distillation run and of the teacher cache's fill: BatchNorm folded.
+    use teacher = BatchNormFolding.FoldedCopy evaluated
     let onnx =
         use session = OnnxClassifierSession.Open(OnnxExporter.Export(model, includeFeatures = true), name, 2)
         let n = int input.shape[0]
@@ -44,7 +47,8 @@ let private check (name: string) (weights: string) (io: string) =
     let paths =
         [ "Forward", model.Forward input
           "Infer", model.Infer input
-          "eval", folded.Infer input
+          "eval", evaluated.Infer input
+          "teacher", teacher.Infer input
           "ONNX", struct (fst onnx, snd onnx) ]
     for path, (struct (logits, feature)) in paths do
         let errLogits = maxAbsDiff logits expectedLogits
