@@ -182,7 +182,7 @@ bool RunFinished(string dir)
 /// Runs one experiment into `outDir`, resumably: a finished run is skipped, a started run is resumed
 /// (from its last checkpoint, or from its beginning when no epoch had finished; with the thread count
 /// it recorded, so that it stays bit-identical), a folder killed before experiment.yaml was written is
-/// started again.
+/// started again (by `--out`, which accepts a folder of its own whose creation was cut short).
 void Experiment(string command, string args, string outDir)
 {
     if (RunFinished(outDir))
@@ -196,7 +196,8 @@ void Experiment(string command, string args, string outDir)
         LogitstdOrFail($"{command} --resume {outDir} --device {device}");
         return;
     }
-    if (System.IO.Directory.Exists(outDir)) System.IO.Directory.Delete(outDir, true);
+    // A folder killed before experiment.yaml was written is the program's own (its .logitstd-run marker):
+    // `--out` continues its creation, so nothing is deleted here.
     LogitstdOrFail($"{command} {args} --out {outDir} --threads {threads} --device {device}");
 }
 

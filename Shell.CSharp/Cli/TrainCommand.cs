@@ -104,6 +104,10 @@ public static class TrainCommand
             // Inputs, before any training: dataset, models, teacher.
             var data = experiment.Dataset;
             var (train, test) = DatasetCatalog.Open(data.Name, data.DataDir.ToNullable());
+            var dataIdentity = DatasetIdentity.Of(train, test);
+            if (resume is not null && RunMarker.ReadFrom(run.Path)?.DatasetSha256 is { } created && created != dataIdentity)
+                return Fail(1, $"{run.ExperimentFile}: its dataset ({data.DataDir.ToNullable() ?? "the default data folder"}) is not the data the run was created with " +
+                    "(its images and labels hash differently); --resume continues a run only on its own data");
             if (data.TrainSubset.ToNullable() is int subset)
             {
                 if (subset > train.Count) return Fail(2, $"--train-subset {subset} exceeds the {train.Count} training images of {train.Name}");
@@ -128,7 +132,7 @@ public static class TrainCommand
 
             if (resume is null)
             {
-                run = RunOutput.Create(outDir!, teacherCache);
+                run = RunOutput.Create(outDir!, teacherCache, dataIdentity);
                 run.WriteSettings(threads, teacherCache); // first: a folder holding experiment.yaml always knows its thread count
                 run.WriteExperiment(experiment);
             }

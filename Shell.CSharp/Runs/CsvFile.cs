@@ -30,9 +30,9 @@ internal sealed class CsvFile
         string[]? header = null;
         var rows = new List<(int, string[])>();
         int line = 0;
-        using var stream = Files.BoundedRead.Open(path, long.MaxValue, "CSV file");
+        using var stream = SafeIO.BoundedRead.Open(path, long.MaxValue, "CSV file");
         using var reader = new StreamReader(stream);
-        foreach (var text in Files.LineReader.Lines(reader, MaxLineChars, path))
+        foreach (var text in SafeIO.LineReader.Lines(reader, MaxLineChars, path))
         {
             line++;
             // A trailing blank line (or CRLF endings) is common and harmless.

@@ -1,16 +1,16 @@
 using System.Text.Json;
-using LogitStd.Shell.Files;
+using LogitStd.Shell.SafeIO;
 
 namespace LogitStd.Shell.Runs;
 
 /// <summary>
 /// <c>.logitstd-run</c>: the file by which the program knows a folder as one it created for a run.
 /// It is written first, when the folder is created, and never rewritten; it records what the run
-/// was created with that a later <c>--resume</c> must not change behind the user's back (the
-/// teacher-cache folder it may write into). Only a folder holding it is ever written into by
+/// was created with that a later <c>--resume</c> must not change behind the user's back: the
+/// teacher-cache folder it may write into, and the identity of its data. Only a folder holding it is ever written into by
 /// <c>--out</c> or cleaned by a sweep; everything else a user names is refused (exit 2).
 /// </summary>
-public sealed record RunMarker(string? TeacherCache)
+public sealed record RunMarker(string? TeacherCache, string? DatasetSha256 = null)
 {
     public const string FileName = ".logitstd-run";
     public const string Format = "logitstd-run/1";
@@ -23,7 +23,7 @@ public sealed record RunMarker(string? TeacherCache)
     /// <summary>Writes the marker into <paramref name="dir"/> (atomically).</summary>
     public void WriteInto(string dir)
     {
-        var json = new Dictionary<string, object?> { ["format"] = Format, ["teacher_cache"] = TeacherCache };
+        var json = new Dictionary<string, object?> { ["format"] = Format, ["teacher_cache"] = TeacherCache, ["dataset_sha256"] = DatasetSha256 };
         Persistence.Atomic.WriteText(PathIn(dir), JsonSerializer.Serialize(json));
     }
 
@@ -42,8 +42,8 @@ public sealed record RunMarker(string? TeacherCache)
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var f) || f.GetString() != Format)
                 throw new RunFolderException(file, null, $"not a {Format} marker");
-            string? cache = root.TryGetProperty("teacher_cache", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-            return new RunMarker(cache);
+            string? Text(string name) => root.TryGetProperty(name, out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            return new RunMarker(Text("teacher_cache"), Text("dataset_sha256"));
         }
         catch (JsonException e)
         {

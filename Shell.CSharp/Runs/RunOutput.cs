@@ -1,5 +1,5 @@
 using System.Text.Json;
-using LogitStd.Shell.Files;
+using LogitStd.Shell.SafeIO;
 using Exp = LogitStd.Core.Experiment;
 
 namespace LogitStd.Shell.Runs;
@@ -35,18 +35,16 @@ public sealed class RunOutput
     /// </summary>
     /// <param name="path">The <c>--out</c> folder.</param>
     /// <param name="teacherCache">The teacher-cache folder the run may write into (recorded in the marker), or null.</param>
-    public static RunOutput Create(string path, string? teacherCache = null)
+    /// <param name="datasetSha256">The identity of the run's data (recorded in the marker), or null.</param>
+    public static RunOutput Create(string path, string? teacherCache = null, string? datasetSha256 = null)
     {
         var full = CheckCreatable(path);
         try
         {
             Directory.CreateDirectory(full);
-            new RunMarker(teacherCache).WriteInto(full); // first: the folder is known as the program's before anything else is written
+            new RunMarker(teacherCache, datasetSha256).WriteInto(full); // first: the folder is known as the program's before anything else is written
         }
-        catch (OutputWriteException e)
-        {
-            throw new RunOutputException($"cannot write to output folder {path}: {e.InnerException?.Message}");
-        }
+        // A refused marker write (a full disk) is the machine's fault: OutputWriteException, exit 1, naming the marker.
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new RunOutputException($"cannot write to output folder {path}: {e.Message}");
@@ -75,7 +73,9 @@ public sealed class RunOutput
                 if (File.Exists(System.IO.Path.Combine(full, RunFiles.Experiment)))
                     throw new RunOutputException($"output folder {path} is not empty: it holds a run already; continue it with --resume {path}, or choose another --out");
                 break; // a creation that was killed before experiment.yaml: what it left is the program's own
-            case FileKind.Directory when Directory.EnumerateFileSystemEntries(full).Any():
+            // Empty, or holding only the temporary file of the marker's own write (a creation killed in it).
+            case FileKind.Directory when Directory.EnumerateFileSystemEntries(full)
+                .Any(e => !(System.IO.Path.GetFileName(e).StartsWith("." + RunMarker.FileName + ".", StringComparison.Ordinal) && AtomicTemp.IsMatch(System.IO.Path.GetFileName(e)))):
                 throw new RunOutputException($"output folder {path} is not empty and is not a LogitStd run folder (it has no {RunMarker.FileName}); " +
                     "--out writes only into a new or empty folder, so that no file of yours is overwritten: choose another --out");
         }

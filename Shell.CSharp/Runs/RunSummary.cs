@@ -60,7 +60,7 @@ public sealed record RunSummary(
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(Files.BoundedRead.Text(path, MaxBytes, "summary.json"));
+            doc = JsonDocument.Parse(SafeIO.BoundedRead.Text(path, MaxBytes, "summary.json"));
         }
         catch (JsonException e)
         {

@@ -35,8 +35,8 @@ public static class SweepCommand
             else if (Directory.Exists(path))
             {
                 IReadOnlyList<string> found;
-                try { found = Files.TreeWalk.Files(path, "*.yaml"); }
-                catch (Files.UnsafeFileException e) { return Fail(2, $"--configs {path}: {e.Message}"); }
+                try { found = SafeIO.TreeWalk.Files(path, "*.yaml"); }
+                catch (SafeIO.UnsafeFileException e) { return Fail(2, $"--configs {path}: {e.Message}"); }
                 if (found.Count == 0) return Fail(2, $"--configs {path}: the folder holds no *.yaml experiment file");
                 configs.AddRange(found);
             }
@@ -48,8 +48,8 @@ public static class SweepCommand
             // A file name becomes a run's name, its folder and a line of a Slurm script: no control characters.
             if (config.Any(char.IsControl)) return Fail(2, $"--configs: the file name {config.ReplaceLineEndings("\\n")} holds a control character (a newline, a tab, …); rename it");
             string text;
-            try { text = Files.BoundedRead.Text(config, MaxConfigBytes, "experiment file"); }
-            catch (Files.UnsafeFileException e) { return Fail(2, e.Message); }
+            try { text = SafeIO.BoundedRead.Text(config, MaxConfigBytes, "experiment file"); }
+            catch (SafeIO.UnsafeFileException e) { return Fail(2, e.Message); }
             if (!Core.Experiments.TryParse(text, out var parsed, out var problems))
                 return Fail(2, $"{config}: {string.Join("; ", problems)}");
             commands[config] = Core.Objectives.NeedsTeacher(parsed.Objective) ? "distill" : "train";
@@ -70,7 +70,7 @@ public static class SweepCommand
             if (SweepPlan.NameProblem(r.Name) is { } problem) return Fail(2, $"{r.Config}: the run name \"{r.Name}\" {problem}");
             // A run's folder is the program's own, or absent, or empty: a folder of the user's with that name is not overwritten.
             var dir = Path.Combine(outDir, r.Name);
-            if (Files.FileKinds.Of(dir).Kind is not Files.FileKind.Missing && !Runs.RunOutput.IsRunFolder(dir)
+            if (SafeIO.FileKinds.Of(dir).Kind is not SafeIO.FileKind.Missing && !Runs.RunOutput.IsRunFolder(dir)
                 && !(Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()))
                 return Fail(2, $"{dir} (the folder of run {r.Name}) exists and is not a LogitStd run folder; move it away or choose another --out");
         }

@@ -47,13 +47,13 @@ public sealed record SweepPlan(
     public static string? RefusalOf(string outDir)
     {
         var full = Path.GetFullPath(outDir);
-        return Files.FileKinds.Of(full).Kind switch
+        return SafeIO.FileKinds.Of(full).Kind switch
         {
-            Files.FileKind.Missing => null,
-            Files.FileKind.SymbolicLink => $"--out {outDir} is a symbolic link; name a real folder",
-            Files.FileKind.Directory when Files.FileKinds.Of(MarkerFile(full)).Kind == Files.FileKind.Regular
-                || Files.FileKinds.Of(PlanFile(full)).Kind == Files.FileKind.Regular || !Directory.EnumerateFileSystemEntries(full).Any() => null,
-            Files.FileKind.Directory => $"--out {outDir} is not empty and is not a LogitStd sweep folder (it has no .logitstd-sweep): " +
+            SafeIO.FileKind.Missing => null,
+            SafeIO.FileKind.SymbolicLink => $"--out {outDir} is a symbolic link; name a real folder",
+            SafeIO.FileKind.Directory when SafeIO.FileKinds.Of(MarkerFile(full)).Kind == SafeIO.FileKind.Regular
+                || SafeIO.FileKinds.Of(PlanFile(full)).Kind == SafeIO.FileKind.Regular || !Directory.EnumerateFileSystemEntries(full).Any() => null,
+            SafeIO.FileKind.Directory => $"--out {outDir} is not empty and is not a LogitStd sweep folder (it has no .logitstd-sweep): " +
                 "a sweep writes only into a new or empty folder, so that no file of yours is overwritten or deleted",
             _ => $"--out {outDir} is a file, not a folder",
         };
@@ -86,9 +86,9 @@ public sealed record SweepPlan(
     {
         if (!File.Exists(path)) throw new SweepPlanException($"{path}: no such plan (written by `logitstd sweep`)");
         SweepPlan? plan;
-        try { plan = JsonSerializer.Deserialize<SweepPlan>(Files.BoundedRead.Text(path, MaxBytes, "sweep plan")); }
+        try { plan = JsonSerializer.Deserialize<SweepPlan>(SafeIO.BoundedRead.Text(path, MaxBytes, "sweep plan")); }
         catch (JsonException e) { throw new SweepPlanException($"{path}: not a valid plan: {e.Message}"); }
-        catch (Files.UnsafeFileException e) { throw new SweepPlanException(e.Message); }
+        catch (SafeIO.UnsafeFileException e) { throw new SweepPlanException(e.Message); }
         if (plan is null || plan.Format != FormatName || plan.Runs is null || plan.Program is null || plan.Out is null)
             throw new SweepPlanException($"{path}: not a {FormatName} plan");
         if (PlanFile(plan.Out) != Path.GetFullPath(path))

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace LogitStd.Shell.Files;
+namespace LogitStd.Shell.SafeIO;
 
 /// <summary>Lines of a text file with a bound on each line's length, so that a file of one huge line
 /// (a sparse file of gigabytes, no newline) is refused after reading the bound, not held whole.</summary>

@@ -1,4 +1,4 @@
-namespace LogitStd.Shell.Files;
+namespace LogitStd.Shell.SafeIO;
 
 /// <summary>
 /// The files under a folder, for the commands that search a user's tree (<c>sweep --configs DIR</c>,

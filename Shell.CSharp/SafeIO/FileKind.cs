@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace LogitStd.Shell.Files;
+namespace LogitStd.Shell.SafeIO;
 
 /// <summary>What a path names, as the kernel sees it (not what .NET reports: .NET calls a FIFO and a
 /// character device "Normal" files with length 0, and opening a FIFO blocks until a writer comes).</summary>

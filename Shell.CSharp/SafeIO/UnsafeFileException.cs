@@ -1,4 +1,4 @@
-namespace LogitStd.Shell.Files;
+namespace LogitStd.Shell.SafeIO;
 
 /// <summary>A file the program refuses to read or write: not a regular file (a FIFO, a device, a link
 /// leading out of its folder), larger than its format allows, a link loop. Names the file.</summary>

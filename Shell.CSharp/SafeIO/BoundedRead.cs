@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace LogitStd.Shell.Files;
+namespace LogitStd.Shell.SafeIO;
 
 /// <summary>
 /// Opens and reads files that come from users and strangers: regular files only (a FIFO would block
