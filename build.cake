@@ -12,7 +12,7 @@ var root = MakeAbsolute(Directory("."));
 var dataDir = root.Combine("data");
 var fashionDir = dataDir.Combine("fashion-mnist");
 string[] fashionFiles = { "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz" };
-string[] testProjects = { "tests/Core.Tests/Core.Tests.fsproj", "tests/Shell.Tests/Shell.Tests.fsproj", "tests/Models.Tests/Models.Tests.fsproj", "tests/Plots.Tests/Plots.Tests.fsproj", "tests/Data.Tests/Data.Tests.fsproj", "tests/Export.Tests/Export.Tests.fsproj", "tests/Integrity.Tests/Integrity.Tests.fsproj", "tests/Fuzz.Tests/Fuzz.Tests.fsproj" };
+string[] testProjects = { "tests/Core.Tests/Core.Tests.fsproj", "tests/Shell.Tests/Shell.Tests.fsproj", "tests/Models.Tests/Models.Tests.fsproj", "tests/Plots.Tests/Plots.Tests.fsproj", "tests/Data.Tests/Data.Tests.fsproj", "tests/Export.Tests/Export.Tests.fsproj", "tests/Integrity.Tests/Integrity.Tests.fsproj", "tests/Fuzz.Tests/Fuzz.Tests.fsproj", "tests/Hardening.Tests/Hardening.Tests.fsproj" };
 var python = Argument("python", "/usr/bin/python3");
 var generatedFixtures = root.Combine("tests/fixtures/generated");
 

@@ -50,7 +50,6 @@ public sealed class RunOutput
             throw new RunOutputException($"cannot write to output folder {path}: {e.Message}");
         }
         var run = new RunOutput(full);
-        run.CheckSubfolders();
         Directory.CreateDirectory(run.PathOf(RunFiles.Checkpoints));
         Directory.CreateDirectory(run.AnalysisDir);
         run.RemoveInterruptedWrites();
@@ -79,6 +78,7 @@ public sealed class RunOutput
                 throw new RunOutputException($"output folder {path} is not empty and is not a LogitStd run folder (it has no {RunMarker.FileName}); " +
                     "--out writes only into a new or empty folder, so that no file of yours is overwritten: choose another --out");
         }
+        CheckSubfolders(full);
         return full;
     }
 
@@ -96,7 +96,7 @@ public sealed class RunOutput
                 (File.Exists(run.RunSettingsFile) ? " (it was killed while being created: start it again with --out)" : ""));
         if (!RunMarker.IsIn(run.Path) && !File.Exists(run.RunSettingsFile))
             throw new RunOutputException($"--resume {path}: no {RunMarker.FileName} and no run.json, so not a folder this program created");
-        run.CheckSubfolders();
+        CheckSubfolders(run.Path);
         run.RemoveInterruptedWrites();
         return run;
     }
@@ -108,13 +108,14 @@ public sealed class RunOutput
 
     /// <summary>The run's subfolders must be its own: a symbolic link planted in place of one (say
     /// <c>checkpoints → /elsewhere</c>) would carry the run's writes and deletions out of the folder.</summary>
-    void CheckSubfolders()
+    static void CheckSubfolders(string dir)
     {
         foreach (var sub in new[] { RunFiles.Checkpoints, RunFiles.Analysis, RunFiles.Events })
         {
-            var kind = FileKinds.Of(PathOf(sub)).Kind;
+            var path = System.IO.Path.Combine(dir, sub);
+            var kind = FileKinds.Of(path).Kind;
             if (kind is FileKind.SymbolicLink or FileKind.Regular or FileKind.Special)
-                throw new RunOutputException($"{PathOf(sub)} is {(kind == FileKind.SymbolicLink ? "a symbolic link" : "not a folder")}; " +
+                throw new RunOutputException($"{path} is {(kind == FileKind.SymbolicLink ? "a symbolic link" : "not a folder")}; " +
                     "a run writes only into folders of its own, inside its run folder");
         }
     }
@@ -157,7 +158,7 @@ public sealed class RunOutput
     {
         if (!IsRunFolder(dir)) throw new RunOutputException($"{dir} is not a LogitStd run folder (no {RunMarker.FileName}); nothing in it is deleted");
         var run = new RunOutput(dir);
-        run.CheckSubfolders();
+        CheckSubfolders(run.Path);
         foreach (var file in run.ProgramFiles(keepExperiment: false)) File.Delete(file);
         if (!RunMarker.IsIn(run.Path)) new RunMarker(null).WriteInto(run.Path); // a folder of an older version: known by its files, now by its marker
     }
