@@ -82,6 +82,10 @@ public static class SweepCommand
         }).ToList();
         var plan = new SweepPlan(SweepPlan.FormatName, outDir, program ?? SelfInvocation.Command(), runs);
         var planFile = SweepPlan.PlanFile(outDir);
+        var gres = o.Gres.ToNullable() ?? (o.Device.IsCuda ? "gpu:1" : null);
+        var resources = new SlurmResources(threads, o.MaxParallel.ToNullable(), o.Partition.ToNullable(), gres, o.TimeLimit.ToNullable());
+        // Before anything is written: a value a Slurm script cannot carry safely is refused, not quoted into it.
+        if (slurm && SlurmScheduler.UnsafeValue(plan, planFile, resources) is { } unsafeValue) return Fail(2, unsafeValue);
         try
         {
             SweepPlan.MarkFolder(outDir);
@@ -106,9 +110,6 @@ public static class SweepCommand
             stdout.WriteLine($"sweep: all {runs.Count} runs finished; the table: logitstd results {outDir}");
             return 0;
         }
-        var gres = o.Gres.ToNullable() ?? (o.Device.IsCuda ? "gpu:1" : null);
-        var resources = new SlurmResources(threads, o.MaxParallel.ToNullable(), o.Partition.ToNullable(), gres, o.TimeLimit.ToNullable());
-        if (SlurmScheduler.UnsafeValue(plan, planFile, resources) is { } unsafeValue) return Fail(2, unsafeValue);
         try
         {
             var jobId = SlurmScheduler.Submit(plan, planFile, todo, resources, stdout);

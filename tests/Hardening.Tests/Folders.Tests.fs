@@ -58,6 +58,7 @@ let tests =
             Directory.CreateSymbolicLink(Path.Combine(cut, "checkpoints"), elsewhere) |> ignore
             refusedIn dir.Path (train data.Value cut) [ 2 ] [ Path.Combine(cut, "checkpoints"); "symbolic link" ] |> ignore
             let resumable = copyRun dir.Path
+            Directory.Delete(Path.Combine(resumable, "events"), true)
             Directory.CreateSymbolicLink(Path.Combine(resumable, "events"), elsewhere) |> ignore
             refusedIn dir.Path [ "train"; "--resume"; resumable ] [ 2 ] [ Path.Combine(resumable, "events"); "symbolic link" ] |> ignore
         }
