@@ -6,4 +6,7 @@ public sealed class UnsafeFileException(string path, string problem) : InputExce
 {
     /// <summary>The refused file or folder.</summary>
     public string Path { get; } = path;
+
+    /// <summary>What is wrong, without the file (for errors that name the file themselves).</summary>
+    public string Problem { get; } = problem;
 }

@@ -124,7 +124,7 @@ public sealed record TeacherCacheKey(
     /// <summary>SHA-256 of a file's bytes, lower-case hex.</summary>
     public static string FileSha256(string file)
     {
-        using var stream = File.OpenRead(file);
+        using var stream = SafeIO.BoundedRead.Open(file, long.MaxValue, "teacher checkpoint");
         return Hex(SHA256.HashData(stream));
     }
 
