@@ -51,6 +51,9 @@ public sealed record SweepPlan(
         {
             SafeIO.FileKind.Missing => null,
             SafeIO.FileKind.SymbolicLink => $"--out {outDir} is a symbolic link; name a real folder",
+            // The sweep's own folders must be folders: a link planted as sweep/ or sweep/logs would carry the plan and the logs elsewhere.
+            SafeIO.FileKind.Directory when new[] { SweepDir(full), LogDir(full) }.Any(d => SafeIO.FileKinds.Of(d).Kind is not (SafeIO.FileKind.Missing or SafeIO.FileKind.Directory)) =>
+                $"--out {outDir}: {SweepDir(full)} or {LogDir(full)} is not a folder (a symbolic link?); a sweep writes only into folders of its own",
             SafeIO.FileKind.Directory when SafeIO.FileKinds.Of(MarkerFile(full)).Kind == SafeIO.FileKind.Regular
                 || SafeIO.FileKinds.Of(PlanFile(full)).Kind == SafeIO.FileKind.Regular || !Directory.EnumerateFileSystemEntries(full).Any() => null,
             SafeIO.FileKind.Directory => $"--out {outDir} is not empty and is not a LogitStd sweep folder (it has no .logitstd-sweep): " +

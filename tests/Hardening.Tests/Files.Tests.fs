@@ -77,6 +77,10 @@ let tests =
             refusedIn dir.Path (args [ "--lr"; "1e39" ]) [ 2 ] [ "solver.lr" ] |> ignore
             refusedIn dir.Path (args [ "--epochs"; "2147483647" ]) [ 2 ] [ "solver.epochs" ] |> ignore
             refusedIn dir.Path [ "eval"; "--model"; "resnet8"; "--weights"; dir.File "w.pt"; "--dataset"; "cifar100"; "--batch-size"; "2147483647" ] [ 2 ] [ "--batch-size" ] |> ignore
+            let config = dir.File "c.yaml"
+            File.WriteAllText(config, experimentYaml (dir.File "nodata"))
+            refusedIn dir.Path [ "sweep"; "--configs"; config; "--seeds"; "2147483647"; "--out"; dir.File "s" ] [ 2 ] [ "--seeds" ] |> ignore
+            refusedIn dir.Path [ "sweep"; "--configs"; config; "--seeds"; "2"; "--first-seed"; "2147483647"; "--out"; dir.File "s" ] [ 2 ] [ "--first-seed" ] |> ignore
         }
         test "B11: a teacher-cache header claiming 2³¹−1 images is refused before any size is computed from it" {
             use dir = new TempDir()

@@ -61,6 +61,14 @@ let tests =
             Directory.Delete(Path.Combine(resumable, "events"), true)
             Directory.CreateSymbolicLink(Path.Combine(resumable, "events"), elsewhere) |> ignore
             refusedIn dir.Path [ "train"; "--resume"; resumable ] [ 2 ] [ Path.Combine(resumable, "events"); "symbolic link" ] |> ignore
+            // The same in a sweep's own folder: sweep/logs → elsewhere.
+            let config = dir.File "c.yaml"
+            File.WriteAllText(config, experimentYaml (dir.File "nodata"))
+            let out = dir.File "sweep-out"
+            sweepFolder out
+            Directory.CreateDirectory(Path.Combine(out, "sweep")) |> ignore
+            Directory.CreateSymbolicLink(Path.Combine(out, "sweep", "logs"), elsewhere) |> ignore
+            refusedIn dir.Path [ "sweep"; "--configs"; config; "--seeds"; "1"; "--out"; out ] [ 2 ] [ Path.Combine(out, "sweep", "logs"); "not a folder" ] |> ignore
         }
         test "B5: sweep into an --out whose <config>-s<seed>/ holds a user's files is refused, nothing deleted" {
             use dir = new TempDir()
