@@ -92,7 +92,8 @@ let options (a: ParseResults<SweepArgs>) (trainFlags: string list) (threads: int
     | _ when List.isEmpty configs -> Error "--configs: give at least one experiment file or folder of them"
     | f :: _, _ -> Error(sprintf "%s after `--`: the sweep sets --config, --seed, --out and --resume of each run itself" f)
     | [], f :: _ when scheduler = Local -> Error(sprintf "%s belongs to --scheduler slurm" f)
-    | _ when seeds <= 0 || seeds > maxSeeds -> Error(sprintf "--seeds must be in 1 .. %d, got %d" maxSeeds seeds)
+    | _ when seeds <= 0 -> Error(sprintf "--seeds must be positive, got %d" seeds)
+    | _ when seeds > maxSeeds -> Error(sprintf "--seeds %d is more than the %d seeds a sweep runs per config" seeds maxSeeds)
     | _ when first < 0 -> Error(sprintf "--first-seed must be >= 0, got %d" first)
     // The last seed, first + seeds − 1, must be an int too.
     | _ when first > System.Int32.MaxValue - seeds + 1 -> Error(sprintf "--first-seed %d + --seeds %d passes the largest seed, %d" first seeds System.Int32.MaxValue)
