@@ -44,7 +44,8 @@ public sealed class RunOutput
             Directory.CreateDirectory(full);
             new RunMarker(teacherCache, datasetSha256).WriteInto(full); // first: the folder is known as the program's before anything else is written
         }
-        // A refused marker write (a full disk) is the machine's fault: OutputWriteException, exit 1, naming the marker.
+        // A path that cannot be a folder (a file in the way) is the user's to change: exit 2. A refused marker
+        // write (a full disk) is an OutputWriteException, not caught here: the machine's fault, exit 1, naming the file.
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new RunOutputException($"cannot write to output folder {path}: {e.Message}");
@@ -106,6 +107,12 @@ public sealed class RunOutput
         FileKinds.Of(dir).Kind == FileKind.Directory && (RunMarker.IsIn(dir)
             || File.Exists(System.IO.Path.Combine(dir, RunFiles.Experiment)) && File.Exists(System.IO.Path.Combine(dir, RunFiles.Settings)));
 
+    /// <summary>Whether a run may be created at <paramref name="dir"/> without touching anything of the
+    /// user's: nothing is there, an empty folder, or a run folder of the program's own.</summary>
+    public static bool MayHoldRun(string dir) =>
+        FileKinds.Of(dir).Kind == FileKind.Missing || IsRunFolder(dir)
+        || FileKinds.Of(dir).Kind == FileKind.Directory && !Directory.EnumerateFileSystemEntries(dir).Any();
+
     /// <summary>The run's subfolders must be its own: a symbolic link planted in place of one (say
     /// <c>checkpoints → /elsewhere</c>) would carry the run's writes and deletions out of the folder.</summary>
     static void CheckSubfolders(string dir)
@@ -143,6 +150,7 @@ public sealed class RunOutput
     /// Only files the program writes are deleted.</summary>
     public void ClearForRestart()
     {
+        RemoveInterruptedWrites();
         foreach (var file in ProgramFiles(keepExperiment: true)) File.Delete(file);
         Directory.CreateDirectory(AnalysisDir);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(LatestCheckpoint)!);
@@ -159,6 +167,7 @@ public sealed class RunOutput
         if (!IsRunFolder(dir)) throw new RunOutputException($"{dir} is not a LogitStd run folder (no {RunMarker.FileName}); nothing in it is deleted");
         var run = new RunOutput(dir);
         CheckSubfolders(run.Path);
+        run.RemoveInterruptedWrites();
         foreach (var file in run.ProgramFiles(keepExperiment: false)) File.Delete(file);
         if (!RunMarker.IsIn(run.Path)) new RunMarker(null).WriteInto(run.Path); // a folder of an older version: known by its files, now by its marker
     }
@@ -175,7 +184,6 @@ public sealed class RunOutput
         // TensorBoard names its event files events.out.tfevents.<time>.<host>…
         if (FileKinds.Of(PathOf(RunFiles.Events)).Kind == FileKind.Directory)
             files.AddRange(Directory.EnumerateFiles(PathOf(RunFiles.Events), "events.out.tfevents.*"));
-        RemoveInterruptedWrites();
         return files.Where(f => FileKinds.Of(f).Kind is FileKind.Regular or FileKind.SymbolicLink).ToList();
     }
 

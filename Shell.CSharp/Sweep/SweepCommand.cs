@@ -70,8 +70,7 @@ public static class SweepCommand
             if (SweepPlan.NameProblem(r.Name) is { } problem) return Fail(2, $"{r.Config}: the run name \"{r.Name}\" {problem}");
             // A run's folder is the program's own, or absent, or empty: a folder of the user's with that name is not overwritten.
             var dir = Path.Combine(outDir, r.Name);
-            if (SafeIO.FileKinds.Of(dir).Kind is not SafeIO.FileKind.Missing && !Runs.RunOutput.IsRunFolder(dir)
-                && !(Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()))
+            if (!Runs.RunOutput.MayHoldRun(dir))
                 return Fail(2, $"{dir} (the folder of run {r.Name}) exists and is not a LogitStd run folder; move it away or choose another --out");
         }
         var runs = expanded.ResultValue.Select(r =>

@@ -41,7 +41,7 @@ public static class SweepTask
                     stdout.WriteLine($"sweep-task {index}: {run.Name}: removing the files in {run.Dir} left by a start that stopped before its first checkpoint");
                     Runs.RunOutput.Discard(run.Dir);
                 }
-                else if (SafeIO.FileKinds.Of(run.Dir).Kind != SafeIO.FileKind.Missing && !(Directory.Exists(run.Dir) && !Directory.EnumerateFileSystemEntries(run.Dir).Any()))
+                else if (!Runs.RunOutput.MayHoldRun(run.Dir))
                 {
                     stderr.WriteLine($"error: sweep-task: {run.Dir} (the folder of run {run.Name}) exists and is not a LogitStd run folder; nothing in it is touched");
                     return 2;
