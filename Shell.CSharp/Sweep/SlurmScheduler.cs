@@ -21,14 +21,14 @@ public static class SlurmScheduler
     static string Q(string s) => "'" + s.Replace("'", "'\\''") + "'";
 
     /// <summary>Double-quoted for an <c>#SBATCH</c> line, which sbatch splits at blanks outside quotes
-    /// (<see cref="UnsafeValue"/> has refused a double quote or a backslash in the value).</summary>
+    /// (<see cref="UnsafeValue"/> has refused a double quote, a backslash or a # in the value).</summary>
     static string SQ(string s) => "\"" + s + "\"";
 
     /// <summary>
     /// Why a value that would go into the script is unsafe there, or null. A newline or other control
     /// character would end a comment or an <c>#SBATCH</c> line and start a shell command, so none is
     /// accepted anywhere; the resources (partition, gres, time) are Slurm names and may hold no blanks or
-    /// quotes; the paths on <c>#SBATCH</c> lines no double quote or backslash. Everything on the command
+    /// quotes; the paths on <c>#SBATCH</c> lines no double quote, backslash or #. Everything on the command
     /// line is single-quoted besides.
     /// </summary>
     public static string? UnsafeValue(SweepPlan plan, string planFile, SlurmResources r)
@@ -43,8 +43,10 @@ public static class SlurmScheduler
         foreach (var (what, value) in named)
         {
             if (Control(value)) return $"{what} ({value.ReplaceLineEndings("\\n")}) holds a control character (a newline, a tab, …), which a Slurm script cannot carry safely";
-            if (what is "--out" or "the working folder" && (value.Contains('"') || value.Contains('\\')))
-                return $"{what} ({value}) holds a double quote or a backslash, which an #SBATCH line cannot carry safely";
+            // sbatch reads an #SBATCH line's value up to a blank outside quotes, takes a backslash as an escape and
+            // (before 17.11, even inside quotes) a # as the start of a comment.
+            if (what is "--out" or "the working folder" && value.IndexOfAny(['"', '\\', '#']) >= 0)
+                return $"{what} ({value}) holds a double quote, a backslash or a #, which an #SBATCH line cannot carry safely";
         }
         foreach (var (flag, value) in new[] { ("--partition", r.Partition), ("--gres", r.Gres), ("--time", r.TimeLimit) })
             if (value is not null && !value.All(c => char.IsAsciiLetterOrDigit(c) || "_-.:,=+/%".Contains(c)))
