@@ -1,6 +1,6 @@
 #load "build/scale.cake"
 // LogitStd build script.  dotnet tool restore && dotnet cake --target=<Target>
-// Targets: Build, Data, ParityFixtures, Test (default), Demo, Study, Plots, Table,
+// Targets: Build, Data, ParityFixtures, Parity, Test (default), Demo, ImageNetPairs, Study, Plots, Table,
 //          Bench [--quick] [--threads=N] [--rounds=N] [--only=A,B] [--wait-policy=default|passive|active],
 //          BenchEpoch [--images=N] [--cached], and in build/scale.cake SystemCheck, Publish, DeviceCheckCpu,
 //          SlurmTest, Scale (Study and Table take --scheduler=slurm).
@@ -90,19 +90,39 @@ FilePath DownloadFashionDeb(DirectoryPath work)
     return deb;
 }
 
-// The large parity fixtures (PyTorch weights, input, logits); the small resnet8/resnet8x4 ones are committed.
+// The large parity fixtures (PyTorch weights, input, logits) of 27 zoo models, the ImageNet ResNets from
+// torchvision itself (~640 MB, git-ignored); the small resnet8/resnet8x4 ones are committed. The list is
+// tests/Models.Tests/Parity.Tests.fs's generatedModels.
+const string ParityModels = "resnet14,resnet20,resnet32,resnet44,resnet56,resnet110,resnet32x4,wrn_16_1,wrn_16_2,wrn_40_1,wrn_40_2,vgg8,vgg11,vgg13,vgg16,vgg19,MobileNetV2,ShuffleV1,ShuffleV2,ResNet50,ResNet18_imagenet,ResNet34_imagenet,ResNet50_imagenet,MobileNetV1,fmnist_wide_cnn,fmnist_small_cnn,fmnist_mlp";
+
 int MakeParityFixtures()
 {
     var script = root.CombineWithFilePath("tools/parity/make_parity.py");
-    return Run(python, $"\"{script}\" --out \"{generatedFixtures}\" --models wrn_40_2,vgg13,MobileNetV2,ShuffleV2");
+    var code = Run(python, $"\"{script}\" --out \"{generatedFixtures}\" --models {ParityModels}");
+    if (code != 0) return code;
+    // ImageNet preprocessing: images and torchvision's tensors (tests/Data.Tests/Preprocessing.Tests.fs).
+    var preprocessing = root.CombineWithFilePath("tools/imagenet/make_preprocessing.py");
+    return Run(python, $"\"{preprocessing}\" --out \"{generatedFixtures.Combine("preprocessing")}\"");
 }
 
 Task("ParityFixtures")
-    .Description("Regenerates the parity fixtures of wrn_40_2, vgg13, MobileNetV2 and ShuffleV2 into tests/fixtures/generated with Debian's python3-torch.")
+    .Description("Regenerates the parity fixtures of 27 zoo models into tests/fixtures/generated with Debian's python3-torch and python3-torchvision.")
     .Does(() =>
 {
     if (MakeParityFixtures() != 0)
-        throw new Exception($"{python} tools/parity/make_parity.py failed: install Debian's python3-torch (or pass --python=PATH to an interpreter with torch)");
+        throw new Exception($"{python} tools/parity/make_parity.py failed: install Debian's python3-torch and python3-torchvision (or pass --python=PATH to an interpreter with both)");
+});
+
+Task("Parity")
+    .Description("The zoo against PyTorch and float64 on this machine: makes the fixtures, then runs the Models parity and CPU-kernel tests (a missing fixture fails).")
+    .IsDependentOn("Build")
+    .IsDependentOn("ParityFixtures")
+    .Does(() =>
+{
+    var env = new Dictionary<string, string> { ["LOGITSTD_REQUIRE_PARITY"] = "1" };
+    foreach (var list in new[] { "Models.Parity with PyTorch (eval mode, Forward and Infer, ≤ 1e-5 of each row)", "Models.CPU kernels on this machine" })
+        if (Run("dotnet", $"run --no-build --project tests/Models.Tests/Models.Tests.fsproj -c {configuration} -- --colours 0 --filter \"{list}\"", env: env) != 0)
+            throw new Exception($"{list}: failed");
 });
 
 Task("Test")
@@ -119,7 +139,7 @@ Task("Test")
     int TallyLines() => FileExists(tally) ? System.IO.File.ReadAllLines(tally.FullPath).Count(l => l.Trim().Length > 0) : 0;
     int crashed = 0;
     // The model parity tests skip (visibly) without the generated fixtures; make them when PyTorch is here.
-    if (!FileExists(generatedFixtures.CombineWithFilePath("vgg13.pth")) && FileExists(python) && MakeParityFixtures() != 0)
+    if (!(FileExists(generatedFixtures.CombineWithFilePath("fmnist_mlp.io.pt")) && FileExists(generatedFixtures.CombineWithFilePath("preprocessing/preprocessing.pt"))) && FileExists(python) && MakeParityFixtures() != 0)
         Warning("Parity fixtures could not be generated (no torch for {0}?); those parity tests will be skipped.", python);
     foreach (var p in testProjects)
     {
@@ -257,6 +277,63 @@ Task("Demo")
     Figures("plots/demo", $"{demo}/kd", $"{demo}/kd_ls", demoRuns, demoRuns);
     Information($"Demo finished in {watch.Elapsed.TotalMinutes:F1} min: runs in {demo}, table in {demo}/results.md, figures in plots/demo/");
 });
+
+Task("ImageNetPairs")
+    .Description("The paper's ImageNet pairs end to end on a tiny generated ImageNet-layout folder (tools/imagenet/make_tiny_imagenet.py): ResNet34->ResNet18 and ResNet50->MobileNetV1, KD, KD+LS, DKD, DKD+LS, from torchvision-format teachers, one epoch each; a resume; the teacher cache's answer; a 1000-class teacher's eval against torchvision's; results. Needs python3-torch and python3-torchvision.")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    var watch = System.Diagnostics.Stopwatch.StartNew();
+    var dir = "runs/imagenet-pairs";
+    var fixture = $"{dir}/fixture";
+    if (!FileExists($"{fixture}/teachers/resnet34_1000.pth")
+        && Run(python, $"tools/imagenet/make_tiny_imagenet.py --out {fixture} --classes 4 --train 8 --val 2") != 0)
+        throw new Exception($"{python} tools/imagenet/make_tiny_imagenet.py failed: install Debian's python3-torch and python3-torchvision");
+    // The paper's settings (configs/imagenet/) but one epoch and batch 8, with the learning rate scaled
+    // linearly from batch 512 (0.2 · 8 / 512).
+    var pairs = new[] { ("resnet34_resnet18", "ResNet34_imagenet", "resnet34.pth"), ("resnet50_mobilenetv1", "ResNet50_imagenet", "resnet50.pth") };
+    var runs = new List<string>();
+    foreach (var (pair, teacherModel, teacherFile) in pairs)
+        foreach (var method in new[] { "kd", "kd_ls", "dkd", "dkd_ls" })
+        {
+            var run = $"{dir}/{method}_{pair}";
+            Experiment("distill", $"--config configs/imagenet/{method}/{pair}.yaml --data-dir {fixture}/data --teacher {fixture}/teachers/{teacherFile} --teacher-model {teacherModel} --epochs 1 --batch-size 8 --lr 0.003125 --threads {threads}", run);
+            runs.Add(run);
+        }
+    LogitstdOrFail($"distill --resume {runs[1]}");
+    // The teacher cache holds a finite set of views per image; RandomResizedCrop has none (docs/imagenet.md).
+    var cacheCode = Logitstd($"distill --config configs/imagenet/kd_ls/resnet34_resnet18.yaml --data-dir {fixture}/data --teacher {fixture}/teachers/resnet34.pth --teacher-model ResNet34_imagenet --epochs 1 --batch-size 8 --teacher-cache {dir}/cache --out {dir}/cached");
+    if (cacheCode != 2) throw new Exception($"distill --teacher-cache on an image folder exited {cacheCode}, expected 2 (refused)");
+    // A 1000-class torchvision teacher evaluated on a val/-only folder, against torchvision's own evaluation.
+    LogitstdOrFail($"eval --model ResNet34_imagenet --weights {fixture}/teachers/resnet34_1000.pth --dataset imagefolder --data-dir {fixture}/data1000 --save-logits {dir}/teacher1000_logits.csv --threads {threads}");
+    if (Run(python, $"tools/imagenet/eval_peer.py --model resnet34 --weights {fixture}/teachers/resnet34_1000.pth --folder {fixture}/data1000/val --out {dir}/teacher1000_torchvision.csv") != 0)
+        throw new Exception("tools/imagenet/eval_peer.py failed");
+    var worst = MaxRowRelativeDifference($"{dir}/teacher1000_logits.csv", $"{dir}/teacher1000_torchvision.csv");
+    Information($"1000-class teacher, eval against torchvision on 1000 images: max difference {worst:0.00e0} of a row's scale");
+    if (!(worst <= 1e-5)) throw new Exception($"eval differs from torchvision by {worst:0.00e0} of a row's scale (> 1e-5)");
+    LogitstdOrFail($"results {string.Join(" ", runs)} --markdown {dir}/results.md");
+    Information($"ImageNetPairs finished in {watch.Elapsed.TotalMinutes:F1} min: {dir}/results.md");
+});
+
+/// The largest over rows of max |a − b| / max |b| between two logit CSV files (a header line is skipped
+/// where the first field is not a number).
+double MaxRowRelativeDifference(string ours, string theirs)
+{
+    double[][] Read(string path) => System.IO.File.ReadLines(path)
+        .Where(l => l.Length > 0 && !char.IsLetter(l[0]))
+        .Select(l => l.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToArray();
+    var a = Read(ours);
+    var b = Read(theirs);
+    if (a.Length != b.Length) throw new Exception($"{ours}: {a.Length} rows, {theirs}: {b.Length}");
+    double worst = 0;
+    for (int i = 0; i < a.Length; i++)
+    {
+        if (a[i].Length != b[i].Length) throw new Exception($"row {i}: {a[i].Length} against {b[i].Length} values");
+        double scale = b[i].Max(Math.Abs), diff = a[i].Zip(b[i], (x, y) => Math.Abs(x - y)).Max();
+        worst = Math.Max(worst, diff / scale);
+    }
+    return worst;
+}
 
 /// One `logitstd sweep` of the study: here (--max-parallel processes of one thread each; on the
 /// 2-core machine two processes finish a study faster than one with two threads) or as a Slurm array.

@@ -24,6 +24,7 @@ public static class InfoCommand
         int cudaCount = cudaAvailable ? torch.cuda.device_count() : 0;
         bool cudnn = cudaAvailable && torch.cuda.is_cudnn_available();
         using (var probe = torch.ones(1)) probe.sum().Dispose(); // a first op: libtorch is loaded and working
+        var kernels = CpuKernels.Configure();
 
         var sb = new StringBuilder();
         void Line(string key, string value) => sb.AppendLine($"  {key,-32} {value}");
@@ -69,6 +70,8 @@ public static class InfoCommand
         Line("runtime identifier", RuntimeInformation.RuntimeIdentifier);
         Line("process", $"{Environment.ProcessPath} (64-bit: {Environment.Is64BitProcess})");
         Line("native heap", Platform.NativeHeap.Setting ?? "not configured (logitstd's entry point sets it)");
+        Line("CPU kernels", kernels);
+        Line("libtorch log", LibTorchLog.Setting ?? "libtorch's default");
         Line("tiered compilation", AppContext.TryGetSwitch("System.Runtime.TieredCompilation", out var tiered) ? (tiered ? "on" : "off") : "runtime default");
 
         Section("OS");

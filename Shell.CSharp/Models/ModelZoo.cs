@@ -84,6 +84,7 @@ public static class ModelZoo
     /// Creates the model <paramref name="name"/> (any case) with a <paramref name="classes"/>-way head,
     /// initialised as mdistiller initialises it (draws from TorchSharp's global generator: seed it with
     /// <c>torch.manual_seed</c> first for a reproducible model). The model starts in training mode.
+    /// The first call configures libtorch's CPU kernels for this processor (<see cref="Platform.CpuKernels"/>).
     /// </summary>
     /// <exception cref="UnknownModelException">The name is not in the zoo.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is below 1.</exception>
@@ -91,6 +92,7 @@ public static class ModelZoo
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(classes, 1);
         var factory = Find(name);
+        Platform.CpuKernels.Configure();
         return factory.Create(factory.Entry.Name, classes);
     }
 

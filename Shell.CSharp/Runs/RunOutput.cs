@@ -190,10 +190,11 @@ public sealed class RunOutput
     /// <summary>run.json is one short object.</summary>
     const long SettingsMaxBytes = 64 << 10;
 
-    /// <summary>Records the thread count the run computes with, and the teacher-cache folder it reads (if any).</summary>
+    /// <summary>Records the thread count the run computes with, the CPU kernels chosen for this machine (<c>Platform.CpuKernels</c>), and the teacher-cache folder it reads (if any).</summary>
     public void WriteSettings(int threads, string? teacherCache = null)
     {
         var settings = new Dictionary<string, object> { ["threads"] = threads };
+        if (Platform.CpuKernels.Setting is { } kernels) settings["cpu_kernels"] = kernels;
         if (teacherCache is not null) settings["teacher_cache"] = teacherCache;
         Persistence.Atomic.WriteText(RunSettingsFile, JsonSerializer.Serialize(settings));
     }

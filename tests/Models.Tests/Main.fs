@@ -6,7 +6,8 @@ let tests =
     testSequenced
     <| testList
         "Models"
-        [ ModelZooTests.tests
+        [ KernelsTests.tests
+          ModelZooTests.tests
           CheckpointsTests.tests
           ParityTests.tests
           EvalTests.tests
