@@ -12,7 +12,7 @@ var root = MakeAbsolute(Directory("."));
 var dataDir = root.Combine("data");
 var fashionDir = dataDir.Combine("fashion-mnist");
 string[] fashionFiles = { "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz" };
-string[] testProjects = { "tests/Core.Tests/Core.Tests.fsproj", "tests/Shell.Tests/Shell.Tests.fsproj", "tests/Models.Tests/Models.Tests.fsproj", "tests/Plots.Tests/Plots.Tests.fsproj", "tests/Data.Tests/Data.Tests.fsproj", "tests/Export.Tests/Export.Tests.fsproj", "tests/Integrity.Tests/Integrity.Tests.fsproj", "tests/Fuzz.Tests/Fuzz.Tests.fsproj" };
+string[] testProjects = { "tests/Core.Tests/Core.Tests.fsproj", "tests/Shell.Tests/Shell.Tests.fsproj", "tests/Models.Tests/Models.Tests.fsproj", "tests/Plots.Tests/Plots.Tests.fsproj", "tests/Data.Tests/Data.Tests.fsproj", "tests/Export.Tests/Export.Tests.fsproj", "tests/Integrity.Tests/Integrity.Tests.fsproj", "tests/Fuzz.Tests/Fuzz.Tests.fsproj", "tests/Hardening.Tests/Hardening.Tests.fsproj" };
 var python = Argument("python", "/usr/bin/python3");
 var generatedFixtures = root.Combine("tests/fixtures/generated");
 
@@ -202,7 +202,7 @@ bool RunFinished(string dir)
 /// Runs one experiment into `outDir`, resumably: a finished run is skipped, a started run is resumed
 /// (from its last checkpoint, or from its beginning when no epoch had finished; with the thread count
 /// it recorded, so that it stays bit-identical), a folder killed before experiment.yaml was written is
-/// started again.
+/// started again (by `--out`, which accepts a folder of its own whose creation was cut short).
 void Experiment(string command, string args, string outDir)
 {
     if (RunFinished(outDir))
@@ -216,7 +216,8 @@ void Experiment(string command, string args, string outDir)
         LogitstdOrFail($"{command} --resume {outDir} --device {device}");
         return;
     }
-    if (System.IO.Directory.Exists(outDir)) System.IO.Directory.Delete(outDir, true);
+    // A folder killed before experiment.yaml was written is the program's own (its .logitstd-run marker):
+    // `--out` continues its creation, so nothing is deleted here.
     LogitstdOrFail($"{command} {args} --out {outDir} --threads {threads} --device {device}");
 }
 
