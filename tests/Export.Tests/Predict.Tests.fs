@@ -79,7 +79,7 @@ let tests =
                 let csv = Path.Combine(dir, "logits.csv")
                 let eo: Cli.EvalOptions =
                     { Model = "fmnist_mlp"; Weights = ckpt; Dataset = Domain.Fashion_Mnist; DataDir = Some data; Split = Domain.Test
-                      BatchSize = 500; SaveLogits = Some csv; Threads = Some 1 }
+                      BatchSize = 500; SaveLogits = Some csv; SaveFeatures = None; Threads = Some 1 }
                 let code, out, err = capture (fun o e -> EvalCommand.Run(eo, o, e))
                 Expect.equal code 0 err
                 let argmax (xs: float[]) = Array.findIndex ((=) (Array.max xs)) xs
