@@ -6,7 +6,7 @@ open LogitStd.Core
 open LogitStd.Core.PlotCli
 
 let private line kind runs out : PlotOptions =
-    { Kind = kind; Runs = runs; Out = out; Sample = 0; Standardized = false; Student = None }
+    { Kind = kind; Runs = runs; Out = out; Sample = None; Standardized = false; Student = None; Teacher = None }
 
 let private errors o = fst (check o) |> String.concat " | "
 let private notes o = snd (check o) |> String.concat " | "
