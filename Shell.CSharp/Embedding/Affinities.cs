@@ -52,35 +52,62 @@ public static class Affinities
 
     /// <summary>
     /// The k nearest neighbours of each row (self excluded) and their squared Euclidean distances,
-    /// nearest first, exactly (all pairs, in float64, 1,024 rows at a time so that 10,000 points need
-    /// 80 MB, not 800).
+    /// nearest first (ties: lower index first). BLAS proposes k + 16 candidates per row (all pairs, in
+    /// float64, 1,024 rows at a time so that 10,000 points need 80 MB, not 800); their distances are then
+    /// summed again here in a fixed order, because a BLAS product's last bits can change from one process
+    /// to the next (its kernels depend on the buffers' alignment) and t-SNE would amplify them.
     /// </summary>
     public static (int[] Indices, double[] Squared) NearestNeighbours(Tensor x, int k)
     {
-        int n = (int)x.shape[0];
+        int n = (int)x.shape[0], d = (int)x.shape[1];
+        int m = Math.Min(n - 1, k + 16);
+        var candidates = new int[n * m];
+        double[] rows;
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+        {
+            var xs = x.to(CPU).to_type(ScalarType.Float64).contiguous();
+            rows = xs.data<double>().ToArray();
+            var norms = xs.square().sum(1);
+            const int block = 1024;
+            for (int r0 = 0; r0 < n; r0 += block)
+            {
+                using var inner = NewDisposeScope();
+                int r1 = Math.Min(n, r0 + block);
+                // ‖a − b‖² = ‖a‖² + ‖b‖² − 2a·b: only to rank candidates.
+                var d2 = norms[r0..r1].unsqueeze(1) + norms.unsqueeze(0) - 2.0 * xs[r0..r1].matmul(xs.t());
+                var self = arange(r0, r1, ScalarType.Int64);
+                d2.index_put_(double.PositiveInfinity, self - r0, self);
+                var ids = d2.topk(m, 1, largest: false, sorted: true).indexes.contiguous().data<long>().ToArray();
+                for (int t = 0; t < ids.Length; t++) candidates[r0 * m + t] = (int)ids[t];
+            }
+        }
         var indices = new int[n * k];
         var squared = new double[n * k];
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var xs = x.to(CPU).to_type(ScalarType.Float64).contiguous();
-        var norms = xs.square().sum(1);
-        const int block = 1024;
-        for (int r0 = 0; r0 < n; r0 += block)
+        Parallel.For(0, n, i =>
         {
-            using var inner = NewDisposeScope();
-            int r1 = Math.Min(n, r0 + block);
-            var rows = xs[r0..r1];
-            // ‖a − b‖² = ‖a‖² + ‖b‖² − 2a·b, clamped at 0 against cancellation.
-            var d2 = norms[r0..r1].unsqueeze(1) + norms.unsqueeze(0) - 2.0 * rows.matmul(xs.t());
-            d2 = d2.clamp_min(0.0);
-            var self = arange(r0, r1, ScalarType.Int64);
-            d2.index_put_(double.PositiveInfinity, self - r0, self);
-            var (values, idx) = d2.topk(k, 1, largest: false, sorted: true);
-            values.contiguous().data<double>().CopyTo(squared.AsSpan(r0 * k, (r1 - r0) * k));
-            var ids = idx.contiguous().data<long>().ToArray();
-            for (int t = 0; t < ids.Length; t++) indices[r0 * k + t] = (int)ids[t];
-        }
+            var exact = new (double D2, int J)[m];
+            for (int t = 0; t < m; t++)
+            {
+                int j = candidates[i * m + t];
+                exact[t] = (SquaredDistance(rows.AsSpan(i * d, d), rows.AsSpan(j * d, d)), j);
+            }
+            Array.Sort(exact);
+            for (int t = 0; t < k; t++) (squared[i * k + t], indices[i * k + t]) = exact[t];
+        });
         return (indices, squared);
+    }
+
+    /// <summary>Σ (a_c − b_c)², summed in index order.</summary>
+    static double SquaredDistance(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        double sum = 0;
+        for (int c = 0; c < a.Length; c++)
+        {
+            double diff = a[c] - b[c];
+            sum += diff * diff;
+        }
+        return sum;
     }
 
     /// <summary>

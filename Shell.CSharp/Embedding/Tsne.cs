@@ -108,37 +108,32 @@ public static class Tsne
         TsneGradient.BarnesHut(p, y, s.Theta, grad, withKl, s.Threads);
 
     /// <summary>
-    /// The starting embedding: PCA (the centred data's two leading eigenvectors of the covariance, each
-    /// signed so its largest-magnitude loading is positive, as scikit-learn's <c>svd_flip</c>), or
-    /// N(0, 1) noise from <see cref="TsneSettings.Seed"/>; then scaled so the first coordinate's
-    /// (population) std is 1e-4, as scikit-learn does.
+    /// The starting embedding: the data's first two principal components (<see cref="Pca"/>), or N(0, 1)
+    /// noise from <see cref="TsneSettings.Seed"/>; then scaled so the first coordinate's (population)
+    /// std is 1e-4, as scikit-learn does.
     /// </summary>
     public static double[] Initial(Tensor x, TsneSettings s)
     {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        int n = (int)x.shape[0];
-        Tensor y;
-        if (s.Init == TsneInit.Pca)
+        int n = (int)x.shape[0], d = (int)x.shape[1];
+        double[] y;
+        using (var scope = NewDisposeScope())
+        using (no_grad())
         {
-            var xs = x.to(CPU).to_type(ScalarType.Float64);
-            var centred = xs - xs.mean([0L], keepdim: true);
-            var covariance = centred.t().matmul(centred) / Math.Max(n - 1, 1);
-            var (_, vectors) = linalg.eigh(covariance);
-            // eigh sorts ascending: the last two columns, largest first.
-            var top = vectors[.., TensorIndex.Slice(-2)].flip(1);
-            var largest = top.abs().argmax(0);
-            var signs = top.gather(0, largest.unsqueeze(0)).sign();
-            signs = where(signs.eq(0), ones_like(signs), signs);
-            y = centred.matmul(top * signs);
+            if (s.Init == TsneInit.Pca)
+                y = Pca.Project2(x.to(CPU).to_type(ScalarType.Float64).contiguous().data<double>().ToArray(), n, d);
+            else
+            {
+                using var generator = new Generator((ulong)s.Seed);
+                y = randn([n, 2], ScalarType.Float64, generator: generator).data<double>().ToArray();
+            }
         }
-        else
-        {
-            using var generator = new Generator((ulong)s.Seed);
-            y = randn([n, 2], ScalarType.Float64, generator: generator);
-        }
-        var std = y[.., 0].std(unbiased: false).item<double>();
-        y = y / (std > 0 ? std : 1.0) * 1e-4;
-        return y.contiguous().data<double>().ToArray();
+        double mean = 0, square = 0;
+        for (int i = 0; i < n; i++) mean += y[2 * i];
+        mean /= n;
+        for (int i = 0; i < n; i++) square += (y[2 * i] - mean) * (y[2 * i] - mean);
+        double std = Math.Sqrt(square / n);
+        double factor = 1e-4 / (std > 0 ? std : 1.0);
+        for (int c = 0; c < y.Length; c++) y[c] *= factor;
+        return y;
     }
 }

@@ -23,6 +23,13 @@ public static class TsneFigure
     /// <summary>The subset's generator seed: fixed, so that every figure of a study samples the same images.</summary>
     public const int SampleSeed = 0;
 
+    /// <summary>Ten class colours that stay apart in a dense scatter: Okabe &amp; Ito's without yellow (faint
+    /// as 3-pixel dots), then Tol's olive, indigo, wine and a dark grey; beyond ten they repeat.</summary>
+    static readonly Color[] ClassColors = new[]
+    {
+        "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#999933", "#332288", "#882255", "#444444",
+    }.Select(Color.FromHex).ToArray();
+
     /// <summary>Adds one panel's points, class by class, and its title.</summary>
     public static void Draw(Plot plot, TsnePanel panel, IReadOnlyList<string> classNames)
     {
@@ -30,7 +37,7 @@ public static class TsneFigure
         {
             var members = Enumerable.Range(0, panel.Labels.Length).Where(i => panel.Labels[i] == c).ToArray();
             if (members.Length == 0) continue;
-            var scatter = plot.Add.ScatterPoints(members.Select(i => panel.Embedding[2 * i]).ToArray(), members.Select(i => panel.Embedding[2 * i + 1]).ToArray(), FigureStyle.Series(c));
+            var scatter = plot.Add.ScatterPoints(members.Select(i => panel.Embedding[2 * i]).ToArray(), members.Select(i => panel.Embedding[2 * i + 1]).ToArray(), ClassColors[c % ClassColors.Length]);
             scatter.MarkerSize = 3;
             scatter.LegendText = classNames[c];
         }

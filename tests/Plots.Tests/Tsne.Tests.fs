@@ -134,6 +134,14 @@ let tests =
             let again = Tsne.Run(x, TsneSettings(Perplexity = 10.0, Threads = 2))
             Expect.sequenceEqual again.Embedding y "1 thread and 2 threads: the same embedding, bit for bit"
 
+        testCase "PCA: the leading eigenvectors of a known covariance, signed by their largest loading" <| fun () ->
+            // Eigenvalues 3, 1, 0.5 with eigenvectors (1, 1, 0)/√2, (1, −1, 0)/√2, (0, 0, 1).
+            let c = array2D [ [ 2.0; 1.0; 0.0 ]; [ 1.0; 2.0; 0.0 ]; [ 0.0; 0.0; 0.5 ] ]
+            let struct (first, second) = Pca.LeadingPair(c, 3)
+            let r = 1.0 / sqrt 2.0
+            Array.iter2 (fun a e -> Expect.floatClose Accuracy.veryHigh a e "first") first [| r; r; 0.0 |]
+            Array.iter2 (fun a e -> Expect.floatClose Accuracy.veryHigh a e "second (tie of magnitudes: the first loading positive)") second [| r; -r; 0.0 |]
+
         testCase "PCA initialisation: first coordinate std 1e-4, along the data's main axis" <| fun () ->
             // Spread 10 along feature 2, 1 along the others: the first coordinate follows feature 2.
             let x, _ = blobs 9 200 4 [| Array.zeroCreate 4 |] 1.0
