@@ -68,7 +68,10 @@ public static class Affinities
         {
             var xs = x.to(CPU).to_type(ScalarType.Float64).contiguous();
             rows = xs.data<double>().ToArray();
-            var norms = xs.square().sum(1);
+            var squares = new double[n];
+            var origin = new double[d];
+            for (int i = 0; i < n; i++) squares[i] = SquaredDistance(rows.AsSpan(i * d, d), origin);
+            var norms = tensor(squares);
             const int block = 1024;
             for (int r0 = 0; r0 < n; r0 += block)
             {
