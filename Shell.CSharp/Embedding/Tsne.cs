@@ -32,9 +32,10 @@ public sealed record TsneSettings
     public double LearningRateFor(int n) => LearningRate ?? Math.Max(n / EarlyExaggeration / 4.0, 50.0);
 }
 
-/// <summary>An embedding (<c>(x0, y0, x1, y1, …)</c>), its final KL divergence, the iterations run and
-/// the KL at every check (each 50th iteration, exaggerated P during the first stage).</summary>
-public sealed record TsneResult(double[] Embedding, double Kl, int Iterations, IReadOnlyList<(int Iteration, double Kl)> History);
+/// <summary>An embedding (<c>(x0, y0, x1, y1, …)</c>), its final KL divergence, the iterations run,
+/// the KL at every check (each 50th iteration, exaggerated P during the first stage), and the seconds
+/// spent before the iterations (neighbours, affinities, PCA; 0 when they were given).</summary>
+public sealed record TsneResult(double[] Embedding, double Kl, int Iterations, IReadOnlyList<(int Iteration, double Kl)> History, double SetupSeconds = 0);
 
 /// <summary>
 /// t-SNE (van der Maaten &amp; Hinton 2008; Barnes-Hut, van der Maaten 2014), optimised as scikit-learn's
@@ -54,7 +55,12 @@ public static class Tsne
     public static TsneResult Run(Tensor x, TsneSettings s)
     {
         if (x.dim() != 2 || x.shape[1] < 2) throw new ArgumentException($"t-SNE needs [N, D] data with D ≥ 2, got [{string.Join(", ", x.shape)}]");
-        return Run(Affinities.Compute(x, s.Perplexity), Initial(x, s), s);
+        // Timed apart: with wide features the neighbour search, not the iterations, can dominate.
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var p = Affinities.Compute(x, s.Perplexity);
+        var y0 = Initial(x, s);
+        double setup = watch.Elapsed.TotalSeconds;
+        return Run(p, y0, s) with { SetupSeconds = setup };
     }
 
     /// <summary>Optimises <paramref name="y0"/> against the affinities <paramref name="p"/>.</summary>

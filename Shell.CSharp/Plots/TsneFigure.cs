@@ -91,7 +91,7 @@ public static class TsneFigure
             var result = Tsne.Run(x, settings);
             var panel = new TsnePanel(title, file, indices, indices.Select(logits.Label).ToArray(), result.Embedding, result.Kl, result.Iterations, watch.Elapsed.TotalSeconds);
             report(string.Create(CultureInfo.InvariantCulture,
-                $"{title}: {indices.Length} images × {features.Columns} features from {file}: KL {result.Kl:F4} after {result.Iterations} iterations, {panel.Seconds:F1} s"));
+                $"{title}: {indices.Length} images × {features.Columns} features from {file}: KL {result.Kl:F4} after {result.Iterations} iterations, {panel.Seconds:F1} s ({result.SetupSeconds:F1} s neighbours, affinities and PCA)"));
             panels.Add(panel);
         }
         return panels;
