@@ -39,7 +39,17 @@ public static class TsneFigure
             if (members.Length == 0) continue;
             var scatter = plot.Add.ScatterPoints(members.Select(i => panel.Embedding[2 * i]).ToArray(), members.Select(i => panel.Embedding[2 * i + 1]).ToArray(), ClassColors[c % ClassColors.Length]);
             scatter.MarkerSize = 3;
-            scatter.LegendText = classNames[c];
+        }
+        // The legend's own entries: a 3-pixel dot, the scatter's, would be too small to tell the colours apart.
+        plot.Legend.DisplayPlottableLegendItems = false;
+        for (int c = 0; c < classNames.Count; c++)
+        {
+            var color = ClassColors[c % ClassColors.Length];
+            plot.Legend.ManualItems.Add(new LegendItem
+            {
+                LabelText = classNames[c], LineWidth = 0, LineColor = Colors.Transparent,
+                MarkerShape = MarkerShape.FilledCircle, MarkerFillColor = color, MarkerLineColor = color, MarkerSize = 10,
+            });
         }
         plot.Title($"{panel.Title}\nKL {FigureStyle.Num(panel.Kl, 3)}");
         foreach (var axis in plot.Axes.GetAxes())
