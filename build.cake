@@ -262,7 +262,7 @@ Task("Demo")
     LogitstdOrFail($"results {demo} --markdown {demo}/results.md");
     var demoRuns = new[] { $"{demo}/vanilla", $"{demo}/kd", $"{demo}/kd_ls", $"{demo}/dkd", $"{demo}/dkd_ls" };
     Figures("plots/demo", $"{demo}/kd", $"{demo}/kd_ls", demoRuns, demoRuns);
-    // Figure 4 on a 2,000-image subset: the full test set takes about a minute per panel on two cores.
+    // Figure 4 on a 2,000-image subset: a 10,000-image panel takes minutes on two cores (docs/benchmarks.md).
     TsneFigure("plots/demo", $"{demo}/teacher", new[] { $"{demo}/kd", $"{demo}/kd_ls", $"{demo}/dkd", $"{demo}/dkd_ls" }, sample: 2000);
     Information($"Demo finished in {watch.Elapsed.TotalMinutes:F1} min: runs in {demo}, table in {demo}/results.md, figures in plots/demo/");
 });
