@@ -255,6 +255,14 @@ void Figures(string outDir, string kdRun, string lsRun, string[] curveRuns, IEnu
     LogitstdOrFail($"plot results --runs {string.Join(" ", resultsRuns)} --out {outDir}/results.png");
 }
 
+/// Figure 4 (t-SNE of the pooled penultimate features): the teacher's run first, then each run in the
+/// paper's order (a method without, then with LS); the embedding of each panel also as CSV beside it.
+void TsneFigure(string outDir, string teacherRun, string[] runs, int? sample = null)
+{
+    EnsureDirectoryExists(outDir);
+    LogitstdOrFail($"plot tsne --teacher {teacherRun} --runs {string.Join(" ", runs)}{(sample is int n ? $" --sample {n}" : "")} --out {outDir}/figure4_tsne.png");
+}
+
 Task("Demo")
     .Description("Fashion-MNIST end to end: a teacher, students without distillation, KD, KD+LS, DKD, DKD+LS; results table and figures.")
     .IsDependentOn("Build")
@@ -275,6 +283,8 @@ Task("Demo")
     LogitstdOrFail($"results {demo} --markdown {demo}/results.md");
     var demoRuns = new[] { $"{demo}/vanilla", $"{demo}/kd", $"{demo}/kd_ls", $"{demo}/dkd", $"{demo}/dkd_ls" };
     Figures("plots/demo", $"{demo}/kd", $"{demo}/kd_ls", demoRuns, demoRuns);
+    // Figure 4 on a 2,000-image subset: a 10,000-image panel takes minutes on two cores (docs/benchmarks.md).
+    TsneFigure("plots/demo", $"{demo}/teacher", new[] { $"{demo}/kd", $"{demo}/kd_ls", $"{demo}/dkd", $"{demo}/dkd_ls" }, sample: 2000);
     Information($"Demo finished in {watch.Elapsed.TotalMinutes:F1} min: runs in {demo}, table in {demo}/results.md, figures in plots/demo/");
 });
 
@@ -441,6 +451,12 @@ Task("Plots")
         LogitstdOrFail($"plot forest --runs runs/study --student {student} --out {dir}/forest.png");
         var mlkdRuns = new[] { "mlkd", "mlkd_ls", "mlkd_ls_no_class", "mlkd_ls_no_batch", "mlkd_ls_instance_only", "mlkd_ls_all_std" }.Select(a => StudyRun(a, student, 0));
         LogitstdOrFail($"plot levels --runs {string.Join(" ", mlkdRuns)} --out {dir}/mlkd_levels.png");
+        // Figure 4 from seed 0 of KD, KD+LS, DKD, DKD+LS (the full 10,000-image test set: minutes per panel).
+        var tsneRuns = new[] { "kd", "kd_ls", "dkd", "dkd_ls" }.Select(a => StudyRun(a, student, 0)).ToArray();
+        // Run folders written before the analysis kept features have none: left out with a warning, not a failure.
+        var featureFiles = tsneRuns.Append(studyTeacher).Select(r => System.IO.Path.Combine(r, "analysis/student_test_features.npy")).ToArray();
+        if (tsneRuns.All(RunFinished) && featureFiles.All(System.IO.File.Exists)) TsneFigure(dir, studyTeacher, tsneRuns);
+        else Warning($"Figure 4 of {student} left out: it needs the finished runs {string.Join(", ", tsneRuns)} and the teacher {studyTeacher}, each with analysis/student_test_features.npy (written by runs made since issue 25)");
     }
     MlkdLevelsTable("plots/study/mlkd_levels.md");
 });

@@ -24,6 +24,8 @@ type PlotKind =
     | Forest
     /// MLKD's levels: per epoch, each loss term, its gradient norm at the logits, and the raw-logit std.
     | Levels
+    /// Figure 4: t-SNE of the pooled penultimate features, the teacher's and each run's, coloured by class.
+    | Tsne
 
 type PlotArgs =
     | [<MainCommand; Mandatory>] Kind of PlotKind
@@ -32,39 +34,46 @@ type PlotArgs =
     | Sample of index: int
     | Standardized
     | Student of name: string
+    | Teacher of run: string
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Kind _ -> "which figure to draw."
             | Runs _ -> "run folders to draw from (a student run knows its teacher's logits)."
             | Out _ -> "output file: .png or .svg."
-            | Sample _ -> "logit-bars: the test image index (default 0)."
+            | Sample _ -> "logit-bars: the test image index (default 0); tsne: embed a seeded subset of this many test images (default all)."
             | Standardized -> "logit-bars/heatmap/stats/ranges: show the Z-scored logits instead of the raw ones."
             | Student _ -> "forest: only the comparisons of this student model."
+            | Teacher _ -> "tsne: the teacher's own run folder (its saved features make the first panel)."
 
 /// Options of `logitstd plot`.
 type PlotOptions =
     { Kind: PlotKind
       Runs: string list
       Out: string
-      Sample: int
+      /// `logit-bars`: the test image's index; `tsne`: how many test images to embed (all when absent).
+      Sample: int option
       Standardized: bool
       /// `forest`: keep only this student's comparisons.
-      Student: string option }
+      Student: string option
+      /// `tsne`: the teacher's run folder.
+      Teacher: string option }
 
 let options (p: ParseResults<PlotArgs>) : PlotOptions =
     { Kind = p.GetResult Kind
       Runs = p.GetResults Runs |> List.concat
       Out = p.GetResult Out
-      Sample = p.TryGetResult Sample |> Option.defaultValue 0
+      Sample = p.TryGetResult Sample
       Standardized = p.Contains Standardized
-      Student = p.TryGetResult Student }
+      Student = p.TryGetResult Student
+      Teacher = p.TryGetResult Teacher }
 
 /// The command-line name of a figure, e.g. `logit-bars`.
 let kindName (k: PlotKind) =
     match k with
     | Toy -> "toy" | Logit_Bars -> "logit-bars" | Heatmap -> "heatmap" | Stats -> "stats"
     | Ranges -> "ranges" | Curves -> "curves" | Results -> "results" | Forest -> "forest" | Levels -> "levels"
+    | Tsne -> "tsne"
 
 /// What is wrong with a `plot` line (errors: exit 2) and what it says but does not use (notes).
 /// Whether `--student` names a student of the runs is known only once they are read: the shell checks
@@ -77,12 +86,21 @@ let check (o: PlotOptions) : string list * string list =
               sprintf "plot %s needs --runs DIR... (run folders written by train/distill)" (kindName o.Kind)
           match o.Student with
           | Some name when System.String.IsNullOrWhiteSpace name -> "--student needs a model name, e.g. --student fmnist_small_cnn"
+          | _ -> ()
+          match o.Kind, o.Sample with
+          | Tsne, Some n when n < 2 -> sprintf "--sample %d: t-SNE needs at least 2 test images" n
           | _ -> () ]
     let notes =
         [ if o.Kind = Toy && not o.Runs.IsEmpty then "the toy figure is computed by the core; --runs is not used"
-          if o.Standardized && (o.Kind = Toy || o.Kind = Curves || o.Kind = Results || o.Kind = Forest || o.Kind = Levels) then
+          if o.Standardized && (o.Kind = Toy || o.Kind = Curves || o.Kind = Results || o.Kind = Forest || o.Kind = Levels || o.Kind = Tsne) then
               sprintf "--standardized does not apply to plot %s; ignored" (kindName o.Kind)
           match o.Student with
           | Some name when o.Kind <> Forest -> sprintf "--student %s applies to plot forest only; ignored" name
+          | _ -> ()
+          match o.Teacher with
+          | Some run when o.Kind <> Tsne -> sprintf "--teacher %s applies to plot tsne only; ignored" run
+          | _ -> ()
+          match o.Sample with
+          | Some _ when o.Kind <> Logit_Bars && o.Kind <> Tsne -> sprintf "--sample applies to plot logit-bars and tsne only; ignored"
           | _ -> () ]
     errors, notes

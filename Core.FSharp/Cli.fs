@@ -49,6 +49,7 @@ type EvalArgs =
     | Split of Split
     | Batch_Size of n: int
     | Save_Logits of file: string
+    | Save_Features of file: string
     | Threads of n: int
     interface IArgParserTemplate with
         member a.Usage =
@@ -60,6 +61,7 @@ type EvalArgs =
             | Split _ -> "test (default) or train."
             | Batch_Size _ -> "batch size (default 256)."
             | Save_Logits _ -> "write one CSV row of K logits per image, in dataset order."
+            | Save_Features _ -> "write one CSV row of the D pooled penultimate features per image, in dataset order (t-SNE input)."
             | Threads _ -> "torch threads (default: the number of cores)."
 
 type ResultsArgs =
@@ -135,6 +137,8 @@ type EvalOptions =
       Split: Split
       BatchSize: int
       SaveLogits: string option
+      /// `--save-features`: the CSV of pooled penultimate features, one row per image.
+      SaveFeatures: string option
       Threads: int option }
 
 /// Options of `logitstd bench`.
@@ -221,6 +225,7 @@ let private toParsed (r: ParseResults<Command>) (trainFlags: string list) : Pars
               Split = e.TryGetResult EvalArgs.Split |> Option.defaultValue Test
               BatchSize = e.TryGetResult EvalArgs.Batch_Size |> Option.map batchSize |> Option.defaultValue 256
               SaveLogits = e.TryGetResult Save_Logits
+              SaveFeatures = e.TryGetResult Save_Features
               Threads = e.TryGetResult EvalArgs.Threads |> Option.map threads }
     | Results r -> Summarize(r.GetResult Run_Dirs, r.TryGetResult ResultsArgs.Markdown, r.TryGetResult ResultsArgs.Json)
     | Bench b ->

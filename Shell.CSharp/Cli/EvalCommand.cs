@@ -10,7 +10,8 @@ namespace LogitStd.Shell.Cli;
 
 /// <summary>
 /// <c>logitstd eval</c>: top-1, top-5, mean loss, and the mean and spread over images of each image's
-/// logit mean and std; <c>--save-logits</c> writes one row of K logits per image in dataset order.
+/// logit mean and std; <c>--save-logits</c> writes one row of K logits per image in dataset order,
+/// <c>--save-features</c> one row of the D pooled penultimate features (the t-SNE's input).
 /// A checkpoint that does not fit the model or the dataset is rejected before any work.
 /// </summary>
 public static class EvalCommand
@@ -47,9 +48,13 @@ public static class EvalCommand
                 stds.AddRange(l.std(1L, true, false).data<double>().ToArray());
             }
             var save = o.SaveLogits.ToNullable();
+            var saveFeatures = o.SaveFeatures.ToNullable();
+            var features = saveFeatures is null ? null : new Analysis.FeatureCollector();
             var result = save is not null
-                ? Analysis.WriteLogits(save, model, loader, CPU, includeLabel: false, onLogits: Stats)
-                : Evaluation.Run(model, loader, CPU, Stats);
+                ? Analysis.WriteLogits(save, model, loader, CPU, includeLabel: false, onLogits: Stats, onFeatures: features is null ? null : features.Add)
+                : Evaluation.Run(model, loader, CPU, Stats, features is null ? null : features.Add);
+            var featureMatrix = features?.ToMatrix();
+            if (saveFeatures is not null) Analysis.WriteFeaturesCsv(saveFeatures, featureMatrix!);
             string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
             static double Std(List<double> xs) => Core.Statistics.SampleStd(xs);
             stdout.WriteLine($"model      {model.Info.Name} ({model.ParameterCount:N0} parameters) from {o.Weights}");
@@ -60,6 +65,7 @@ public static class EvalCommand
             stdout.WriteLine($"logit mean per image: mean {F(means.Average())}, std over images {F(Std(means))}");
             stdout.WriteLine($"logit std per image:  mean {F(stds.Average())}, std over images {F(Std(stds))}");
             if (save is not null) stdout.WriteLine($"logits     {result.Count} rows × {data.Classes} columns written to {save}");
+            if (saveFeatures is not null) stdout.WriteLine($"features   {featureMatrix!.Rows} rows × {featureMatrix.Columns} columns written to {saveFeatures}");
             return 0;
         }
         catch (DatasetException e) { return Fail(1, e.Message); }

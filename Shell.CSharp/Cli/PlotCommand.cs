@@ -4,7 +4,7 @@ using LogitStd.Shell.Runs;
 
 namespace LogitStd.Shell.Cli;
 
-/// <summary><c>logitstd plot KIND [--runs DIR...] --out FILE(.png|.svg) [--sample N] [--standardized] [--student NAME]</c>:
+/// <summary><c>logitstd plot KIND [--runs DIR...] --out FILE(.png|.svg) [--sample N] [--standardized] [--student NAME] [--teacher RUN]</c>:
 /// draws one figure from saved run folders (never retrains). Exit 0 when written, 1 on a missing or
 /// malformed run-folder file, runs that give nothing to draw, or a failed write (the message names the
 /// file or folder), 2 on a bad option (a <c>--student</c> that is none of the runs' students included).</summary>
@@ -26,6 +26,7 @@ public static class PlotCommand
         {
             // The forest plot reads a whole study (folders holding run folders); the others, run folders.
             var runs = kind.IsForest ? [] : runDirs.Select(RunFolder.Open).ToList();
+            if (kind.IsTsne) return Tsne(options, runs, stdout);
             using var figure = kind.IsForest ? ForestFigure.Make(runDirs, options.Student.ToNullable()) : Make(kind, runs, options, stdout, stderr);
             figure.Save(options.Out);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -50,6 +51,22 @@ public static class PlotCommand
         }
     }
 
+    /// <summary>Figure 4: embeds every panel (minutes for 10,000 images), then writes the figure and
+    /// each panel's <c>index,label,x,y</c> CSV beside it.</summary>
+    private static int Tsne(Core.PlotCli.PlotOptions o, IReadOnlyList<RunFolder> runs, TextWriter stdout)
+    {
+        var teacher = o.Teacher.ToNullable() is { } t ? RunFolder.Open(t) : null;
+        if (teacher is null && !runs.Any(r => File.Exists(Path.Combine(r.Path, RunFiles.TestFeatures("teacher")))))
+            stdout.WriteLine("note: no --teacher run and the first run saved no teacher features: no teacher panel");
+        var panels = TsneFigure.Embed(runs, teacher, o.Sample.ToNullable(), Embedding.TsneSettings.Default, line => stdout.WriteLine(line));
+        var first = (teacher ?? runs[0]).Summary;
+        using var figure = TsneFigure.Make(panels, FigureStyle.ClassNames(first.Dataset, first.Classes));
+        figure.Save(o.Out);
+        foreach (var csv in TsneFigure.WriteCsv(o.Out, panels)) stdout.WriteLine($"wrote {csv}");
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {o.Out} ({figure.Width} × {figure.Height}, {panels.Count} panels)"));
+        return 0;
+    }
+
     private static Figure Make(Core.PlotCli.PlotKind kind, IReadOnlyList<RunFolder> runs, Core.PlotCli.PlotOptions o, TextWriter stdout, TextWriter stderr)
     {
         if (kind.IsToy)
@@ -59,7 +76,7 @@ public static class PlotCommand
                 $"toy case (T = 1): raw KD S1 {toy.RawKd[0]:F4}, S2 {toy.RawKd[1]:F4}; standardized KD S1 {toy.StandardizedKd[0]:F4}, S2 {toy.StandardizedKd[1]:F4}"));
             return ToyCaseFigure.Make(toy);
         }
-        if (kind.IsLogit_Bars) return LogitBarsFigure.Make(runs, o.Sample, o.Standardized);
+        if (kind.IsLogit_Bars) return LogitBarsFigure.Make(runs, o.Sample.ToNullable() ?? 0, o.Standardized);
         if (kind.IsHeatmap) return ClassMeanGapFigure.Make(runs, o.Standardized);
         if (kind.IsStats) return MeanStdHistogramFigure.Make(runs, o.Standardized);
         if (kind.IsRanges) return RangeDistributionFigure.Make(runs, o.Standardized);

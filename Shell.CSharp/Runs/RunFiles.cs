@@ -37,4 +37,8 @@ public static class RunFiles
     public static string TestLogits(string role) => $"{Analysis}/{role}_test_logits.csv";
     public static string ClassMeans(string role) => $"{Analysis}/{role}_class_means.csv";
     public static string SampleStats(string role) => $"{Analysis}/{role}_sample_stats.csv";
+
+    /// <summary>The pooled penultimate feature of every test image (<see cref="FeatureFile"/>): the
+    /// student's from its best checkpoint, the teacher's from the checkpoint the run distilled from.</summary>
+    public static string TestFeatures(string role) => $"{Analysis}/{role}_test_features.npy";
 }

@@ -10,8 +10,10 @@ public sealed record EvalResult(double Top1, double Top5, double Loss, int Count
 
 public static class Evaluation
 {
-    /// <summary>Top-1 and top-5 (top-K when K &lt; 5) in percent, and the mean cross-entropy.</summary>
-    public static EvalResult Run(Classifier model, DataLoader loader, Device device, Action<Tensor, Tensor>? onLogits = null)
+    /// <summary>Top-1 and top-5 (top-K when K &lt; 5) in percent, and the mean cross-entropy;
+    /// <paramref name="onLogits"/> sees each batch's logits and labels, <paramref name="onFeatures"/> its
+    /// pooled penultimate features (both owned by the batch's dispose scope).</summary>
+    public static EvalResult Run(Classifier model, DataLoader loader, Device device, Action<Tensor, Tensor>? onLogits = null, Action<Tensor>? onFeatures = null)
     {
         model.eval();
         long n = 0, top1 = 0, top5 = 0;
@@ -24,8 +26,9 @@ public static class Evaluation
                 Diagnostics.KillPoint.Reach("eval");
                 using var scope = torch.NewDisposeScope();
                 var labels = b.Labels.to(device);
-                var logits = model.Infer(b.Images.to(device)).Logits;
+                var (logits, features) = model.Infer(b.Images.to(device));
                 onLogits?.Invoke(logits, labels);
+                onFeatures?.Invoke(features);
                 int k = (int)Math.Min(5, logits.shape[1]);
                 var topk = logits.topk(k, 1).indexes;
                 var hits = topk.eq(labels.unsqueeze(1));

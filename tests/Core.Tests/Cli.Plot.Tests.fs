@@ -6,7 +6,7 @@ open LogitStd.Core
 open LogitStd.Core.PlotCli
 
 let private line kind runs out : PlotOptions =
-    { Kind = kind; Runs = runs; Out = out; Sample = 0; Standardized = false; Student = None }
+    { Kind = kind; Runs = runs; Out = out; Sample = None; Standardized = false; Student = None; Teacher = None }
 
 let private errors o = fst (check o) |> String.concat " | "
 let private notes o = snd (check o) |> String.concat " | "
@@ -35,9 +35,18 @@ let tests =
             Expect.stringContains (notes { line Levels [ "r" ] "l.png" with Student = Some "fmnist_mlp" }) "applies to plot forest only" "levels has no --student"
         }
 
+        test "tsne: --runs needed, --sample at least 2; --teacher and --sample noted where unused" {
+            Expect.equal (check { line Tsne [ "r" ] "t.png" with Teacher = Some "teacher"; Sample = Some 2000 }) ([], []) "a valid line"
+            Expect.stringContains (errors (line Tsne [] "t.png")) "plot tsne needs --runs" "runs needed"
+            Expect.stringContains (errors { line Tsne [ "r" ] "t.png" with Sample = Some 1 }) "--sample 1: t-SNE needs at least 2" "too few images"
+            Expect.stringContains (notes { line Heatmap [ "r" ] "h.png" with Teacher = Some "t" }) "--teacher t applies to plot tsne only" "noted"
+            Expect.stringContains (notes { line Curves [ "r" ] "c.png" with Sample = Some 3 }) "--sample applies to plot logit-bars and tsne only" "noted"
+            Expect.isEmpty (snd (check { line Logit_Bars [ "r" ] "b.png" with Sample = Some 3 })) "logit-bars uses --sample"
+        }
+
         test "every kind has a command-line name Argu accepts" {
             let parser = Argu.ArgumentParser.Create<PlotArgs>(programName = "plot")
-            for kind in [ Toy; Logit_Bars; Heatmap; Stats; Ranges; Curves; Results; Forest; Levels ] do
+            for kind in [ Toy; Logit_Bars; Heatmap; Stats; Ranges; Curves; Results; Forest; Levels; Tsne ] do
                 let parsed = parser.Parse([| kindName kind; "--out"; "x.png" |])
                 Expect.equal (parsed.GetResult PlotArgs.Kind) kind (kindName kind)
         }

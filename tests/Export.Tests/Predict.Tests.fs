@@ -79,7 +79,7 @@ let tests =
                 let csv = Path.Combine(dir, "logits.csv")
                 let eo: Cli.EvalOptions =
                     { Model = "fmnist_mlp"; Weights = ckpt; Dataset = Domain.Fashion_Mnist; DataDir = Some data; Split = Domain.Test
-                      BatchSize = 500; SaveLogits = Some csv; Threads = Some 1 }
+                      BatchSize = 500; SaveLogits = Some csv; SaveFeatures = None; Threads = Some 1 }
                 let code, out, err = capture (fun o e -> EvalCommand.Run(eo, o, e))
                 Expect.equal code 0 err
                 let argmax (xs: float[]) = Array.findIndex ((=) (Array.max xs)) xs
@@ -104,6 +104,24 @@ let tests =
                 let top1 = 100.0 * float (Seq.zip predictions test.Labels |> Seq.filter (fun (p, l) -> p = l) |> Seq.length) / float test.Count
                 printfn "fmnist_mlp (1 epoch, 5,000 images): ONNX Runtime top-1 %.2f%%" top1
                 Expect.stringContains out (sprintf "top-1      %s%%" (top1.ToString("F2", CultureInfo.InvariantCulture))) "eval's top-1"
+
+        testCase "eval --save-features: one row of D features per test image, the run's analysis features (best checkpoint)" <| fun () ->
+            withTrained <| fun (data, dir, ckpt, _) ->
+                let csv = Path.Combine(dir, "features.csv")
+                let eo: Cli.EvalOptions =
+                    { Model = "fmnist_mlp"; Weights = ckpt; Dataset = Domain.Fashion_Mnist; DataDir = Some data; Split = Domain.Test
+                      BatchSize = 500; SaveLogits = None; SaveFeatures = Some csv; Threads = Some 1 }
+                let code, out, err = capture (fun o e -> EvalCommand.Run(eo, o, e))
+                Expect.equal code 0 err
+                let lines = File.ReadAllLines csv
+                let saved = FeatureFile.Read(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName ckpt), "analysis", "student_test_features.npy"))
+                Expect.equal lines[0] (String.Join(",", [ for j in 0 .. saved.Columns - 1 -> sprintf "feature_%d" j ])) "the header"
+                Expect.equal (lines.Length - 1, saved.Rows) (10000, 10000) "a row per test image, in the CSV and in the run folder"
+                Expect.stringContains out (sprintf "features   10000 rows × %d columns" saved.Columns) "says what it wrote"
+                for r in [ 0; 1; 4999; 9999 ] do
+                    let row = lines[r + 1].Split(',') |> Array.map (fun v -> Single.Parse(v, CultureInfo.InvariantCulture))
+                    for c in 0 .. saved.Columns - 1 do
+                        Expect.floatClose { absolute = 1e-5; relative = 1e-5 } (float row[c]) (float saved[r, c]) (sprintf "image %d, feature %d" r c)
 
         testCase "a greyscale PNG gives the same top-3 as the same IDX record, from ONNX and from the checkpoint" <| fun () ->
             withTrained <| fun (data, dir, ckpt, onnx) ->

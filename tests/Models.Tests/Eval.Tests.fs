@@ -14,7 +14,7 @@ open LogitStd.Models.Tests.Fixtures
 
 let evalOptions model weights dataDir save : Cli.EvalOptions =
     { Model = model; Weights = weights; Dataset = Domain.Cifar100; DataDir = Some dataDir; Split = Domain.Test
-      BatchSize = 3; SaveLogits = save; Threads = Some 1 }
+      BatchSize = 3; SaveLogits = save; SaveFeatures = None; Threads = Some 1 }
 
 let run o =
     use out = new StringWriter()

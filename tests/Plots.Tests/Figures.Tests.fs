@@ -50,7 +50,7 @@ let renders (dir: TempDir) (name: string) (size: int * int) (make: unit -> Figur
         File.Copy(png, Path.Combine(keep, name + ".png"), true)
 
 let options kind runs out =
-    { Kind = kind; Runs = runs; Out = out; Sample = 0; Standardized = false; Student = None }
+    { Kind = kind; Runs = runs; Out = out; Sample = None; Standardized = false; Student = None; Teacher = None }
 
 let plot (o: PlotOptions) =
     use out = new StringWriter()
@@ -134,7 +134,7 @@ let tests =
             let code, _, err = plot (options PlotKind.Heatmap [ ce ] (dir.Sub "h.png"))
             Expect.equal code 1 "exit 1: a run-folder file is missing"
             Expect.stringContains err (Path.Combine(ce, "analysis", "teacher_test_logits.csv")) "names the missing file"
-            let code, _, err = plot { options PlotKind.Logit_Bars [ runs[0] ] (dir.Sub "b.png") with Sample = 300 }
+            let code, _, err = plot { options PlotKind.Logit_Bars [ runs[0] ] (dir.Sub "b.png") with Sample = Some 300 }
             Expect.equal code 2 "exit 2"
             Expect.stringContains err "--sample 300 is out of range" "says the range"
             let code, _, err = plot (options PlotKind.Curves [ runs[0] ] (dir.Sub "c.pdf"))

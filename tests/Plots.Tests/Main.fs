@@ -4,5 +4,5 @@ open Expecto
 
 [<EntryPoint>]
 let main argv =
-    let all = testList "Plots" [ LogitStatsTests.tests; RunFolderTests.tests; FiguresTests.tests; StudyFiguresTests.tests ]
+    let all = testList "Plots" [ LogitStatsTests.tests; RunFolderTests.tests; FiguresTests.tests; StudyFiguresTests.tests; TsneTests.tests; TsneFigureTests.tests ]
     LogitStd.Tests.TestMain.run argv all
