@@ -13,6 +13,10 @@ type Objectives =
         Objective.validate o
         o
     static member private Or(value: Nullable<float>, preset: float) = if value.HasValue then value.Value else preset
+    /// KD and MLKD: (temperature, CE weight, KD weight), each the given value or the preset's.
+    static member private TemperatureCeKd((t, c, k): float * float * float, build: float -> float -> float -> Objective.Objective,
+                                          temperature: Nullable<float>, ceWeight: Nullable<float>, kdWeight: Nullable<float>) =
+        build (Objectives.Or(temperature, t)) (Objectives.Or(ceWeight, c)) (Objectives.Or(kdWeight, k)) |> Objectives.Checked
 
     /// Cross-entropy only (teachers, the student-alone baseline).
     static member CrossEntropy = Objective.Presets.crossEntropy
@@ -20,9 +24,7 @@ type Objectives =
     /// KD+LS (standardize) τ 2, CE 0.1, KD 9.
     static member Kd(standardize: bool, [<Optional>] temperature: Nullable<float>,
                      [<Optional>] ceWeight: Nullable<float>, [<Optional>] kdWeight: Nullable<float>) =
-        let t, c, k = Objective.Presets.kdSettings standardize
-        Objective.Presets.kdWith standardize (Objectives.Or(temperature, t)) (Objectives.Or(ceWeight, c)) (Objectives.Or(kdWeight, k))
-        |> Objectives.Checked
+        Objectives.TemperatureCeKd(Objective.Presets.kdSettings standardize, Objective.Presets.kdWith standardize, temperature, ceWeight, kdWeight)
     /// ceWeight · CE + min(epoch / warmup, 1) · (α·TCKD + β·NCKD). Unset values take the paper's:
     /// DKD CE 1, α 1, β 8, T 4, warm-up 20; DKD+LS α 9, β 72, τ 2. It reads the epoch.
     static member Dkd(standardize: bool, [<Optional>] alpha: Nullable<float>, [<Optional>] beta: Nullable<float>,
@@ -36,9 +38,7 @@ type Objectives =
     /// paper's: MLKD T 4, CE 0.1, KD 0.9; MLKD+LS τ 2, CE 0.1, KD 9. It needs the strong views.
     static member Mlkd(standardize: bool, [<Optional>] temperature: Nullable<float>,
                        [<Optional>] ceWeight: Nullable<float>, [<Optional>] kdWeight: Nullable<float>) =
-        let t, c, k = Objective.Presets.mlkdSettings standardize
-        Objective.Presets.mlkdWith standardize (Objectives.Or(temperature, t)) (Objectives.Or(ceWeight, c)) (Objectives.Or(kdWeight, k))
-        |> Objectives.Checked
+        Objectives.TemperatureCeKd(Objective.Presets.mlkdSettings standardize, Objective.Presets.mlkdWith standardize, temperature, ceWeight, kdWeight)
     /// ceWeight · CE + kdWeight · KD at CTKD's learned temperature. Unset values take the paper's:
     /// t 1 + 20·σ, CE 0.1, KD 0.9; CTKD+LS KD 9. It reads the epoch and the temperature parameter.
     static member Ctkd(standardize: bool, [<Optional>] tStart: Nullable<float>, [<Optional>] tEnd: Nullable<float>,
