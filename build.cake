@@ -1,7 +1,7 @@
 #load "build/scale.cake"
 #load "build/package.cake"
 // LogitStd build script.  dotnet tool restore && dotnet cake --target=<Target>
-// Targets: Build, Data, ParityFixtures, Test (default), Demo, Study, Plots, Table,
+// Targets: Build, Data, ParityFixtures, Parity, Test (default), Demo, ImageNetPairs, Study, Plots, Table,
 //          Bench [--quick] [--threads=N] [--rounds=N] [--only=A,B] [--wait-policy=default|passive|active],
 //          BenchEpoch [--images=N] [--cached], and in build/scale.cake SystemCheck, Publish, DeviceCheckCpu,
 //          SlurmTest, Scale (Study and Table take --scheduler=slurm), and in build/package.cake Pack, Samples.
@@ -13,7 +13,7 @@ var root = MakeAbsolute(Directory("."));
 var dataDir = root.Combine("data");
 var fashionDir = dataDir.Combine("fashion-mnist");
 string[] fashionFiles = { "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz" };
-string[] testProjects = { "tests/Core.Tests/Core.Tests.fsproj", "tests/Shell.Tests/Shell.Tests.fsproj", "tests/Models.Tests/Models.Tests.fsproj", "tests/Plots.Tests/Plots.Tests.fsproj", "tests/Data.Tests/Data.Tests.fsproj", "tests/Export.Tests/Export.Tests.fsproj", "tests/Integrity.Tests/Integrity.Tests.fsproj", "tests/Fuzz.Tests/Fuzz.Tests.fsproj" };
+string[] testProjects = { "tests/Core.Tests/Core.Tests.fsproj", "tests/Shell.Tests/Shell.Tests.fsproj", "tests/Models.Tests/Models.Tests.fsproj", "tests/Plots.Tests/Plots.Tests.fsproj", "tests/Data.Tests/Data.Tests.fsproj", "tests/Export.Tests/Export.Tests.fsproj", "tests/Integrity.Tests/Integrity.Tests.fsproj", "tests/Fuzz.Tests/Fuzz.Tests.fsproj", "tests/Hardening.Tests/Hardening.Tests.fsproj" };
 var python = Argument("python", "/usr/bin/python3");
 var generatedFixtures = root.Combine("tests/fixtures/generated");
 
@@ -91,19 +91,23 @@ FilePath DownloadFashionDeb(DirectoryPath work)
     return deb;
 }
 
-// The large parity fixtures (PyTorch weights, input, logits) of 21 zoo models, the ImageNet ResNets from
-// torchvision itself (~520 MB, git-ignored); the small resnet8/resnet8x4 ones are committed. The list is
+// The large parity fixtures (PyTorch weights, input, logits) of 27 zoo models, the ImageNet ResNets from
+// torchvision itself (~640 MB, git-ignored); the small resnet8/resnet8x4 ones are committed. The list is
 // tests/Models.Tests/Parity.Tests.fs's generatedModels.
-const string ParityModels = "resnet14,resnet20,resnet32,resnet44,resnet56,resnet110,resnet32x4,wrn_16_1,wrn_16_2,wrn_40_1,wrn_40_2,vgg8,vgg11,vgg13,vgg16,vgg19,MobileNetV2,ShuffleV2,ResNet18_imagenet,ResNet34_imagenet,ResNet50_imagenet";
+const string ParityModels = "resnet14,resnet20,resnet32,resnet44,resnet56,resnet110,resnet32x4,wrn_16_1,wrn_16_2,wrn_40_1,wrn_40_2,vgg8,vgg11,vgg13,vgg16,vgg19,MobileNetV2,ShuffleV1,ShuffleV2,ResNet50,ResNet18_imagenet,ResNet34_imagenet,ResNet50_imagenet,MobileNetV1,fmnist_wide_cnn,fmnist_small_cnn,fmnist_mlp";
 
 int MakeParityFixtures()
 {
     var script = root.CombineWithFilePath("tools/parity/make_parity.py");
-    return Run(python, $"\"{script}\" --out \"{generatedFixtures}\" --models {ParityModels}");
+    var code = Run(python, $"\"{script}\" --out \"{generatedFixtures}\" --models {ParityModels}");
+    if (code != 0) return code;
+    // ImageNet preprocessing: images and torchvision's tensors (tests/Data.Tests/Preprocessing.Tests.fs).
+    var preprocessing = root.CombineWithFilePath("tools/imagenet/make_preprocessing.py");
+    return Run(python, $"\"{preprocessing}\" --out \"{generatedFixtures.Combine("preprocessing")}\"");
 }
 
 Task("ParityFixtures")
-    .Description("Regenerates the parity fixtures of 21 zoo models into tests/fixtures/generated with Debian's python3-torch and python3-torchvision.")
+    .Description("Regenerates the parity fixtures of 27 zoo models into tests/fixtures/generated with Debian's python3-torch and python3-torchvision.")
     .Does(() =>
 {
     if (MakeParityFixtures() != 0)
@@ -136,7 +140,7 @@ Task("Test")
     int TallyLines() => FileExists(tally) ? System.IO.File.ReadAllLines(tally.FullPath).Count(l => l.Trim().Length > 0) : 0;
     int crashed = 0;
     // The model parity tests skip (visibly) without the generated fixtures; make them when PyTorch is here.
-    if (!FileExists(generatedFixtures.CombineWithFilePath("ResNet50_imagenet.io.pt")) && FileExists(python) && MakeParityFixtures() != 0)
+    if (!(FileExists(generatedFixtures.CombineWithFilePath("fmnist_mlp.io.pt")) && FileExists(generatedFixtures.CombineWithFilePath("preprocessing/preprocessing.pt"))) && FileExists(python) && MakeParityFixtures() != 0)
         Warning("Parity fixtures could not be generated (no torch for {0}?); those parity tests will be skipped.", python);
     foreach (var p in testProjects)
     {
@@ -199,7 +203,7 @@ bool RunFinished(string dir)
 /// Runs one experiment into `outDir`, resumably: a finished run is skipped, a started run is resumed
 /// (from its last checkpoint, or from its beginning when no epoch had finished; with the thread count
 /// it recorded, so that it stays bit-identical), a folder killed before experiment.yaml was written is
-/// started again.
+/// started again (by `--out`, which accepts a folder of its own whose creation was cut short).
 void Experiment(string command, string args, string outDir)
 {
     if (RunFinished(outDir))
@@ -213,7 +217,8 @@ void Experiment(string command, string args, string outDir)
         LogitstdOrFail($"{command} --resume {outDir} --device {device}");
         return;
     }
-    if (System.IO.Directory.Exists(outDir)) System.IO.Directory.Delete(outDir, true);
+    // A folder killed before experiment.yaml was written is the program's own (its .logitstd-run marker):
+    // `--out` continues its creation, so nothing is deleted here.
     LogitstdOrFail($"{command} {args} --out {outDir} --threads {threads} --device {device}");
 }
 
@@ -273,6 +278,63 @@ Task("Demo")
     Figures("plots/demo", $"{demo}/kd", $"{demo}/kd_ls", demoRuns, demoRuns);
     Information($"Demo finished in {watch.Elapsed.TotalMinutes:F1} min: runs in {demo}, table in {demo}/results.md, figures in plots/demo/");
 });
+
+Task("ImageNetPairs")
+    .Description("The paper's ImageNet pairs end to end on a tiny generated ImageNet-layout folder (tools/imagenet/make_tiny_imagenet.py): ResNet34->ResNet18 and ResNet50->MobileNetV1, KD, KD+LS, DKD, DKD+LS, from torchvision-format teachers, one epoch each; a resume; the teacher cache's answer; a 1000-class teacher's eval against torchvision's; results. Needs python3-torch and python3-torchvision.")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    var watch = System.Diagnostics.Stopwatch.StartNew();
+    var dir = "runs/imagenet-pairs";
+    var fixture = $"{dir}/fixture";
+    if (!FileExists($"{fixture}/teachers/resnet34_1000.pth")
+        && Run(python, $"tools/imagenet/make_tiny_imagenet.py --out {fixture} --classes 4 --train 8 --val 2") != 0)
+        throw new Exception($"{python} tools/imagenet/make_tiny_imagenet.py failed: install Debian's python3-torch and python3-torchvision");
+    // The paper's settings (configs/imagenet/) but one epoch and batch 8, with the learning rate scaled
+    // linearly from batch 512 (0.2 · 8 / 512).
+    var pairs = new[] { ("resnet34_resnet18", "ResNet34_imagenet", "resnet34.pth"), ("resnet50_mobilenetv1", "ResNet50_imagenet", "resnet50.pth") };
+    var runs = new List<string>();
+    foreach (var (pair, teacherModel, teacherFile) in pairs)
+        foreach (var method in new[] { "kd", "kd_ls", "dkd", "dkd_ls" })
+        {
+            var run = $"{dir}/{method}_{pair}";
+            Experiment("distill", $"--config configs/imagenet/{method}/{pair}.yaml --data-dir {fixture}/data --teacher {fixture}/teachers/{teacherFile} --teacher-model {teacherModel} --epochs 1 --batch-size 8 --lr 0.003125 --threads {threads}", run);
+            runs.Add(run);
+        }
+    LogitstdOrFail($"distill --resume {runs[1]}");
+    // The teacher cache holds a finite set of views per image; RandomResizedCrop has none (docs/imagenet.md).
+    var cacheCode = Logitstd($"distill --config configs/imagenet/kd_ls/resnet34_resnet18.yaml --data-dir {fixture}/data --teacher {fixture}/teachers/resnet34.pth --teacher-model ResNet34_imagenet --epochs 1 --batch-size 8 --teacher-cache {dir}/cache --out {dir}/cached");
+    if (cacheCode != 2) throw new Exception($"distill --teacher-cache on an image folder exited {cacheCode}, expected 2 (refused)");
+    // A 1000-class torchvision teacher evaluated on a val/-only folder, against torchvision's own evaluation.
+    LogitstdOrFail($"eval --model ResNet34_imagenet --weights {fixture}/teachers/resnet34_1000.pth --dataset imagefolder --data-dir {fixture}/data1000 --save-logits {dir}/teacher1000_logits.csv --threads {threads}");
+    if (Run(python, $"tools/imagenet/eval_peer.py --model resnet34 --weights {fixture}/teachers/resnet34_1000.pth --folder {fixture}/data1000/val --out {dir}/teacher1000_torchvision.csv") != 0)
+        throw new Exception("tools/imagenet/eval_peer.py failed");
+    var worst = MaxRowRelativeDifference($"{dir}/teacher1000_logits.csv", $"{dir}/teacher1000_torchvision.csv");
+    Information($"1000-class teacher, eval against torchvision on 1000 images: max difference {worst:0.00e0} of a row's scale");
+    if (!(worst <= 1e-5)) throw new Exception($"eval differs from torchvision by {worst:0.00e0} of a row's scale (> 1e-5)");
+    LogitstdOrFail($"results {string.Join(" ", runs)} --markdown {dir}/results.md");
+    Information($"ImageNetPairs finished in {watch.Elapsed.TotalMinutes:F1} min: {dir}/results.md");
+});
+
+/// The largest over rows of max |a − b| / max |b| between two logit CSV files (a header line is skipped
+/// where the first field is not a number).
+double MaxRowRelativeDifference(string ours, string theirs)
+{
+    double[][] Read(string path) => System.IO.File.ReadLines(path)
+        .Where(l => l.Length > 0 && !char.IsLetter(l[0]))
+        .Select(l => l.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToArray();
+    var a = Read(ours);
+    var b = Read(theirs);
+    if (a.Length != b.Length) throw new Exception($"{ours}: {a.Length} rows, {theirs}: {b.Length}");
+    double worst = 0;
+    for (int i = 0; i < a.Length; i++)
+    {
+        if (a[i].Length != b[i].Length) throw new Exception($"row {i}: {a[i].Length} against {b[i].Length} values");
+        double scale = b[i].Max(Math.Abs), diff = a[i].Zip(b[i], (x, y) => Math.Abs(x - y)).Max();
+        worst = Math.Max(worst, diff / scale);
+    }
+    return worst;
+}
 
 /// One `logitstd sweep` of the study: here (--max-parallel processes of one thread each; on the
 /// 2-core machine two processes finish a study faster than one with two threads) or as a Slurm array.

@@ -106,4 +106,4 @@ let predictOptions (p: ParseResults<PredictArgs>) : Result<PredictOptions, strin
           Images = p.GetResult Images
           Top = p.TryGetResult Top |> Option.map (positive "--top") |> Option.defaultValue 5
           Index = p.TryGetResult Index |> Option.map (fun i -> if i < 0 then raise (Invalid(sprintf "--index must be >= 0, got %d" i)) else i)
-          Threads = p.TryGetResult PredictArgs.Threads |> Option.map (positive "--threads") }
+          Threads = p.TryGetResult PredictArgs.Threads |> Option.map (fun n -> match CliThreads.problem "--threads" n with Some m -> raise (Invalid m) | None -> n) }

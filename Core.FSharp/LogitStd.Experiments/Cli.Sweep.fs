@@ -75,6 +75,9 @@ type SweepOptions =
 let private owned = [ "--config"; "--seed"; "--out"; "--resume" ]
 
 /// Validates `sweep`'s own flags; `threads` and `device` are those of the training flags (parsed by `Cli`).
+/// Seeds per config: a study uses a handful; each is a run folder and a process.
+let maxSeeds = 10_000
+
 let options (a: ParseResults<SweepArgs>) (trainFlags: string list) (threads: int option) (device: DeviceChoice.Device) : Result<SweepOptions, string> =
     let scheduler = a.TryGetResult SweepArgs.Scheduler |> Option.defaultValue Local
     let slurmOnly =
@@ -90,8 +93,12 @@ let options (a: ParseResults<SweepArgs>) (trainFlags: string list) (threads: int
     | f :: _, _ -> Error(sprintf "%s after `--`: the sweep sets --config, --seed, --out and --resume of each run itself" f)
     | [], f :: _ when scheduler = Local -> Error(sprintf "%s belongs to --scheduler slurm" f)
     | _ when seeds <= 0 -> Error(sprintf "--seeds must be positive, got %d" seeds)
+    | _ when seeds > maxSeeds -> Error(sprintf "--seeds %d is more than the %d seeds a sweep runs per config" seeds maxSeeds)
     | _ when first < 0 -> Error(sprintf "--first-seed must be >= 0, got %d" first)
-    | _ when maxParallel |> Option.exists (fun p -> p <= 0) -> Error(sprintf "--max-parallel must be positive, got %d" maxParallel.Value)
+    // The last seed, first + seeds − 1, must be an int too.
+    | _ when first > System.Int32.MaxValue - seeds + 1 -> Error(sprintf "--first-seed %d + --seeds %d passes the largest seed, %d" first seeds System.Int32.MaxValue)
+    | _ when maxParallel |> Option.exists (fun p -> p <= 0 || p > CliThreads.MaxThreads) ->
+        Error(sprintf "--max-parallel must be in 1 .. %d, got %d" CliThreads.MaxThreads maxParallel.Value)
     | _ ->
         Ok
             { Configs = configs

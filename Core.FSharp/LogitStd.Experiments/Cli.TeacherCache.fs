@@ -61,7 +61,11 @@ let buildOptions (p: ParseResults<TeacherCacheArgs>) : Result<BuildOptions, stri
             match v with
             | Some n when n <= 0 -> Error(sprintf "%s must be positive, got %d" flag n)
             | _ -> Ok v
-        match positive "--train-subset" (b.TryGetResult Train_Subset), positive "--threads" (b.TryGetResult Threads) with
+        let threads =
+            match b.TryGetResult Threads |> Option.bind (CliThreads.problem "--threads") with
+            | Some m -> Error m
+            | None -> Ok(b.TryGetResult Threads)
+        match positive "--train-subset" (b.TryGetResult Train_Subset), threads with
         | Error m, _
         | _, Error m -> Error m
         | Ok subset, Ok threads ->

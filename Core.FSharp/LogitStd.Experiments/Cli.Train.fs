@@ -118,7 +118,7 @@ let private build (distill: bool) (t: ParseResults<TrainArgs>) : TrainOptions =
       Seed = t.TryGetResult Seed |> Option.map (fun s -> if s < 0 then raise (InvalidFlag(sprintf "--seed must be >= 0, got %d" s)) else s)
       TrainSubset = t.TryGetResult Train_Subset |> Option.map (positive "--train-subset")
       Name = t.TryGetResult Name
-      Threads = t.TryGetResult TrainArgs.Threads |> Option.map (positive "--threads")
+      Threads = t.TryGetResult TrainArgs.Threads |> Option.map (fun n -> match CliThreads.problem "--threads" n with Some m -> raise (InvalidFlag m) | None -> n)
       Device = t.TryGetResult TrainArgs.Device |> Option.map device |> Option.defaultValue DeviceChoice.Cpu
       Out = t.TryGetResult TrainArgs.Out
       Resume = t.TryGetResult Resume

@@ -177,6 +177,17 @@ exception private InvalidValue of string
 let private positive (what: string) (v: int) =
     if v <= 0 then raise (InvalidValue(sprintf "%s must be positive, got %d" what v)) else v
 
+/// A batch bounded as an experiment's is (`Experiment.maxBatchSize`), so its tensor sizes fit their types.
+let private batchSize (v: int) =
+    if v <= 0 || v > Experiment.maxBatchSize then
+        raise (InvalidValue(sprintf "--batch-size must be in 1 .. %d, got %d" Experiment.maxBatchSize v))
+    else v
+
+let private threads (v: int) =
+    match CliThreads.problem "--threads" v with
+    | Some m -> raise (InvalidValue m)
+    | None -> v
+
 let private device (text: string) =
     match DeviceChoice.parse text with
     | Ok d -> d
@@ -208,14 +219,14 @@ let private toParsed (r: ParseResults<Command>) (trainFlags: string list) : Pars
               Dataset = e.GetResult EvalArgs.Dataset
               DataDir = e.TryGetResult EvalArgs.Data_Dir
               Split = e.TryGetResult EvalArgs.Split |> Option.defaultValue Test
-              BatchSize = e.TryGetResult EvalArgs.Batch_Size |> Option.map (positive "--batch-size") |> Option.defaultValue 256
+              BatchSize = e.TryGetResult EvalArgs.Batch_Size |> Option.map batchSize |> Option.defaultValue 256
               SaveLogits = e.TryGetResult Save_Logits
-              Threads = e.TryGetResult EvalArgs.Threads |> Option.map (positive "--threads") }
+              Threads = e.TryGetResult EvalArgs.Threads |> Option.map threads }
     | Results r -> Summarize(r.GetResult Run_Dirs, r.TryGetResult ResultsArgs.Markdown, r.TryGetResult ResultsArgs.Json)
     | Bench b ->
         Benchmark
             { Quick = b.Contains Quick
-              Threads = b.TryGetResult BenchArgs.Threads |> Option.map (positive "--threads")
+              Threads = b.TryGetResult BenchArgs.Threads |> Option.map threads
               Steps = b.TryGetResult Steps |> Option.map (positive "--steps")
               Only = b.GetResults Only |> List.concat
               Markdown = b.TryGetResult BenchArgs.Markdown

@@ -146,8 +146,8 @@ let private parseTerm (i: int) (n: YamlNode) : WeightedTerm =
 let readWith (defaults: Experiment) (text: string) : Result<Experiment, string list> =
     try
         let stream = YamlStream()
-        match YamlLimits.tooDeep text with
-        | Some (line, column) -> fail (sprintf "line %d, column %d: nested more than %d levels deep" line column YamlLimits.maxDepth)
+        match YamlLimits.problem text with
+        | Some (line, column, what) -> fail (sprintf "line %d, column %d: %s" line column what)
         | None -> stream.Load(new StringReader(text))
         if stream.Documents.Count = 0 then Ok defaults
         else

@@ -92,6 +92,15 @@ let standardizes (o: Objective) : bool =
 // ------------------------------------------------------------------ validation
 
 /// Every problem of an experiment, each prefixed by its key path; empty when valid.
+/// The largest batch: 65,536 CIFAR images are 200 MB; batch × image bytes stays far inside an int.
+let maxBatchSize = 65_536
+
+/// More epochs than any schedule in the literature (240) by far.
+let maxEpochs = 100_000
+
+/// A learning rate whose float32 form, times any schedule factor, is finite.
+let maxLr = 1e30
+
 let problems (e: Experiment) : string list =
     [ if String.IsNullOrWhiteSpace e.Name then "experiment.name: must not be empty"
       if e.Seed < 0 then sprintf "experiment.seed: must be >= 0, got %d" e.Seed
@@ -100,9 +109,11 @@ let problems (e: Experiment) : string list =
       | _ -> ()
       if String.IsNullOrWhiteSpace e.Models.Student then "models.student: must name a model"
       let s = e.Solver
-      if s.Epochs <= 0 then sprintf "solver.epochs: must be positive, got %d" s.Epochs
-      if s.BatchSize <= 0 then sprintf "solver.batch_size: must be positive, got %d" s.BatchSize
-      if not (s.Lr > 0.0 && Double.IsFinite s.Lr) then sprintf "solver.lr: must be a positive number, got %g" s.Lr
+      // The upper bounds keep every count the trainer derives (steps, batch × image bytes, the lr as a
+      // float32 tensor scalar) inside its type: a value beyond them is a typo or an attack, not a setting.
+      if s.Epochs <= 0 || s.Epochs > maxEpochs then sprintf "solver.epochs: must be in 1 .. %d, got %d" maxEpochs s.Epochs
+      if s.BatchSize <= 0 || s.BatchSize > maxBatchSize then sprintf "solver.batch_size: must be in 1 .. %d, got %d" maxBatchSize s.BatchSize
+      if not (s.Lr > 0.0 && s.Lr <= maxLr) then sprintf "solver.lr: must be a positive number up to %g, got %g" maxLr s.Lr
       if not (s.Momentum >= 0.0 && s.Momentum < 1.0) then sprintf "solver.momentum: must be in [0, 1), got %g" s.Momentum
       if not (s.WeightDecay >= 0.0 && Double.IsFinite s.WeightDecay) then sprintf "solver.weight_decay: must be >= 0, got %g" s.WeightDecay
       if not (s.LrDecayRate > 0.0 && s.LrDecayRate <= 1.0) then sprintf "solver.lr_decay_rate: must be in (0, 1], got %g" s.LrDecayRate

@@ -31,10 +31,7 @@ public static class EvalCommand
             if (Core.Experiments.Dataset(o.Dataset) == Core.DatasetId.Cifar100 && dataDir is not null && File.Exists(dataDir) && dataDir.EndsWith(".bin", StringComparison.OrdinalIgnoreCase))
                 data = DatasetCatalog.OpenForCheck(o.Dataset, dataDir)[0]; // a single CIFAR-100 binary file
             else
-            {
-                var (train, test) = DatasetCatalog.Open(o.Dataset, dataDir);
-                data = o.Split.IsTrain ? train : test;
-            }
+                data = o.Split.IsTrain ? DatasetCatalog.Open(o.Dataset, dataDir).Train : DatasetCatalog.OpenTest(o.Dataset, dataDir);
             var model = Checkpoints.LoadForEvaluation(o.Model, o.Weights, data.Classes);
             var shape = model.Info.InputShape;
             if (shape[0] != data.Channels)

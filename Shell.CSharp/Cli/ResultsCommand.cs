@@ -69,7 +69,7 @@ public static class ResultsCommand
     {
         IReadOnlyList<(string Dir, RunSummary Summary)> runs;
         try { runs = Collect(dirs); }
-        catch (Exception e) when (e is IOException or RunFolderException)
+        catch (Exception e) when (e is IOException or RunFolderException or SafeIO.UnsafeFileException)
         {
             // A run folder's file is damaged or unreadable: the file is at fault (exit 1).
             stderr.WriteLine($"error: results: {e.Message}");

@@ -36,7 +36,7 @@ public static class TrainCommand
         if (resume is not null && outDir is not null) return Fail(2, "give either --out (a new run) or --resume (an existing run), not both");
         if (resume is null && outDir is null) return Fail(2, "--out DIR is required (the run folder to create)");
 
-        int threads = o.Threads.ToNullable() ?? Environment.ProcessorCount;
+        int threads = o.Threads.ToNullable() ?? Math.Min(Environment.ProcessorCount, Core.CliThreads.MaxThreads);
         var (chosen, deviceError) = Platform.Devices.Resolve(o.Device);
         if (chosen is null) return Fail(1, deviceError!);
         Device device = chosen;
@@ -54,6 +54,8 @@ public static class TrainCommand
                 run = RunOutput.Open(resume);
                 // The thread count is part of the run's numerical state (run.json, TrainingProgress.Threads).
                 var recorded = run.ReadThreads() ?? (run.HasCheckpoint ? TrainingState.ReadProgress(run.LatestCheckpoint).Threads : 0);
+                if (recorded != 0 && Core.CliThreads.problem("the recorded thread count", recorded).ToNullable() is { } bad)
+                    return Fail(1, $"{run.Path}: {bad}");
                 if (recorded > 0)
                 {
                     if (o.Threads.ToNullable() is null) threads = recorded;
@@ -62,6 +64,8 @@ public static class TrainCommand
                 }
                 experiment = ExperimentFile.Read(run.ExperimentFile); // a damaged file: exit 1, naming it
                 teacherCache = run.ReadTeacherCache();
+                if (teacherCache is not null && CacheNotGranted(run, teacherCache, o.TeacherCache.ToNullable()) is { } refused)
+                    return Fail(1, refused);
             }
             else
             {
@@ -87,6 +91,7 @@ public static class TrainCommand
                     return 2;
                 }
                 run = null!;
+                RunOutput.CheckCreatable(outDir!); // before the slow work: a folder that is not the program's is refused at once
                 if (o.TeacherCache.ToNullable() is { } dir)
                 {
                     if (experiment.Models.Teacher.ToNullable() is null) return Fail(2, "--teacher-cache caches a teacher's logits: the experiment has no teacher");
@@ -99,6 +104,10 @@ public static class TrainCommand
             // Inputs, before any training: dataset, models, teacher.
             var data = experiment.Dataset;
             var (train, test) = DatasetCatalog.Open(data.Name, data.DataDir.ToNullable());
+            var dataIdentity = DatasetIdentity.Of(train, test);
+            if (resume is not null && RunMarker.ReadFrom(run.Path)?.DatasetSha256 is { } created && created != dataIdentity)
+                return Fail(1, $"{run.ExperimentFile}: its dataset ({data.DataDir.ToNullable() ?? "the default data folder"}) is not the data the run was created with " +
+                    "(its images and labels hash differently); --resume continues a run only on its own data");
             if (data.TrainSubset.ToNullable() is int subset)
             {
                 if (subset > train.Count) return Fail(2, $"--train-subset {subset} exceeds the {train.Count} training images of {train.Name}");
@@ -123,7 +132,7 @@ public static class TrainCommand
 
             if (resume is null)
             {
-                run = RunOutput.Create(outDir!);
+                run = RunOutput.Create(outDir!, teacherCache, dataIdentity);
                 run.WriteSettings(threads, teacherCache); // first: a folder holding experiment.yaml always knows its thread count
                 run.WriteExperiment(experiment);
             }
@@ -152,6 +161,22 @@ public static class TrainCommand
         catch (UnknownModelException e) { return Fail(2, e.Message); }
         catch (InputException e) { return Fail(1, e.Message); }
         catch (InputShapeException e) { return Fail(2, e.Message); }
+    }
+
+    /// <summary>
+    /// Why the teacher-cache folder named in run.json may not be written on resume, or null. A run
+    /// writes cache files only into the folder it was created with: the one its marker recorded, or —
+    /// for a run folder written before markers — the one given again with <c>--teacher-cache</c>. An
+    /// edited run.json cannot send its writes elsewhere.
+    /// </summary>
+    static string? CacheNotGranted(RunOutput run, string recorded, string? given)
+    {
+        var marker = RunMarker.ReadFrom(run.Path);
+        var granted = marker is not null ? marker.TeacherCache : given is null ? null : Path.GetFullPath(given);
+        if (granted is not null && Path.GetFullPath(recorded) == Path.GetFullPath(granted)) return null;
+        return $"{run.RunSettingsFile}: names the teacher cache {recorded}, but the run was created with " +
+            (granted is null ? "none" : granted) + (marker is null ? $" (give it with --teacher-cache {recorded} if it is yours)" : "") +
+            "; a run writes cache files only where it was created to";
     }
 
     sealed class InputShapeException(string message) : Exception(message);

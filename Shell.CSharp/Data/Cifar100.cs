@@ -53,6 +53,8 @@ public static class Cifar100
     public static ImageDataset ReadFile(string path, string split, IReadOnlyList<string>? classNames = null)
     {
         if (!File.Exists(path)) throw new DatasetException($"{path}: missing file");
+        if (SafeIO.FileKinds.Of(path, followLinks: true).Kind != SafeIO.FileKind.Regular)
+            throw new DatasetException($"{path}: not a regular file (a FIFO or a device), so not a CIFAR-100 file");
         CheckLength(new FileInfo(path).Length, path); // before the file is read into memory
         var bytes = File.ReadAllBytes(path);
         return Parse(bytes, path, split, Path.GetFullPath(path), classNames);
@@ -62,6 +64,8 @@ public static class Cifar100
     public static (ImageDataset Train, ImageDataset Test) OpenArchive(string archivePath)
     {
         if (!File.Exists(archivePath)) throw new DatasetException($"{archivePath}: missing file");
+        if (SafeIO.FileKinds.Of(archivePath, followLinks: true).Kind != SafeIO.FileKind.Regular)
+            throw new DatasetException($"{archivePath}: not a regular file (a FIFO or a device), so not an archive");
         byte[]? train = null, test = null, names = null;
         try
         {
@@ -83,6 +87,10 @@ public static class Cifar100
                     Array.Resize(ref data, (int)Math.Min(entry.Length, 2L * data.Length));
                 if (got < entry.Length)
                     throw new DatasetException($"{archivePath}: truncated: member {entry.Name} should hold {entry.Length:N0} bytes but the archive ends after {got:N0}");
+                // A second member of the same name would silently replace the first (tar extracts the last):
+                // which of the two is the dataset is not for this reader to guess.
+                if ((name == "train.bin" ? train : name == "test.bin" ? test : names) is not null)
+                    throw new DatasetException($"{archivePath}: the archive holds {name} twice (the second as {entry.Name}); an archive of a dataset holds each file once");
                 switch (name)
                 {
                     case "train.bin": train = data; break;
@@ -140,7 +148,14 @@ public static class Cifar100
 
     /// <summary>Reads <c>fine_label_names.txt</c> when it is there; numbers stand in for names otherwise.</summary>
     static IReadOnlyList<string>? ReadClassNames(string path) =>
-        File.Exists(path) ? ParseClassNames(File.ReadAllText(path), path) : null;
+        File.Exists(path) ? ParseClassNames(ReadNames(path), path) : null;
+
+    /// <summary>The class-name file: regular, and as small as one (the archive's member is bounded alike).</summary>
+    static string ReadNames(string path)
+    {
+        try { return SafeIO.BoundedRead.Text(path, 1 << 20, "class-name file"); }
+        catch (SafeIO.UnsafeFileException e) { throw new DatasetException(e.Message, e); }
+    }
 
     static IReadOnlyList<string> ParseClassNames(string text, string path)
     {

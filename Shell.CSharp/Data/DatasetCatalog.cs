@@ -30,6 +30,23 @@ public static class DatasetCatalog
     }
 
     /// <summary>
+    /// The test split alone, for evaluation: as <see cref="Open"/>'s, except that an image folder needs
+    /// no <c>train/</c> — then its <c>val/</c> (or <c>test/</c>) class folders, sorted by name, are the
+    /// classes, as torchvision's <c>ImageFolder</c> on the validation folder has them (ImageNet's
+    /// teachers are usually evaluated with nothing but <c>val/</c> at hand).
+    /// </summary>
+    /// <exception cref="DatasetException">Missing, truncated or malformed data.</exception>
+    public static ImageDataset OpenTest(DatasetKind kind, string? dataDir)
+    {
+        var root = dataDir ?? Path.Combine("data", "imagenet");
+        if (Experiments.Dataset(kind) != DatasetId.ImageFolder || !Directory.Exists(root) || Directory.Exists(Path.Combine(root, "train")))
+            return Open(kind, dataDir).Test;
+        var testDir = new[] { "val", "test" }.Select(s => Path.Combine(root, s)).FirstOrDefault(Directory.Exists)
+            ?? throw new DatasetException($"{Path.GetFullPath(root)}: missing folder val/ (or test/), one subfolder per class");
+        return ImageFolderDataset.Open(testDir, Path.GetFileName(testDir));
+    }
+
+    /// <summary>
     /// The splits <c>dataset check</c> validates: both splits as <see cref="Open"/> reads them, or —
     /// when <paramref name="dataDir"/> names a single CIFAR <c>.bin</c> file — that file alone.
     /// </summary>

@@ -52,6 +52,8 @@ public static class IdxFile
     static Stream OpenDecompressed(string path)
     {
         if (!File.Exists(path)) throw new DatasetException($"{path}: missing file");
+        if (SafeIO.FileKinds.Of(path, followLinks: true).Kind != SafeIO.FileKind.Regular)
+            throw new DatasetException($"{path}: not a regular file (a FIFO or a device), so not an IDX file");
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         try
         {

@@ -84,6 +84,9 @@ public sealed class ImageFolderDataset : ImageDataset
             {
                 if (Path.GetFileName(file).StartsWith('.')) continue;
                 if (!Extensions.Contains(Path.GetExtension(file).ToLowerInvariant())) { skipped++; continue; }
+                // A FIFO would block the first read for ever, a device never end: refused when listed, not when read.
+                if (SafeIO.FileKinds.Of(file, followLinks: true).Kind != SafeIO.FileKind.Regular)
+                    throw new DatasetException($"{file}: not a regular file (a FIFO, a device, or a link to one), so not an image");
                 files.Add(file);
                 labels.Add(label);
             }
@@ -113,10 +116,14 @@ public sealed class ImageFolderDataset : ImageDataset
 
     /// <summary>Reads an image file and opens its codec, with the header's size checked before it sizes
     /// any decode buffer; the caller disposes both. Every problem is a <see cref="DatasetException"/> naming the file.</summary>
+    /// <summary>A JPEG or PNG of <see cref="MaxPixels"/> pixels is far below this; a larger file is not an image to read whole.</summary>
+    const long MaxFileBytes = 512L << 20;
+
     internal static (SKData Data, SKCodec Codec) OpenCodec(string path)
     {
         byte[] encoded;
-        try { encoded = File.ReadAllBytes(path); }
+        try { encoded = SafeIO.BoundedRead.Bytes(path, MaxFileBytes, "image file"); }
+        catch (SafeIO.UnsafeFileException e) { throw new DatasetException(e.Message, e); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new DatasetException($"{path}: cannot read: {e.Message}", e);

@@ -1,12 +1,12 @@
 namespace LogitStd.Shell.Data;
 
 /// <summary>
-/// The ImageNet transforms: for training <c>RandomResizedCrop(size)</c> (scale 0.08–1, aspect ratio
-/// 3/4–4/3, torchvision's ten-tries-then-centre-crop rule) + horizontal flip; for evaluation
-/// <c>Resize(resize)</c> of the shorter side + <c>CenterCrop(size)</c>. Both sample the source
-/// bilinearly straight into the output, then normalise with the ImageNet mean and std.
-/// Departure from torchvision: no antialiasing when shrinking (torchvision's PIL path low-passes
-/// first), so strongly reduced crops are slightly sharper.
+/// The ImageNet transforms as torchvision computes them on PIL images: for training
+/// <c>RandomResizedCrop(size)</c> (scale 0.08–1, aspect ratio 3/4–4/3, torchvision's
+/// ten-tries-then-centre-crop rule) + horizontal flip; for evaluation <c>Resize(resize)</c> of the
+/// shorter side + <c>CenterCrop(size)</c>. Resizing is Pillow's antialiased bilinear filter with 8-bit
+/// rounding (<see cref="PilResize"/>), then the ImageNet mean and std. Compared with torchvision 0.14 +
+/// Pillow on PNG and JPEG files in tests/Data.Tests (docs/imagenet.md).
 /// </summary>
 public sealed class ResizedCropTransform : IImageTransform
 {
@@ -52,18 +52,53 @@ public sealed class ResizedCropTransform : IImageTransform
         {
             var (top, left, h, w) = DrawCrop(image.Height, image.Width, ref random);
             bool flip = random.Chance(0.5);
-            Sample(image, top, left, h, w, flip, destination);
+            CropResize(image, top, left, h, w, flip, destination);
         }
         else
         {
-            // Resize so the shorter side is Resize (torchvision truncates the longer side's length), then
-            // take the centre; expressed as a source-space rectangle.
+            // torchvision's Resize(int): the shorter side becomes Resize, the longer int(Resize · long / short).
             int ih = image.Height, iw = image.Width;
             int rh = ih <= iw ? Resize : (int)(Resize * (double)ih / iw);
             int rw = iw <= ih ? Resize : (int)(Resize * (double)iw / ih);
-            double top = Math.Round((rh - OutputHeight) / 2.0), left = Math.Round((rw - OutputWidth) / 2.0);
-            double sy = (double)ih / rh, sx = (double)iw / rw;
-            Sample(image, top * sy, left * sx, OutputHeight * sy, OutputWidth * sx, false, destination);
+            var resized = PilResize.Resize(image.Pixels.Span, image.Channels, ih, iw, rh, rw);
+            // CenterCrop: Python's round (half to even), as .NET's Math.Round.
+            int top = (int)Math.Round((rh - OutputHeight) / 2.0), left = (int)Math.Round((rw - OutputWidth) / 2.0);
+            Normalise(resized, rh, rw, top, left, false, destination);
+        }
+    }
+
+    /// <summary>
+    /// torchvision's <c>resized_crop</c> on a PIL image — the crop (top, left, h, w) in source pixels,
+    /// resized to the output size by <see cref="PilResize"/> — then mirrored when <paramref name="flip"/>,
+    /// normalised into <paramref name="destination"/>.
+    /// </summary>
+    public void CropResize(ImageView image, int top, int left, int h, int w, bool flip, Span<float> destination)
+    {
+        var src = image.Pixels.Span;
+        int ih = image.Height, iw = image.Width, channels = image.Channels;
+        if (top < 0 || left < 0 || h < 1 || w < 1 || top + h > ih || left + w > iw)
+            throw new ArgumentOutOfRangeException(nameof(top), $"crop ({top}, {left}, {h}, {w}) outside a {ih}×{iw} image");
+        var crop = new byte[channels * h * w];
+        for (int c = 0; c < channels; c++)
+            for (int y = 0; y < h; y++)
+                src.Slice(c * ih * iw + (top + y) * iw + left, w).CopyTo(crop.AsSpan(c * h * w + y * w, w));
+        var resized = PilResize.Resize(crop, channels, h, w, OutputHeight, OutputWidth);
+        Normalise(resized, OutputHeight, OutputWidth, 0, 0, flip, destination);
+    }
+
+    /// <summary>The output-sized window at (top, left) of an 8-bit CHW image, optionally mirrored, as (v / 255 − mean) / std.</summary>
+    void Normalise(byte[] pixels, int height, int width, int top, int left, bool flip, Span<float> destination)
+    {
+        int oh = OutputHeight, ow = OutputWidth;
+        for (int c = 0; c < OutputChannels; c++)
+        {
+            float mean = normalization.Mean[c], std = normalization.Std[c];
+            for (int y = 0; y < oh; y++)
+            {
+                var row = pixels.AsSpan(c * height * width + (top + y) * width + left, ow);
+                var dst = destination.Slice(c * oh * ow + y * ow, ow);
+                for (int x = 0; x < ow; x++) dst[x] = (row[flip ? ow - 1 - x : x] / 255f - mean) / std;
+            }
         }
     }
 
@@ -89,45 +124,5 @@ public sealed class ResizedCropTransform : IImageTransform
         else if (inRatio > maxRatio) { ch = height; cw = (int)Math.Round(ch * maxRatio); }
         else { cw = width; ch = height; }
         return ((height - ch) / 2, (width - cw) / 2, ch, cw);
-    }
-
-    /// <summary>Bilinear sampling of the source rectangle (top, left, h, w) onto the output grid, optionally mirrored, then normalised.</summary>
-    void Sample(ImageView image, double top, double left, double h, double w, bool flip, Span<float> destination)
-    {
-        var src = image.Pixels.Span;
-        int ih = image.Height, iw = image.Width, plane = ih * iw;
-        int oh = OutputHeight, ow = OutputWidth, oplane = oh * ow;
-        double sy = h / oh, sx = w / ow;
-        Span<int> x0s = stackalloc int[ow];
-        Span<float> fxs = stackalloc float[ow];
-        for (int x = 0; x < ow; x++)
-        {
-            int ox = flip ? ow - 1 - x : x;
-            double fx = Math.Clamp(left + (ox + 0.5) * sx - 0.5, 0, iw - 1);
-            x0s[x] = Math.Min((int)fx, iw - 2 < 0 ? 0 : iw - 2);
-            fxs[x] = (float)(fx - x0s[x]);
-        }
-        for (int c = 0; c < OutputChannels; c++)
-        {
-            float mean = normalization.Mean[c], std = normalization.Std[c];
-            var p = src.Slice(c * plane, plane);
-            for (int y = 0; y < oh; y++)
-            {
-                double fy = Math.Clamp(top + (y + 0.5) * sy - 0.5, 0, ih - 1);
-                int y0 = Math.Min((int)fy, ih - 2 < 0 ? 0 : ih - 2);
-                int y1 = Math.Min(y0 + 1, ih - 1);
-                float wy = (float)(fy - y0);
-                var dst = destination.Slice(c * oplane + y * ow, ow);
-                for (int x = 0; x < ow; x++)
-                {
-                    int x0 = x0s[x], x1 = Math.Min(x0 + 1, iw - 1);
-                    float wx = fxs[x];
-                    float topV = p[y0 * iw + x0] + wx * (p[y0 * iw + x1] - p[y0 * iw + x0]);
-                    float botV = p[y1 * iw + x0] + wx * (p[y1 * iw + x1] - p[y1 * iw + x0]);
-                    float v = topV + wy * (botV - topV);
-                    dst[x] = (v / 255f - mean) / std;
-                }
-            }
-        }
     }
 }

@@ -38,7 +38,11 @@ public sealed class OnnxClassifierSession : IDisposable
     public static OnnxClassifierSession Open(string path, int threads = 1)
     {
         if (!File.Exists(path)) throw new OnnxModelException($"{path}: file not found");
-        return Open(File.ReadAllBytes(path), path, threads);
+        byte[] bytes;
+        // A FIFO or a device named as the model would block or never end: only a regular file, bounded (protobuf's own limit).
+        try { bytes = SafeIO.BoundedRead.Bytes(path, int.MaxValue, "ONNX model"); }
+        catch (SafeIO.UnsafeFileException e) { throw new OnnxModelException(e.Message); }
+        return Open(bytes, path, threads);
     }
 
     /// <summary>Opens an exported model from its bytes; <paramref name="source"/> names it in messages.</summary>

@@ -46,10 +46,21 @@ public static class Checkpoints
     public static CheckpointFormat DetectFormat(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint not found: {path}", path);
+        EnsureRegularFile(path);
         if (ProjectCheckpoint.IsProjectCheckpoint(path)) return CheckpointFormat.LogitStd;
         if (PyTorchFormat.IsPyTorchFile(path)) return CheckpointFormat.PyTorch;
         throw new CheckpointFormatException(
             $"'{path}' is neither a {ProjectCheckpoint.FormatName} file nor a torch.save file (zip or legacy format)");
+    }
+
+    /// <summary>A checkpoint is read only from a regular file: a FIFO would block its first read for
+    /// ever, a device such as /dev/zero never end.</summary>
+    /// <exception cref="CheckpointFormatException">A FIFO, a device, a socket or a folder.</exception>
+    internal static void EnsureRegularFile(string path)
+    {
+        var kind = SafeIO.FileKinds.Of(path, followLinks: true).Kind;
+        if (kind is SafeIO.FileKind.Special or SafeIO.FileKind.Directory)
+            throw new CheckpointFormatException($"'{path}' is not a regular file ({(kind == SafeIO.FileKind.Directory ? "a folder" : "a FIFO, device or socket")}), so not a checkpoint");
     }
 
     /// <summary>

@@ -20,14 +20,16 @@ internal sealed record PyOpaque(PyGlobal Type, object? Args)
 /// A minimal pickle reader (protocols 2–4) for the subset <c>torch.save</c> emits: dicts, lists,
 /// tuples, strings, numbers, globals, REDUCE/BUILD/NEWOBJ and persistent ids. Globals are handed to
 /// <see cref="Reduce"/> so the caller decides what <c>collections.OrderedDict</c> or
-/// <c>torch._utils._rebuild_tensor_v2</c> become; anything else stays a <see cref="PyOpaque"/>.
-/// Written for PyTorch's pre-1.6 checkpoint format, which TorchSharp.PyBridge does not read.
+/// <c>torch._utils._rebuild_tensor_v2</c> become; anything else stays a <see cref="PyOpaque"/>. A global
+/// the caller does not allow (<see cref="PickleGlobals"/>) is refused by name when it is read. Shared
+/// and cyclic structure stays shared: the memo hands out the same object, never a copy.
 /// The input is not trusted: every length is checked against the bytes left in the stream before
 /// anything is allocated, the stack and memo are bounded, and every malformation (a pop from an
 /// empty stack, a missing memo entry, an operand of the wrong type) is an <see cref="InvalidDataException"/>;
 /// an opcode outside the subset is an <see cref="UnsupportedPickleException"/> (the file may still be a valid pickle).
 /// </summary>
-internal sealed class PickleReader(Stream stream, Func<object?, object?> persistentLoad, Func<PyGlobal, object?[], object?> reduce)
+internal sealed class PickleReader(Stream stream, Func<object?, object?> persistentLoad, Func<PyGlobal, object?[], object?> reduce,
+    Func<PyGlobal, bool> allowGlobal)
 {
     /// <summary>Bounds on the stack and the memo: a state dict needs a few thousand entries.</summary>
     private const int MaxStack = 1 << 20, MaxMemo = 1 << 20, MaxLine = 1024;
@@ -79,12 +81,12 @@ internal sealed class PickleReader(Stream stream, Func<object?, object?> persist
                 case (byte)'B': stack.Add(Bytes(reader.ReadUInt32())); break;    // BINBYTES
                 case 0x8e: stack.Add(Bytes(reader.ReadInt64())); break;          // BINBYTES8
                 case 0x96: stack.Add(Bytes(reader.ReadInt64())); break;          // BYTEARRAY8
-                case (byte)'c': stack.Add(new PyGlobal(ReadLine(), ReadLine())); break; // GLOBAL
+                case (byte)'c': stack.Add(Global(new PyGlobal(ReadLine(), ReadLine()))); break; // GLOBAL
                 case 0x93:                                                        // STACK_GLOBAL
                 {
                     var name = PopAs<string>("STACK_GLOBAL");
                     var module = PopAs<string>("STACK_GLOBAL");
-                    stack.Add(new PyGlobal(module, name));
+                    stack.Add(Global(new PyGlobal(module, name)));
                     break;
                 }
                 case (byte)'q': memo[reader.ReadByte()] = Peek(); break;          // BINPUT
@@ -137,6 +139,9 @@ internal sealed class PickleReader(Stream stream, Func<object?, object?> persist
             }
         }
     }
+
+    /// <summary>A global the caller allows; any other is refused by name before it is used.</summary>
+    private PyGlobal Global(PyGlobal g) => allowGlobal(g) ? g : throw PickleGlobals.Refusal(g, stream.Position);
 
     private static void SetItems(object? target, List<object?> items)
     {

@@ -11,10 +11,10 @@ namespace LogitStd.Shell.Persistence;
 /// <see cref="TorchSaveReader"/>, which trusts nothing in the file: every zip member's length and
 /// CRC-32 is checked, every size in the pickle against the bytes the file holds, every tensor view
 /// against its storage. It returns the whole pickled object (so a dict whose <c>"model"</c> entry is
-/// the state dict arrives intact, numpy scalars and argparse namespaces kept opaque beside it).
-/// TorchSharp.PyBridge's unpickler is the fallback for a pickle using an opcode outside that reader's
-/// subset, and PyBridge writes the files. This class picks the state dict out of the object and
-/// normalises its keys.
+/// the state dict arrives intact, numpy scalars kept opaque beside it). It is the only reader: a pickle
+/// it does not accept (an opcode outside its subset, a global outside <see cref="PickleGlobals"/>) is a
+/// format error, never handed to a laxer unpickler. PyBridge writes the files. This class picks the
+/// state dict out of the object and normalises its keys.
 /// </summary>
 public static class PyTorchFormat
 {
@@ -51,14 +51,9 @@ public static class PyTorchFormat
         Hashtable top;
         try
         {
-            var graph = TorchSaveReader.IsLegacy(path) ? TorchSaveReader.ReadLegacy(path) : ReadZipGraph(path);
+            var graph = TorchSaveReader.IsLegacy(path) ? TorchSaveReader.ReadLegacy(path) : TorchSaveReader.ReadZip(path);
             top = graph as Hashtable ?? ToHashtable(graph)
                 ?? throw new CheckpointFormatException($"'{path}' holds no dict at the top level");
-        }
-        catch (NotImplementedException e)
-        {
-            // PyBridge signals the pre-1.6 (non-zip) format and whole pickled modules this way.
-            throw new CheckpointFormatException($"'{path}': {e.Message}", e);
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or UnsupportedPickleException)
         {
@@ -113,66 +108,66 @@ public static class PyTorchFormat
         }
     }
 
-    /// <summary>
-    /// A zip file's object graph: this project's reader first, which checks every member (CRC-32) and
-    /// every size before allocating; PyBridge's unpickler only for a pickle that uses an opcode outside
-    /// that reader's subset, on bytes already checked, with whatever it throws on them mapped to a
-    /// format error.
-    /// </summary>
-    private static object? ReadZipGraph(string path)
-    {
-        try
-        {
-            return TorchSaveReader.ReadZip(path);
-        }
-        catch (UnsupportedPickleException e)
-        {
-            try
-            {
-                using var stream = File.OpenRead(path);
-                return PyTorchUnpickler.UnpickleStateDict(stream);
-            }
-            catch (Exception inner) when (inner is not (OutOfMemoryException or InputException))
-            {
-                throw new CheckpointFormatException($"'{path}' is not a PyTorch checkpoint this program can read: {e.Message}; PyBridge: {inner.Message}", inner);
-            }
-        }
-    }
-
     /// <summary>Dicts and lists nested deeper than this are not a state dict (and would exhaust the stack).</summary>
     private const int MaxNesting = 100;
 
-    /// <summary>The reader's object graph in the shape PyBridge returns (Hashtable, ArrayList, Tensor).</summary>
-    private static Hashtable? ToHashtable(object? node) => Convert(node, 0) as Hashtable;
+    /// <summary>The reader's object graph in the shape the state-dict search expects (Hashtable, ArrayList, Tensor).</summary>
+    private static Hashtable? ToHashtable(object? node) =>
+        Convert(node, 0, new Dictionary<object, object>(ReferenceEqualityComparer.Instance)) as Hashtable;
 
-    private static object? Convert(object? node, int depth)
+    /// <summary>
+    /// Converts each dict and list once: <paramref name="done"/> maps a reader object to its conversion,
+    /// registered before its children are converted, so a structure shared many times (a list holding the
+    /// same list twice, forty levels deep) stays shared, and a cycle (a list that holds a tuple that holds
+    /// the list) ends, instead of being copied once per path through it.
+    /// </summary>
+    private static object? Convert(object? node, int depth, Dictionary<object, object> done)
     {
-        if (depth > MaxNesting) throw new InvalidDataException($"dicts or lists nested more than {MaxNesting} deep (or a list that contains itself)");
-        return node switch
+        if (node is null) return null;
+        if (done.TryGetValue(node, out var converted)) return converted;
+        if (depth > MaxNesting) throw new InvalidDataException($"dicts or lists nested more than {MaxNesting} deep");
+        switch (node)
         {
-            TorchSaveReader.PendingTensor p => p.Value,
-            Dictionary<object, object?> d => d.Aggregate(new Hashtable(), (h, kv) => { h[kv.Key] = Convert(kv.Value, depth + 1); return h; }),
-            List<object?> l => new ArrayList(l.Select(v => Convert(v, depth + 1)).ToList()),
-            _ => node,
-        };
+            case TorchSaveReader.PendingTensor p:
+                return p.Value;
+            case Dictionary<object, object?> d:
+            {
+                var table = new Hashtable();
+                done[node] = table;
+                foreach (var kv in d) table[kv.Key] = Convert(kv.Value, depth + 1, done);
+                return table;
+            }
+            case List<object?> l:
+            {
+                var list = new ArrayList(l.Count);
+                done[node] = list;
+                foreach (var v in l) list.Add(Convert(v, depth + 1, done));
+                return list;
+            }
+            default:
+                return node;
+        }
     }
 
     private static string StripPrefix(string key) =>
         key.StartsWith(DataParallelPrefix, StringComparison.Ordinal) ? key[DataParallelPrefix.Length..] : key;
 
-    private static void DisposeOthers(object? node, HashSet<object> keep, int depth = 0)
+    /// <summary>Disposes every tensor of the graph not in <paramref name="keep"/>, visiting each container
+    /// once (<paramref name="seen"/>), so shared and cyclic structure costs one visit per object.</summary>
+    private static void DisposeOthers(object? node, HashSet<object> keep, HashSet<object>? seen = null, int depth = 0)
     {
-        if (depth > MaxNesting) return; // a tuple holding a list that holds itself: Convert refused the rest
+        seen ??= new HashSet<object>(ReferenceEqualityComparer.Instance);
+        if (node is null || depth > MaxNesting || !seen.Add(node)) return;
         switch (node)
         {
             case Tensor t when !keep.Contains(t):
                 t.Dispose();
                 break;
             case IDictionary d:
-                foreach (var v in d.Values) DisposeOthers(v, keep, depth + 1);
+                foreach (var v in d.Values) DisposeOthers(v, keep, seen, depth + 1);
                 break;
             case IEnumerable e when node is not string:
-                foreach (var v in e) DisposeOthers(v, keep, depth + 1);
+                foreach (var v in e) DisposeOthers(v, keep, seen, depth + 1);
                 break;
         }
     }

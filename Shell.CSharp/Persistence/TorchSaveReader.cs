@@ -3,8 +3,9 @@ using static TorchSharp.torch;
 namespace LogitStd.Shell.Persistence;
 
 /// <summary>
-/// This project's own reader of <c>torch.save</c> files, built on <see cref="PickleReader"/>, for what
-/// TorchSharp.PyBridge does not read:
+/// This project's own and only reader of <c>torch.save</c> files, built on <see cref="PickleReader"/>
+/// (globals allow-listed as <c>weights_only</c> does: <see cref="PickleGlobals"/>), for what
+/// TorchSharp.PyBridge does not read and in place of its unpickler, which checks no CRC, length or view:
 /// <list type="bullet">
 /// <item>PyTorch's pre-1.6 format (still written with <c>_use_new_zipfile_serialization=False</c>), in
 /// which CRD's and mdistiller's CIFAR teachers were saved: a sequence of pickles — magic number,
@@ -67,7 +68,7 @@ internal static class TorchSaveReader
         object? result;
         // ZipArchive entry streams do not seek; the pickle is small, so it is buffered (and checked whole).
         using (var ms = new MemoryStream(ZipMember.ReadAll(pkl, path, 1L << 30)))
-            result = new PickleReader(ms, pid => LoadStorage(pid, storages), (g, args) => Reduce(g, args, pending)).Load();
+            result = new PickleReader(ms, pid => LoadStorage(pid, storages), (g, args) => Reduce(g, args, pending), PickleGlobals.IsAllowed).Load();
         try
         {
             foreach (var storage in storages.Values)
@@ -95,7 +96,7 @@ internal static class TorchSaveReader
         using var f = File.OpenRead(path);
         var storages = new Dictionary<string, Storage>(StringComparer.Ordinal);
         var pending = new List<PendingTensor>();
-        var reader = new PickleReader(f, pid => LoadStorage(pid, storages), (g, args) => Reduce(g, args, pending));
+        var reader = new PickleReader(f, pid => LoadStorage(pid, storages), (g, args) => Reduce(g, args, pending), PickleGlobals.IsAllowed);
         if (reader.Load() is not System.Numerics.BigInteger magic || magic != MagicNumber)
             throw new InvalidDataException("not a legacy torch.save file (magic number differs)");
         var protocol = reader.Load();

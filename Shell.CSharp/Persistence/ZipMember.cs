@@ -17,6 +17,7 @@ public static class ZipMember
     /// <summary>Opens <paramref name="path"/> as a zip archive; a file that is not one is a <see cref="CheckpointFormatException"/>.</summary>
     public static ZipArchive OpenArchive(string path)
     {
+        Checkpoints.EnsureRegularFile(path);
         ZipArchive? zip = null;
         try
         {

@@ -41,12 +41,16 @@ public static class ReferenceFile
         ["ctkd"] = ["t_start", "t_end", "temperature_param", "grl_lambda"],
     };
 
+    /// <summary>Reference files hold a few thousand vectors: far below this.</summary>
+    const long MaxBytes = 256L << 20;
+
     /// <summary>Loads every case of a file; throws <see cref="ReferenceFormatException"/> on any malformation.</summary>
     public static (string Source, IReadOnlyList<ReferenceCase> Cases) Load(string path)
     {
         if (!File.Exists(path)) throw new ReferenceFormatException(path, null, "file not found");
         JsonNode? root;
-        try { root = JsonNode.Parse(File.ReadAllText(path)); }
+        try { root = JsonNode.Parse(SafeIO.BoundedRead.Text(path, MaxBytes, "reference file")); }
+        catch (SafeIO.UnsafeFileException e) { throw new ReferenceFormatException(path, null, e.Problem); }
         catch (JsonException e) { throw new ReferenceFormatException(path, null, $"not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine}): {e.Message}"); }
         if (root is not JsonObject obj) throw new ReferenceFormatException(path, null, "the top level must be a JSON object");
         var format = TryString(obj["format"]);

@@ -19,6 +19,10 @@ internal sealed class CsvFile
     /// <summary>Each data row with its 1-based line number; every row has as many fields as the header.</summary>
     public List<(int Line, string[] Fields)> Rows { get; }
 
+    /// <summary>The longest line read: a row of 10,000 logits in round-trip format is under 300,000
+    /// characters; a longer line (a damaged or hostile file of one huge line) is refused before it is held.</summary>
+    public const int MaxLineChars = 1 << 20;
+
     /// <summary>Reads <paramref name="path"/>; <paramref name="missingHint"/> says why the file may be absent.</summary>
     public static CsvFile Read(string path, string missingHint)
     {
@@ -26,7 +30,9 @@ internal sealed class CsvFile
         string[]? header = null;
         var rows = new List<(int, string[])>();
         int line = 0;
-        foreach (var text in File.ReadLines(path))
+        using var stream = SafeIO.BoundedRead.Open(path, long.MaxValue, "CSV file");
+        using var reader = new StreamReader(stream);
+        foreach (var text in SafeIO.LineReader.Lines(reader, MaxLineChars, path))
         {
             line++;
             // A trailing blank line (or CRLF endings) is common and harmless.

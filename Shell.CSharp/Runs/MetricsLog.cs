@@ -76,8 +76,10 @@ public sealed class MetricsLog
     {
         var kept = new List<string>();
         if (!File.Exists(path)) return kept;
-        var lines = File.ReadAllLines(path);
-        for (int i = skipHeader ? 1 : 0; i < lines.Length; i++)
+        List<string> lines;
+        using (var reader = new StreamReader(SafeIO.BoundedRead.Open(path, long.MaxValue, "metrics file")))
+            lines = SafeIO.LineReader.Lines(reader, CsvFile.MaxLineChars, path).ToList();
+        for (int i = skipHeader ? 1 : 0; i < lines.Count; i++)
         {
             if (lines[i].Length == 0) continue;
             string field;

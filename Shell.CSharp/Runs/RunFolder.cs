@@ -41,13 +41,15 @@ public sealed class RunFolder
     /// <summary>Every run folder (a folder holding <c>summary.json</c>) at or below <paramref name="dirs"/>,
     /// with its summary, in ordinal order of the summary files' paths under each folder.</summary>
     /// <exception cref="RunFolderException">A folder is missing, or a summary is missing a field or malformed.</exception>
+    /// <exception cref="SafeIO.UnsafeFileException">A link loop, a folder reached twice, or a summary that is no regular file.</exception>
     public static IReadOnlyList<(string Dir, RunSummary Summary)> Collect(IEnumerable<string> dirs)
     {
         var list = new List<(string, RunSummary)>();
         foreach (var dir in dirs)
         {
             if (!Directory.Exists(dir)) throw new RunFolderException(dir, null, "run folder not found");
-            foreach (var file in Directory.EnumerateFiles(dir, RunFiles.Summary, SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            // A link loop or a second link to one run is an error, not an endless walk or a run counted twice.
+            foreach (var file in SafeIO.TreeWalk.Files(dir, RunFiles.Summary))
                 list.Add((System.IO.Path.GetDirectoryName(file)!, RunSummary.Read(file)));
         }
         return list;

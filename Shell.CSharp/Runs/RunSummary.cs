@@ -50,6 +50,9 @@ public sealed record RunSummary(
     /// <summary>A legend entry: method, +LS and seed, e.g. <c>DKD+LS, seed 3</c>.</summary>
     public string Label => $"{MethodLabel}, seed {Seed.ToString(CultureInfo.InvariantCulture)}";
 
+    /// <summary>A summary is a few hundred bytes; a larger file is not one.</summary>
+    public const long MaxBytes = 1 << 20;
+
     /// <summary>Reads and validates <paramref name="path"/>; every problem names the file (and the line for bad JSON).</summary>
     public static RunSummary Read(string path)
     {
@@ -57,7 +60,7 @@ public sealed record RunSummary(
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(System.IO.File.ReadAllText(path));
+            doc = JsonDocument.Parse(SafeIO.BoundedRead.Text(path, MaxBytes, "summary.json"));
         }
         catch (JsonException e)
         {

@@ -28,7 +28,7 @@ public static class RunState
     {
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(summary));
+            using var doc = JsonDocument.Parse(SafeIO.BoundedRead.Text(summary, Runs.RunSummary.MaxBytes, "summary.json"));
             return doc.RootElement.TryGetProperty("finished", out var f) && f.ValueKind == JsonValueKind.True;
         }
         catch (JsonException) { return false; } // a torn file: the run is not finished

@@ -17,12 +17,48 @@ public sealed record SlurmResources(int CpusPerTask, int? MaxParallel, string? P
 /// </summary>
 public static class SlurmScheduler
 {
-    /// <summary>Single-quoted for bash.</summary>
+    /// <summary>Single-quoted for bash: inside single quotes every character but the quote itself is data.</summary>
     static string Q(string s) => "'" + s.Replace("'", "'\\''") + "'";
 
+    /// <summary>Double-quoted for an <c>#SBATCH</c> line, which sbatch splits at blanks outside quotes
+    /// (<see cref="UnsafeValue"/> has refused a double quote, a backslash or a # in the value).</summary>
+    static string SQ(string s) => "\"" + s + "\"";
+
+    /// <summary>
+    /// Why a value that would go into the script is unsafe there, or null. A newline or other control
+    /// character would end a comment or an <c>#SBATCH</c> line and start a shell command, so none is
+    /// accepted anywhere; the resources (partition, gres, time) are Slurm names and may hold no blanks or
+    /// quotes; the paths on <c>#SBATCH</c> lines no double quote, backslash or #. Everything on the command
+    /// line is single-quoted besides.
+    /// </summary>
+    public static string? UnsafeValue(SweepPlan plan, string planFile, SlurmResources r)
+    {
+        static bool Control(string v) => v.Any(char.IsControl);
+        var named = new List<(string What, string Value)>
+        {
+            ("the plan file", planFile), ("--out", plan.Out), ("the working folder", Directory.GetCurrentDirectory()),
+        };
+        named.AddRange(plan.Program.Select(p => ("the program", p)));
+        foreach (var run in plan.Runs) named.AddRange([($"run {run.Name}'s name", run.Name), ($"run {run.Name}'s folder", run.Dir), ($"run {run.Name}'s config", run.Config)]);
+        foreach (var (what, value) in named)
+        {
+            if (Control(value)) return $"{what} ({value.ReplaceLineEndings("\\n")}) holds a control character (a newline, a tab, …), which a Slurm script cannot carry safely";
+            // sbatch reads an #SBATCH line's value up to a blank outside quotes, takes a backslash as an escape and
+            // (before 17.11, even inside quotes) a # as the start of a comment.
+            if (what is "--out" or "the working folder" && value.IndexOfAny(['"', '\\', '#']) >= 0)
+                return $"{what} ({value}) holds a double quote, a backslash or a #, which an #SBATCH line cannot carry safely";
+        }
+        foreach (var (flag, value) in new[] { ("--partition", r.Partition), ("--gres", r.Gres), ("--time", r.TimeLimit) })
+            if (value is not null && !value.All(c => char.IsAsciiLetterOrDigit(c) || "_-.:,=+/%".Contains(c)))
+                return $"{flag} {value.ReplaceLineEndings("\\n")}: a Slurm {flag[2..]} is made of letters, digits and _-.:,=+/% only";
+        return null;
+    }
+
     /// <summary>The array job script for <paramref name="indices"/> of the plan.</summary>
+    /// <exception cref="ArgumentException">A value is unsafe in a script (<see cref="UnsafeValue"/>); the command checks first.</exception>
     public static string Script(SweepPlan plan, string planFile, IReadOnlyList<int> indices, SlurmResources r)
     {
+        if (UnsafeValue(plan, planFile, r) is { } problem) throw new ArgumentException(problem);
         var logs = SweepPlan.LogDir(plan.Out);
         var sb = new StringBuilder();
         sb.AppendLine("#!/bin/bash");
@@ -30,9 +66,9 @@ public static class SlurmScheduler
         sb.AppendLine($"#SBATCH --array={string.Join(",", indices)}{(r.MaxParallel is int p ? "%" + p.ToString(CultureInfo.InvariantCulture) : "")}");
         sb.AppendLine("#SBATCH --requeue");
         sb.AppendLine("#SBATCH --open-mode=append");
-        sb.AppendLine($"#SBATCH --output={logs}/%A_%a.log");
+        sb.AppendLine($"#SBATCH --output={SQ(logs + "/%A_%a.log")}");
         sb.AppendLine($"#SBATCH --cpus-per-task={r.CpusPerTask}");
-        sb.AppendLine($"#SBATCH --chdir={Directory.GetCurrentDirectory()}"); // experiment files name teachers relative to it
+        sb.AppendLine($"#SBATCH --chdir={SQ(Directory.GetCurrentDirectory())}"); // experiment files name teachers relative to it
         if (r.Partition is not null) sb.AppendLine($"#SBATCH --partition={r.Partition}");
         if (r.Gres is not null) sb.AppendLine($"#SBATCH --gres={r.Gres}");
         if (r.TimeLimit is not null) sb.AppendLine($"#SBATCH --time={r.TimeLimit}");

@@ -14,6 +14,9 @@ namespace LogitStd.Shell.Sweep;
 /// </summary>
 public static class SweepCommand
 {
+    /// <summary>An experiment file is a few dozen lines (as <c>train --config</c> reads it).</summary>
+    const long MaxConfigBytes = 1 << 20;
+
     /// <param name="o">The parsed sweep options.</param>
     /// <param name="stdout">Where the plan and the progress go.</param>
     /// <param name="stderr">Where errors go.</param>
@@ -31,7 +34,9 @@ public static class SweepCommand
             if (File.Exists(path)) configs.Add(Path.GetFullPath(path));
             else if (Directory.Exists(path))
             {
-                var found = Directory.EnumerateFiles(path, "*.yaml", SearchOption.AllDirectories).Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
+                IReadOnlyList<string> found;
+                try { found = SafeIO.TreeWalk.Files(path, "*.yaml"); }
+                catch (SafeIO.UnsafeFileException e) { return Fail(2, $"--configs {path}: {e.Message}"); }
                 if (found.Count == 0) return Fail(2, $"--configs {path}: the folder holds no *.yaml experiment file");
                 configs.AddRange(found);
             }
@@ -40,7 +45,12 @@ public static class SweepCommand
         var commands = new Dictionary<string, string>();
         foreach (var config in configs.Distinct())
         {
-            if (!Core.Experiments.TryParse(File.ReadAllText(config), out var parsed, out var problems))
+            // A file name becomes a run's name, its folder and a line of a Slurm script: no control characters.
+            if (config.Any(char.IsControl)) return Fail(2, $"--configs: the file name {config.ReplaceLineEndings("\\n")} holds a control character (a newline, a tab, …); rename it");
+            string text;
+            try { text = SafeIO.BoundedRead.Text(config, MaxConfigBytes, "experiment file"); }
+            catch (SafeIO.UnsafeFileException e) { return Fail(2, e.Message); }
+            if (!Core.Experiments.TryParse(text, out var parsed, out var problems))
                 return Fail(2, $"{config}: {string.Join("; ", problems)}");
             commands[config] = Core.Objectives.NeedsTeacher(parsed.Objective) ? "distill" : "train";
         }
@@ -54,7 +64,15 @@ public static class SweepCommand
         if (o.Threads.ToNullable() is null) flags.AddRange(["--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         var flagList = ListModule.OfSeq(flags);
         var outDir = Path.GetFullPath(o.Out);
-        if (File.Exists(outDir)) return Fail(2, $"--out {o.Out} is a file, not a folder");
+        if (SweepPlan.RefusalOf(outDir) is { } refusal) return Fail(2, refusal);
+        foreach (var r in expanded.ResultValue)
+        {
+            if (SweepPlan.NameProblem(r.Name) is { } problem) return Fail(2, $"{r.Config}: the run name \"{r.Name}\" {problem}");
+            // A run's folder is the program's own, or absent, or empty: a folder of the user's with that name is not overwritten.
+            var dir = Path.Combine(outDir, r.Name);
+            if (!Runs.RunOutput.MayHoldRun(dir))
+                return Fail(2, $"{dir} (the folder of run {r.Name}) exists and is not a LogitStd run folder; move it away or choose another --out");
+        }
         var runs = expanded.ResultValue.Select(r =>
         {
             var dir = Path.Combine(outDir, r.Name);
@@ -63,7 +81,16 @@ public static class SweepCommand
         }).ToList();
         var plan = new SweepPlan(SweepPlan.FormatName, outDir, program ?? SelfInvocation.Command(), runs);
         var planFile = SweepPlan.PlanFile(outDir);
-        try { plan.Write(planFile); }
+        var gres = o.Gres.ToNullable() ?? (o.Device.IsCuda ? "gpu:1" : null);
+        var resources = new SlurmResources(threads, o.MaxParallel.ToNullable(), o.Partition.ToNullable(), gres, o.TimeLimit.ToNullable());
+        // Before anything is written: a value a Slurm script cannot carry safely is refused, not quoted into it.
+        if (slurm && SlurmScheduler.UnsafeValue(plan, planFile, resources) is { } unsafeValue) return Fail(2, unsafeValue);
+        try
+        {
+            SweepPlan.MarkFolder(outDir);
+            plan.Write(planFile);
+        }
+        catch (OutputWriteException e) { return Fail(2, $"--out {o.Out}: {e.Message}"); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return Fail(2, $"--out {o.Out}: cannot write {planFile}: {e.Message}"); }
 
         var states = runs.Select(r => RunState.Of(r.Dir)).ToList();
@@ -82,8 +109,6 @@ public static class SweepCommand
             stdout.WriteLine($"sweep: all {runs.Count} runs finished; the table: logitstd results {outDir}");
             return 0;
         }
-        var gres = o.Gres.ToNullable() ?? (o.Device.IsCuda ? "gpu:1" : null);
-        var resources = new SlurmResources(threads, o.MaxParallel.ToNullable(), o.Partition.ToNullable(), gres, o.TimeLimit.ToNullable());
         try
         {
             var jobId = SlurmScheduler.Submit(plan, planFile, todo, resources, stdout);

@@ -37,6 +37,38 @@ public sealed record SweepPlan(
 
     public static string LogDir(string outDir) => Path.Combine(SweepDir(outDir), "logs");
 
+    /// <summary><c>OUT/.logitstd-sweep</c>: the file by which the program knows a folder as a sweep's it created.</summary>
+    public static string MarkerFile(string outDir) => Path.Combine(Path.GetFullPath(outDir), ".logitstd-sweep");
+
+    /// <summary>
+    /// Why <c>sweep --out</c> may not use <paramref name="outDir"/>, or null: it must be absent, empty, or a
+    /// sweep folder this program created (its marker, or — written before markers — its <c>sweep/plan.json</c>).
+    /// </summary>
+    public static string? RefusalOf(string outDir)
+    {
+        var full = Path.GetFullPath(outDir);
+        return SafeIO.FileKinds.Of(full).Kind switch
+        {
+            SafeIO.FileKind.Missing => null,
+            SafeIO.FileKind.SymbolicLink => $"--out {outDir} is a symbolic link; name a real folder",
+            // The sweep's own folders must be folders: a link planted as sweep/ or sweep/logs would carry the plan and the logs elsewhere.
+            SafeIO.FileKind.Directory when new[] { SweepDir(full), LogDir(full) }.Any(d => SafeIO.FileKinds.Of(d).Kind is not (SafeIO.FileKind.Missing or SafeIO.FileKind.Directory)) =>
+                $"--out {outDir}: {SweepDir(full)} or {LogDir(full)} is not a folder (a symbolic link?); a sweep writes only into folders of its own",
+            SafeIO.FileKind.Directory when SafeIO.FileKinds.Of(MarkerFile(full)).Kind == SafeIO.FileKind.Regular
+                || SafeIO.FileKinds.Of(PlanFile(full)).Kind == SafeIO.FileKind.Regular || !Directory.EnumerateFileSystemEntries(full).Any() => null,
+            SafeIO.FileKind.Directory => $"--out {outDir} is not empty and is not a LogitStd sweep folder (it has no .logitstd-sweep): " +
+                "a sweep writes only into a new or empty folder, so that no file of yours is overwritten or deleted",
+            _ => $"--out {outDir} is a file, not a folder",
+        };
+    }
+
+    /// <summary>Marks <paramref name="outDir"/> as a sweep folder (created if absent).</summary>
+    public static void MarkFolder(string outDir)
+    {
+        Directory.CreateDirectory(outDir);
+        if (!File.Exists(MarkerFile(outDir))) Persistence.Atomic.WriteText(MarkerFile(outDir), FormatName + "\n");
+    }
+
     public void Write(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -45,14 +77,40 @@ public sealed record SweepPlan(
         File.Move(tmp, path, overwrite: true);
     }
 
+    /// <summary>A plan of thousands of runs is a few megabytes.</summary>
+    const long MaxBytes = 64 << 20;
+
+    /// <summary>
+    /// Reads a plan and checks that it can only touch its own sweep: the plan lies at <c>OUT/sweep/plan.json</c>
+    /// of the <c>out</c> it names, and every run's folder is <c>OUT/NAME</c> for a plain name — a plan edited
+    /// to name a folder elsewhere (a user's home, <c>OUT/../x</c>) is refused before anything is done.
+    /// </summary>
     public static SweepPlan Read(string path)
     {
         if (!File.Exists(path)) throw new SweepPlanException($"{path}: no such plan (written by `logitstd sweep`)");
         SweepPlan? plan;
-        try { plan = JsonSerializer.Deserialize<SweepPlan>(File.ReadAllText(path)); }
+        try { plan = JsonSerializer.Deserialize<SweepPlan>(SafeIO.BoundedRead.Text(path, MaxBytes, "sweep plan")); }
         catch (JsonException e) { throw new SweepPlanException($"{path}: not a valid plan: {e.Message}"); }
-        if (plan is null || plan.Format != FormatName || plan.Runs is null || plan.Program is null)
+        catch (SafeIO.UnsafeFileException e) { throw new SweepPlanException(e.Message); }
+        if (plan is null || plan.Format != FormatName || plan.Runs is null || plan.Program is null || plan.Out is null)
             throw new SweepPlanException($"{path}: not a {FormatName} plan");
+        if (PlanFile(plan.Out) != Path.GetFullPath(path))
+            throw new SweepPlanException($"{path}: its \"out\" ({plan.Out}) is not the folder the plan lies in; a plan runs only the sweep it belongs to");
+        foreach (var run in plan.Runs)
+        {
+            if (run?.Name is null || run.Dir is null || run.Fresh is null || run.Resume is null)
+                throw new SweepPlanException($"{path}: a run without its name, folder or command lines");
+            if (NameProblem(run.Name) is { } problem) throw new SweepPlanException($"{path}: run \"{run.Name}\": {problem}");
+            if (Path.GetFullPath(run.Dir) != Path.Combine(Path.GetFullPath(plan.Out), run.Name))
+                throw new SweepPlanException($"{path}: run {run.Name}'s folder {run.Dir} is not {Path.Combine(plan.Out, run.Name)}; a plan's run folders lie in its out folder");
+        }
         return plan;
     }
+
+    /// <summary>Why <paramref name="name"/> cannot be a run folder's name inside OUT, or null.</summary>
+    public static string? NameProblem(string name) =>
+        name.Length == 0 || name is "." or ".." || name.Contains('/') || name.Contains('\\') ? "not a plain folder name"
+        : name.Any(char.IsControl) ? "holds a control character (a newline, a tab, …)"
+        : name == "sweep" ? "is the sweep's own folder"
+        : null;
 }

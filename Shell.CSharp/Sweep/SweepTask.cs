@@ -3,7 +3,8 @@ namespace LogitStd.Shell.Sweep;
 /// <summary>
 /// <c>logitstd sweep-task --plan FILE --index I</c>: one run of a sweep, as a local worker or a Slurm
 /// array task runs it. A finished run is skipped, a run with a checkpoint is resumed (so a requeued
-/// Slurm task continues where it was stopped), any other folder is removed and the run starts afresh.
+/// Slurm task continues where it was stopped), a run folder without a checkpoint loses the files the
+/// program wrote and starts afresh; a folder that is not a run folder is refused (exit 2), untouched.
 /// Exit codes: those of <c>train</c>/<c>distill</c>; 2 for a bad plan or index.
 /// </summary>
 public static class SweepTask
@@ -34,10 +35,16 @@ public static class SweepTask
                 args = run.Resume;
                 break;
             default:
-                if (Directory.Exists(run.Dir))
+                if (Runs.RunOutput.IsRunFolder(run.Dir))
                 {
-                    stdout.WriteLine($"sweep-task {index}: {run.Name}: removing {run.Dir}, left by a start that stopped before its first checkpoint");
-                    Directory.Delete(run.Dir, recursive: true);
+                    // Only the files the program wrote go; anything else in the folder stays.
+                    stdout.WriteLine($"sweep-task {index}: {run.Name}: removing the files in {run.Dir} left by a start that stopped before its first checkpoint");
+                    Runs.RunOutput.Discard(run.Dir);
+                }
+                else if (!Runs.RunOutput.MayHoldRun(run.Dir))
+                {
+                    stderr.WriteLine($"error: sweep-task: {run.Dir} (the folder of run {run.Name}) exists and is not a LogitStd run folder; nothing in it is touched");
+                    return 2;
                 }
                 stdout.WriteLine($"sweep-task {index}: {run.Name}: starting");
                 args = run.Fresh;

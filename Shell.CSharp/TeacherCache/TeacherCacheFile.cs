@@ -104,6 +104,8 @@ public sealed class TeacherCacheFile : IDisposable
 
     static (TeacherCacheKey Key, int HeaderLength, bool[] Done) ReadChecked(string path)
     {
+        if (SafeIO.FileKinds.Of(path, followLinks: true).Kind != SafeIO.FileKind.Regular)
+            throw new TeacherCacheException(path, "not a regular file (a FIFO, a device or a folder), so not a teacher cache");
         using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         Span<byte> head = stackalloc byte[HeaderStart];
         if (s.Length < HeaderStart || s.ReadAtLeast(head, HeaderStart, throwOnEndOfStream: false) < HeaderStart)

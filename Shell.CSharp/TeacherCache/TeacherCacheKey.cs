@@ -73,10 +73,36 @@ public sealed record TeacherCacheKey(
                     ? n : throw new TeacherCacheException(file, $"the header has no positive integer field '{name}'");
             var format = Str("format");
             if (format != Format) throw new TeacherCacheException(file, $"format '{format}', expected '{Format}'");
-            return new TeacherCacheKey(Str("teacher_sha256"), Str("teacher_model"), Int("classes"), Str("dataset"), Str("split"),
+            var key = new TeacherCacheKey(Str("teacher_sha256"), Str("teacher_model"), Int("classes"), Str("dataset"), Str("split"),
                 Int("images"), Str("dataset_sha256"), Str("transform"), Int("views"), Str("dtype"), Int("chunk_images"), Str("teacher_inference"));
+            return key.SizeProblem() is { } problem ? throw new TeacherCacheException(file, $"the header claims {problem}") : key;
         }
     }
+
+    /// <summary>
+    /// Why the layout this key describes cannot be a file (its counts multiply past what the file format's
+    /// int and long arithmetic holds — a header claiming 2³¹−1 images), or null. Checked before any of
+    /// the products is computed.
+    /// </summary>
+    public string? SizeProblem()
+    {
+        try
+        {
+            long chunks = checked((long)Views * ((Count + (long)ChunkImages - 1) / ChunkImages));
+            long chunkBytes = checked((long)ChunkImages * Classes * 4);
+            long dataBytes = checked((long)Views * Count * Classes * 4);
+            if (chunks > int.MaxValue / 8) return $"{chunks:N0} chunks, more than its validity table holds";
+            if (chunkBytes > int.MaxValue) return $"chunks of {chunkBytes:N0} bytes, more than one buffer holds";
+            return dataBytes > MaxDataBytes ? $"{dataBytes:N0} bytes of logits, more than {MaxDataBytes:N0}" : null;
+        }
+        catch (OverflowException)
+        {
+            return $"{Views:N0} views × {Count:N0} images × {Classes:N0} classes, a size beyond 64-bit arithmetic";
+        }
+    }
+
+    /// <summary>A petabyte: far beyond any cache, far below a long's range, so offsets computed from it cannot overflow.</summary>
+    const long MaxDataBytes = 1L << 50;
 
     /// <summary>The first field in which <paramref name="other"/> differs from this key, as "name: other, expected this", or null.</summary>
     public string? FirstDifference(TeacherCacheKey other)
@@ -98,7 +124,7 @@ public sealed record TeacherCacheKey(
     /// <summary>SHA-256 of a file's bytes, lower-case hex.</summary>
     public static string FileSha256(string file)
     {
-        using var stream = File.OpenRead(file);
+        using var stream = SafeIO.BoundedRead.Open(file, long.MaxValue, "teacher checkpoint");
         return Hex(SHA256.HashData(stream));
     }
 

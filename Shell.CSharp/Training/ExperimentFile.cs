@@ -33,7 +33,8 @@ public static class ExperimentFile
         if (!info.Exists) throw new ExperimentFileException(path, ["file not found"]);
         if (info.Length > MaxBytes) throw new ExperimentFileException(path, [$"{info.Length:N0} bytes, more than the {MaxBytes:N0} an experiment file may have"]);
         string text;
-        try { text = File.ReadAllText(path); }
+        try { text = SafeIO.BoundedRead.Text(path, MaxBytes, "experiment file"); }
+        catch (SafeIO.UnsafeFileException e) { throw new ExperimentFileException(path, [e.Problem]); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ExperimentFileException(path, [$"cannot read: {e.Message}"]);

@@ -82,6 +82,18 @@ objective:
                 Expect.isFalse ((toYaml { e with ChannelsLast = false }).Contains "channels_last") "off: not written"
             Expect.stringContains (errorsOf "experiment: { channels_last: 2 }") "experiment.channels_last" "a bad value names its key"
 
+        testCase "YAML aliases: a few are read as written, a document they expand past the bound is refused before it is built" <| fun () ->
+            let withAlias = kdLs.Replace("solver: { epochs: 240,", "solver: &s { epochs: 240,") + "x_unused: *s\n"
+            Expect.stringContains (errorsOf withAlias) "(top level).x_unused: unknown key" "the alias was resolved and the key checked"
+            // Ten levels of ten aliases each: 10¹⁰ nodes, the last level used as a mapping key.
+            let bomb =
+                [ yield "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"
+                  for k in 1..9 -> sprintf "a%d: &a%d [%s]" k k (String.concat ", " (List.replicate 10 (sprintf "*a%d" (k - 1)))) ]
+                |> String.concat "\n"
+            let es = errorsOf (bomb + "\n? *a9\n: 1\n")
+            Expect.stringContains es "aliases expand the document to more than 100000 nodes" "the bound, with its line"
+            Expect.stringContains es "line 5" "where the expansion passes it (a4: 111,111 nodes)"
+
         testCase "unknown keys are rejected with their path and the accepted keys" <| fun () ->
             let es = errorsOf "solver: { learning_rate: 0.1 }"
             Expect.stringContains es "solver.learning_rate: unknown key" "path"

@@ -8,6 +8,7 @@ let tests =
         IdxFileTests.tests
         ImageFolderTests.tests
         TransformsTests.tests
+        PreprocessingTests.tests
         DataLoaderTests.tests
         FashionMnistTests.tests
         DatasetCommandTests.tests

@@ -22,6 +22,8 @@ let private forbidden =
       "Platform", [ "Training"; "Plots"; "Cli"; "Runs"; "Bench"; "Export"; "Data"; "Models"; "Persistence"; "Reference"; "Sweep" ]
       // A sweep runs training commands; it knows the run folder, not how training or figures work.
       "Sweep", [ "Training"; "Plots"; "Bench"; "Export"; "Reference"; "Data"; "Models"; "TeacherCache" ]
+      // Safe file access (regular files, bounded reads, tree walks) serves every room and uses none.
+      "SafeIO", [ "Training"; "Plots"; "Cli"; "Runs"; "Bench"; "Export"; "Data"; "Models"; "Persistence"; "Reference"; "Sweep"; "TeacherCache"; "Diagnostics"; "Platform" ]
       // The teacher cache serves the trainer; it knows data, models and files, not training.
       "TeacherCache", [ "Training"; "Plots"; "Cli"; "Runs"; "Bench"; "Export"; "Reference"; "Sweep" ] ]
 

@@ -68,12 +68,17 @@ let tests =
             let restarted = Path.Combine(out, "fmnist_mlp-s1")
             Directory.Delete(restarted, true)
             Directory.CreateDirectory(restarted) |> ignore
+            // A folder the program created (its marker) that a kill left before the first checkpoint;
+            // a file of the user's in it survives the restart, which deletes only the program's files.
+            LogitStd.Shell.Runs.RunMarker(null).WriteInto(restarted)
             File.WriteAllText(Path.Combine(restarted, "experiment.yaml"), "left by a killed start")
+            File.WriteAllText(Path.Combine(restarted, "notes.txt"), "the user's")
             let code, stdout, err = runSweep args
             Expect.equal code 0 (stdout + err)
             Expect.stringContains stdout "1 to resume, 1 to start" "the plan"
             Expect.stringContains (File.ReadAllText(Path.Combine(out, "sweep", "logs", "fmnist_mlp-s0.log"))) "resuming from" "resumed"
             Expect.stringContains (File.ReadAllText(Path.Combine(out, "sweep", "logs", "fmnist_mlp-s1.log"))) "removing" "restarted"
+            Expect.equal (File.ReadAllText(Path.Combine(restarted, "notes.txt"))) "the user's" "the user's file is kept"
             for n in names do Expect.equal (RunState.Of(Path.Combine(out, n))) RunStatus.Finished n
             Expect.equal (File.ReadAllText(Path.Combine(resumable, "summary.json"))) bestBefore "the resumed run's summary is unchanged"
 
@@ -97,7 +102,7 @@ let tests =
             let script = SlurmScheduler.Script(weird, "/p/plan.json", [| 1; 3 |], SlurmResources(4, Nullable 2, "gpu", "gpu:1", "2:00:00"))
             for line in [ "#SBATCH --array=1,3%2"; "#SBATCH --requeue"; "#SBATCH --open-mode=append"; "#SBATCH --cpus-per-task=4"
                           "#SBATCH --partition=gpu"; "#SBATCH --gres=gpu:1"; "#SBATCH --time=2:00:00"; "#   3: fmnist_small_cnn-s1"
-                          sprintf "#SBATCH --output=%s/%%A_%%a.log" (SweepPlan.LogDir out)
+                          sprintf "#SBATCH --output=\"%s/%%A_%%a.log\"" (SweepPlan.LogDir out)
                           "exec '/opt/it'\\''s here/logitstd' sweep-task --plan '/p/plan.json' --index \"$SLURM_ARRAY_TASK_ID\"" ] do
                 Expect.stringContains script line line
             let plain = SlurmScheduler.Script(plan, "/p/plan.json", [| 0 |], SlurmResources(1, Nullable(), null, null, null))

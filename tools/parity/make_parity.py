@@ -241,6 +241,154 @@ class ShuffleV2(nn.Module):
         return self.linear(f), f
 
 
+# ---------------------------------------------------------------- ShuffleNetV1 (groups 3, mdistiller's CIFAR layout)
+def channel_shuffle(x, g):
+    n, c, h, w = x.shape
+    return x.view(n, g, c // g, h, w).permute(0, 2, 1, 3, 4).reshape(n, c, h, w)
+
+
+class ShuffleV1Unit(nn.Module):
+    def __init__(self, cin, cout, stride, groups):
+        super().__init__()
+        mid = cout // 4
+        self.g = 1 if cin == 24 else groups  # the network's first 1x1 conv is not grouped
+        self.stride = stride
+        self.conv1 = nn.Conv2d(cin, mid, 1, groups=self.g, bias=False)
+        self.bn1 = nn.BatchNorm2d(mid)
+        self.conv2 = nn.Conv2d(mid, mid, 3, stride, 1, groups=mid, bias=False)
+        self.bn2 = nn.BatchNorm2d(mid)
+        self.conv3 = nn.Conv2d(mid, cout, 1, groups=groups, bias=False)
+        self.bn3 = nn.BatchNorm2d(cout)
+
+    def forward(self, x):
+        y = channel_shuffle(F.relu(self.bn1(self.conv1(x))), self.g)
+        y = self.bn3(self.conv3(F.relu(self.bn2(self.conv2(y)))))
+        if self.stride == 2:
+            return F.relu(torch.cat([y, F.avg_pool2d(x, 3, 2, 1)], 1))
+        return F.relu(y + x)
+
+
+class ShuffleV1(nn.Module):
+    def __init__(self, classes, out_planes=(240, 480, 960), blocks=(4, 8, 4), groups=3):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 24, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(24)
+        cin = 24
+        for i, (planes, n) in enumerate(zip(out_planes, blocks)):
+            units = []
+            for j in range(n):
+                units.append(ShuffleV1Unit(cin, planes - (cin if j == 0 else 0), 2 if j == 0 else 1, groups))
+                cin = planes
+            setattr(self, "layer%d" % (i + 1), nn.Sequential(*units))
+        self.linear = nn.Linear(out_planes[2], classes)
+
+    def forward(self, x):
+        h = self.layer3(self.layer2(self.layer1(F.relu(self.bn1(self.conv1(x))))))
+        f = h.mean((2, 3))
+        return self.linear(f), f
+
+
+# ---------------------------------------------------------------- CIFAR ResNet50 (bottlenecks, mdistiller's resnetv2)
+class Bottleneck(nn.Module):
+    def __init__(self, cin, planes, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, planes, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv3 = nn.Conv2d(planes, 4 * planes, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(4 * planes)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or cin != 4 * planes:
+            self.shortcut = nn.Sequential(nn.Conv2d(cin, 4 * planes, 1, stride, bias=False), nn.BatchNorm2d(4 * planes))
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn3(self.conv3(F.relu(self.bn2(self.conv2(y)))))
+        return F.relu(y + self.shortcut(x))
+
+
+class CifarResNet50(nn.Module):
+    def __init__(self, classes):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        cin = 64
+        for i, (planes, n, stride) in enumerate(((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2))):
+            units = []
+            for j in range(n):
+                units.append(Bottleneck(cin, planes, stride if j == 0 else 1))
+                cin = 4 * planes
+            setattr(self, "layer%d" % (i + 1), nn.Sequential(*units))
+        self.linear = nn.Linear(2048, classes)
+
+    def forward(self, x):
+        h = F.relu(self.bn1(self.conv1(x)))
+        h = self.layer4(self.layer3(self.layer2(self.layer1(h))))
+        f = h.mean((2, 3))
+        return self.linear(f), f
+
+
+# ---------------------------------------------------------------- MobileNetV1 (mdistiller's ImageNet layout)
+class MobileNetV1(nn.Module):
+    def __init__(self, classes):
+        super().__init__()
+
+        def conv_bn(cin, cout, stride):
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
+
+        def conv_dw(cin, cout, stride):
+            return nn.Sequential(nn.Conv2d(cin, cin, 3, stride, 1, groups=cin, bias=False), nn.BatchNorm2d(cin), nn.ReLU(),
+                                 nn.Conv2d(cin, cout, 1, 1, 0, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
+
+        plan = [(32, 64, 1), (64, 128, 2), (128, 128, 1), (128, 256, 2), (256, 256, 1), (256, 512, 2)] + \
+               [(512, 512, 1)] * 5 + [(512, 1024, 2), (1024, 1024, 1)]
+        self.model = nn.Sequential(conv_bn(3, 32, 2), *[conv_dw(a, b, s) for a, b, s in plan])
+        self.fc = nn.Linear(1024, classes)
+
+    def forward(self, x):
+        f = self.model(x).mean((2, 3))
+        return self.fc(f), f
+
+
+# ---------------------------------------------------------------- The Fashion-MNIST nets (this project's own, docs in FashionMnistNets.cs)
+class FashionCnn(nn.Module):
+    def __init__(self, widths, pool_last, hidden, classes):
+        super().__init__()
+        mods, cin = [], 1
+        for i, w in enumerate(widths):
+            mods += [nn.Conv2d(cin, w, 3, 1, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU()]
+            if i < 2 or pool_last:
+                mods.append(nn.MaxPool2d(2))
+            cin = w
+        self.features = nn.Sequential(*mods)
+        self.hidden = hidden
+        if hidden:
+            self.fc1 = nn.Linear(widths[-1] * 9, hidden)
+            self.fc2 = nn.Linear(hidden, classes)
+        else:
+            self.fc = nn.Linear(widths[-1], classes)
+
+    def forward(self, x):
+        h = self.features(x)
+        if self.hidden:
+            f = F.relu(self.fc1(h.flatten(1)))
+            return self.fc2(f), f
+        f = h.mean((2, 3))
+        return self.fc(f), f
+
+
+class FashionMlp(nn.Module):
+    def __init__(self, classes):
+        super().__init__()
+        self.fc1 = nn.Linear(784, 64)
+        self.fc2 = nn.Linear(64, classes)
+
+    def forward(self, x):
+        f = F.relu(self.fc1(x.flatten(1)))
+        return self.fc2(f), f
+
+
 # ---------------------------------------------------------------- ImageNet ResNets: torchvision's own
 class TorchvisionFeature(nn.Module):
     """torchvision's ResNet (not this project's code) returning (logits, pooled feature); the state dict
@@ -278,17 +426,31 @@ BUILDERS = {
     "MobileNetV2": lambda k: MobileV2(k),
     "ShuffleV2": lambda k: ShuffleV2(k),
     **{"ResNet%d_imagenet" % d: (lambda d: lambda k: torchvision_resnet(d, k))(d) for d in (18, 34, 50)},
+    "ShuffleV1": lambda k: ShuffleV1(k),
+    "ResNet50": lambda k: CifarResNet50(k),
+    "MobileNetV1": lambda k: MobileNetV1(k),
+    "fmnist_wide_cnn": lambda k: FashionCnn([32, 64, 128], True, 768, k),
+    "fmnist_small_cnn": lambda k: FashionCnn([16, 32, 64], False, 0, k),
+    "fmnist_mlp": lambda k: FashionMlp(k),
 }
 
 # The state-dict layout each model's file is saved in: mdistiller's {"model": ...} for the CIFAR zoo,
 # torchvision's bare state dict for the ImageNet models; and the class count and input batch.
 IMAGENET = {"ResNet18_imagenet", "ResNet34_imagenet", "ResNet50_imagenet"}
+TORCHVISION = IMAGENET
+# Input batches: (N, C, H, W) and the class count per kind of model.
+SHAPES = {"imagenet": ((2, 3, 224, 224), 1000), "fashion": ((4, 1, 28, 28), 10), "cifar": ((4, 3, 32, 32), 100)}
+
+
+def kind(name):
+    return "imagenet" if name in IMAGENET or name == "MobileNetV1" else "fashion" if name.startswith("fmnist_") else "cifar"
 
 # Per-model seed offsets, fixed so that a fixture does not depend on the order of --models.
 SEED_OFFSETS = {"resnet8x4": 0, "resnet8": 10, "wrn_40_2": 0, "wrn_16_2": 40, "vgg13": 10, "MobileNetV2": 20, "ShuffleV2": 30,
                 "resnet14": 50, "resnet20": 60, "resnet32": 70, "resnet44": 80, "resnet56": 90, "resnet110": 100,
                 "resnet32x4": 110, "wrn_16_1": 120, "wrn_40_1": 130, "vgg8": 140, "vgg11": 150, "vgg16": 160, "vgg19": 170,
-                "ResNet18_imagenet": 180, "ResNet34_imagenet": 190, "ResNet50_imagenet": 200}
+                "ResNet18_imagenet": 180, "ResNet34_imagenet": 190, "ResNet50_imagenet": 200, "ShuffleV1": 210,
+                "ResNet50": 220, "MobileNetV1": 230, "fmnist_wide_cnn": 240, "fmnist_small_cnn": 250, "fmnist_mlp": 260}
 
 
 def randomise(model, seed):
@@ -305,19 +467,38 @@ def randomise(model, seed):
 
 
 def make(name, classes, out_dir, seed):
-    imagenet = name in IMAGENET
-    classes = 1000 if imagenet else classes
+    shape, classes = SHAPES[kind(name)]
     torch.manual_seed(seed)
     model = BUILDERS[name](classes)
     randomise(model, seed + 1)
     model.eval()
     g = torch.Generator().manual_seed(seed + 2)
-    x = torch.randn(2, 3, 224, 224, generator=g) if imagenet else torch.randn(4, 3, 32, 32, generator=g)
+    x = torch.randn(*shape, generator=g)
     with torch.no_grad():
         logits, feature = model(x)
-    state = model.net.state_dict() if imagenet else {"model": model.state_dict()}
+    state = model.net.state_dict() if name in TORCHVISION else {"model": model.state_dict()}
     torch.save(state, os.path.join(out_dir, name + ".pth"))
     torch.save({"input": x, "logits": logits, "feature": feature}, os.path.join(out_dir, name + ".io.pt"))
+    # One training step's loss and parameter gradients: train-mode BatchNorm, cross-entropy on fixed
+    # labels; in float32 and in float64 (the second is the exact answer the float32 ones round towards).
+    labels = torch.arange(x.shape[0]) % classes
+    net = model.net if name in TORCHVISION else model
+    step = {"labels": labels}
+    for suffix, dtype in (("", torch.float32), ("64", torch.float64)):
+        net.load_state_dict(state if name in TORCHVISION else state["model"])
+        model.to(dtype).train()
+        model.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x.to(dtype))[0], labels)
+        loss.backward()
+        step["loss" + suffix] = loss.detach()
+        # Copies: Module.to() converts a parameter's .grad in place, which would retype the ones kept.
+        step.update({"grad%s.%s" % (suffix, k): p.grad.detach().clone() for k, p in net.named_parameters()})
+    model.float()
+    torch.save(step, os.path.join(out_dir, name + ".grad.pt"))
+    # Back to the saved state (the step moved BatchNorm's running statistics), no gradients, eval mode.
+    net.load_state_dict(state if name in TORCHVISION else state["model"])
+    model.zero_grad(set_to_none=True)
+    model.eval()
     print("%-12s logits |max| %.3f  -> %s" % (name, logits.abs().max().item(), out_dir))
     return model
 

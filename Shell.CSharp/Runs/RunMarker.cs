@@ -1,0 +1,57 @@
+using System.Text.Json;
+using LogitStd.Shell.SafeIO;
+
+namespace LogitStd.Shell.Runs;
+
+/// <summary>
+/// <c>.logitstd-run</c>: the file by which the program knows a folder as one it created for a run.
+/// It is written first, when the folder is created, and never rewritten; it records what the run
+/// was created with that a later <c>--resume</c> must not change behind the user's back: the
+/// teacher-cache folder it may write into, and the identity of its data. Only a folder holding it is ever written into by
+/// <c>--out</c> or cleaned by a sweep; everything else a user names is refused (exit 2).
+/// </summary>
+public sealed record RunMarker(string? TeacherCache, string? DatasetSha256 = null)
+{
+    public const string FileName = ".logitstd-run";
+    public const string Format = "logitstd-run/1";
+
+    /// <summary>A marker is one short JSON object.</summary>
+    const long MaxBytes = 64 << 10;
+
+    public static string PathIn(string dir) => Path.Combine(dir, FileName);
+
+    /// <summary>Writes the marker into <paramref name="dir"/> (atomically).</summary>
+    public void WriteInto(string dir)
+    {
+        var json = new Dictionary<string, object?> { ["format"] = Format, ["teacher_cache"] = TeacherCache, ["dataset_sha256"] = DatasetSha256 };
+        Persistence.Atomic.WriteText(PathIn(dir), JsonSerializer.Serialize(json));
+    }
+
+    /// <summary>Whether <paramref name="dir"/> holds a marker: a regular file (a link is not one) of this name.</summary>
+    public static bool IsIn(string dir) => FileKinds.Of(PathIn(dir)).Kind == FileKind.Regular;
+
+    /// <summary>The marker of <paramref name="dir"/>, or null when it holds none.</summary>
+    /// <exception cref="RunFolderException">The marker is not one this program wrote.</exception>
+    public static RunMarker? ReadFrom(string dir)
+    {
+        if (!IsIn(dir)) return null;
+        var file = PathIn(dir);
+        try
+        {
+            using var doc = JsonDocument.Parse(BoundedRead.Text(file, MaxBytes, "run marker"));
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var f) || f.GetString() != Format)
+                throw new RunFolderException(file, null, $"not a {Format} marker");
+            string? Text(string name) => root.TryGetProperty(name, out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            return new RunMarker(Text("teacher_cache"), Text("dataset_sha256"));
+        }
+        catch (JsonException e)
+        {
+            throw new RunFolderException(file, null, $"not valid JSON ({e.Message})");
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new RunFolderException(file, null, $"not a {Format} marker ({e.Message})");
+        }
+    }
+}
