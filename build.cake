@@ -1,9 +1,10 @@
 #load "build/scale.cake"
+#load "build/package.cake"
 // LogitStd build script.  dotnet tool restore && dotnet cake --target=<Target>
 // Targets: Build, Data, ParityFixtures, Parity, Test (default), Demo, ImageNetPairs, Study, Plots, Table,
 //          Bench [--quick] [--threads=N] [--rounds=N] [--only=A,B] [--wait-policy=default|passive|active],
 //          BenchEpoch [--images=N] [--cached], and in build/scale.cake SystemCheck, Publish, DeviceCheckCpu,
-//          SlurmTest, Scale (Study and Table take --scheduler=slurm).
+//          SlurmTest, Scale (Study and Table take --scheduler=slurm), and in build/package.cake Pack, Samples.
 
 // ---------------------------------------------------------------- arguments
 var target = Argument("target", "Test");

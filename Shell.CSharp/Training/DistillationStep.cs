@@ -104,16 +104,16 @@ public sealed class DistillationStep
                 if (strongImages is not null) tStrong = TeacherLogits(teacher, strongImages);
             }
         if (strongImages is not null) sStrong = student.Forward(strongImages).Logits;
-        IReadOnlyList<KeyValuePair<string, Tensor>> terms;
+        LossResult loss;
         try
         {
-            terms = Distillation.Evaluate(objective, logits, labels, tLogits!, epoch, sStrong!, tStrong!, temperatureParam!);
+            loss = Distillation.Evaluate(objective, logits, labels, tLogits, epoch, sStrong, tStrong, temperatureParam);
         }
         catch (Validate.NonFiniteLogitsException e)
         {
             throw new StepDivergedException($"the {e.ParamName} logits are not finite", e.Message.Split(" (Parameter")[0]);
         }
-        var total = terms.Select(kv => kv.Value).Aggregate((a, c) => a + c);
+        var (total, terms) = (loss.Total, loss.Terms);
         // Diagnostics before the update's backward: the graph is kept for it (retain_graph), and
         // autograd.grad returns the gradients without accumulating into the parameters' .grad.
         var termGradSquares = LogsTermGradients ? TermGradientSquares(terms, logits, sStrong) : [];

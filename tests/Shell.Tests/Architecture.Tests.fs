@@ -62,8 +62,16 @@ let tests =
                               if l.Contains "LogitStd.Shell" || Regex.IsMatch(l, @"\b(System\.IO\.File|File\.(Read|Write|Open|Exists)|Directory\.|Console\.|DateTime\.Now|Stopwatch)\b") then
                                   sprintf "%s:%d: %s" (Path.GetRelativePath(repoRoot, file)) (i + 1) (l.Trim()) ]
             Expect.isEmpty offending "core → shell, or IO in the core"
-            let project = File.ReadAllText(repoFile "Core.FSharp/Core.FSharp.fsproj")
-            Expect.isFalse (project.Contains "Shell.CSharp") "the core project references no shell project"
+            let projects = Directory.GetFiles(core, "*.fsproj", SearchOption.AllDirectories)
+            Expect.equal projects.Length 2 "the core is two projects: the loss library and the experiments"
+            for project in projects do
+                Expect.isFalse (File.ReadAllText(project).Contains "Shell.CSharp") (sprintf "%s references no shell project" project)
+
+        testCase "the loss library uses nothing of the experiments, the CLI grammar or YAML" <| fun () ->
+            let project = File.ReadAllText(repoFile "Core.FSharp/LogitStd/LogitStd.fsproj")
+            let references = Regex.Matches(project, @"<(PackageReference|ProjectReference) Include=""([^""]+)""") |> Seq.map (fun m -> m.Groups.[2].Value) |> List.ofSeq
+            Expect.equal references [ "TorchSharp" ] "TorchSharp alone (FSharp.Core comes from Directory.Build.props)"
+            Expect.isFalse (project.Contains "<RuntimeIdentifier>linux") "no RuntimeIdentifier: the package is portable"
 
         for room, banned in forbidden do
             testCase (sprintf "%s uses none of %s" room (String.concat ", " banned)) <| fun () ->

@@ -13,10 +13,10 @@ open LogitStd.Core
 open LogitStd.Core.Standardize
 
 /// The official temperature list after the configurable first one: [τ; 3; 5; 2; 6].
-let temperatures (tau: float) = [ tau; 3.0; 5.0; 2.0; 6.0 ]
+let internal temperatures (tau: float) = [ tau; 3.0; 5.0; 2.0; 6.0 ]
 
 /// The 50th percentile with numpy's default linear interpolation (`np.percentile(x, 50)`).
-let percentile50 (values: float[]) : float =
+let internal percentile50 (values: float[]) : float =
     if values.Length = 0 then invalidArg "values" "percentile of an empty set"
     let v = Array.sort values
     let pos = float (v.Length - 1) * 0.5
@@ -46,7 +46,7 @@ let masks (teacherWeak: torch.Tensor) : torch.Tensor * torch.Tensor =
     m.MoveToOuterDisposeScope(), cm.MoveToOuterDisposeScope()
 
 /// Class-level consistency: Σ (P_tᵀP_t − P_sᵀP_s)² / K with P = softmax(x/T) on raw logits.
-let classConsistency (temperature: float) (student: torch.Tensor) (teacher: torch.Tensor) : torch.Tensor =
+let internal classConsistency (temperature: float) (student: torch.Tensor) (teacher: torch.Tensor) : torch.Tensor =
     use scope = torch.NewDisposeScope()
     let ps = (student / temperature).softmax(1L)
     let pt = (teacher / temperature).softmax(1L)
@@ -54,7 +54,7 @@ let classConsistency (temperature: float) (student: torch.Tensor) (teacher: torc
     (d.square().sum() / float student.shape.[1]).MoveToOuterDisposeScope()
 
 /// Batch-level consistency: Σ (P_t P_tᵀ − P_s P_sᵀ)² / B with P = softmax(x/T) on raw logits.
-let batchConsistency (temperature: float) (student: torch.Tensor) (teacher: torch.Tensor) : torch.Tensor =
+let internal batchConsistency (temperature: float) (student: torch.Tensor) (teacher: torch.Tensor) : torch.Tensor =
     use scope = torch.NewDisposeScope()
     let ps = (student / temperature).softmax(1L)
     let pt = (teacher / temperature).softmax(1L)

@@ -14,7 +14,7 @@ type NonFiniteLogitsException(message: string, paramName: string) =
     inherit ArgumentException(message, paramName)
 
 /// The shape and dtype part of the logits check (no host read): 2-D [B, K] floating point, B ≥ 1, K ≥ 2.
-let logitsShape (what: string) (x: torch.Tensor) =
+let internal logitsShape (what: string) (x: torch.Tensor) =
     if isNull (box x) then invalidArg what (sprintf "%s logits are null" what)
     if x.dim() <> 2L then
         invalidArg what (sprintf "%s logits must be 2-D [batch, classes], got shape %s" what (shapeText x))
@@ -26,14 +26,14 @@ let logitsShape (what: string) (x: torch.Tensor) =
         invalidArg what (sprintf "%s logits have %d class; distillation needs at least 2 (shape %s)" what k (shapeText x))
 
 /// Teacher and student logits must have the same shape (no host read).
-let pairShape (student: torch.Tensor) (teacher: torch.Tensor) =
+let internal pairShape (student: torch.Tensor) (teacher: torch.Tensor) =
     logitsShape "student" student
     logitsShape "teacher" teacher
     if student.shape <> teacher.shape then
         invalidArg "teacher" (sprintf "teacher logits shape %s does not match student logits shape %s" (shapeText teacher) (shapeText student))
 
 /// The shape and dtype part of the labels check (no host read): 1-D int64 of length B.
-let targetsShape (target: torch.Tensor) (batch: int64) =
+let internal targetsShape (target: torch.Tensor) (batch: int64) =
     if isNull (box target) then invalidArg "target" "labels are null"
     if target.dim() <> 1L || target.shape.[0] <> batch then
         invalidArg "target" (sprintf "labels must have shape [%d] to match the logits' batch, got %s" batch (shapeText target))
@@ -42,7 +42,7 @@ let targetsShape (target: torch.Tensor) (batch: int64) =
 
 /// The value checks of a whole step with one host read: every logits batch in `logits` is finite,
 /// and the labels of `target` (with the class count) lie in [0, K). The shapes are checked first.
-let values (logits: (string * torch.Tensor) list) (target: (torch.Tensor * int64) option) =
+let internal values (logits: (string * torch.Tensor) list) (target: (torch.Tensor * int64) option) =
     use scope = torch.NewDisposeScope()
     let flags = logits |> List.map (fun (_, x) -> torch.isfinite(x).all().to_type(torch.float64))
     let range =
@@ -67,25 +67,25 @@ let values (logits: (string * torch.Tensor) list) (target: (torch.Tensor * int64
         | None -> ()
 
 /// Logits must be a 2-D [B, K] floating-point batch with B >= 1, K >= 2 and only finite values.
-let logits (what: string) (x: torch.Tensor) =
+let internal logits (what: string) (x: torch.Tensor) =
     logitsShape what x
     values [ what, x ] None
 
 /// Teacher and student logits must have the same shape, and be finite (one host read).
-let samePair (student: torch.Tensor) (teacher: torch.Tensor) =
+let internal samePair (student: torch.Tensor) (teacher: torch.Tensor) =
     pairShape student teacher
     values [ "student", student; "teacher", teacher ] None
 
 /// Labels must be a 1-D int64 vector of length B with values in [0, K).
-let targets (target: torch.Tensor) (batch: int64) (classes: int64) =
+let internal targets (target: torch.Tensor) (batch: int64) (classes: int64) =
     targetsShape target batch
     values [] (Some (target, classes))
 
 /// A temperature must be a positive finite number.
-let temperature (name: string) (t: float) =
+let internal temperature (name: string) (t: float) =
     if not (Double.IsFinite t) || t <= 0.0 then
         invalidArg name (sprintf "%s must be a positive finite number, got %g" name t)
 
 /// A weight must be a finite number.
-let weight (name: string) (w: float) =
+let internal weight (name: string) (w: float) =
     if not (Double.IsFinite w) then invalidArg name (sprintf "%s must be finite, got %g" name w)

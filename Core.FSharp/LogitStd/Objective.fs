@@ -84,6 +84,16 @@ let needsStrongView (o: Objective) = o.Terms |> List.exists (fun w -> usesStrong
 /// Whether any term needs CTKD's learnable temperature.
 let needsTemperatureParam (o: Objective) = o.Terms |> List.exists (fun w -> match w.Term with Ctkd _ -> true | _ -> false)
 
+/// The first term whose value depends on the epoch, with the schedule that reads it: DKD's warm-up
+/// (when it lasts at least one epoch) and CTKD's λ. None when the epoch does not matter.
+let epochReader (o: Objective) : (string * string) option =
+    o.Terms
+    |> List.tryPick (fun w ->
+        match w.Term with
+        | Dkd (_, _, _, warm, _) when warm > 0 -> Some (w.Name, sprintf "DKD's warm-up min(epoch / %d, 1)" warm)
+        | Ctkd _ -> Some (w.Name, "CTKD's gradient-reversal λ(epoch)")
+        | _ -> None)
+
 /// Checks names are unique and non-empty, weights finite, temperatures positive.
 let validate (o: Objective) : unit =
     if List.isEmpty o.Terms then invalidArg "objective" "the objective has no terms"
@@ -180,19 +190,31 @@ module Presets =
     /// Cross-entropy alone: the "student alone" baseline and teacher training.
     let crossEntropy = { Terms = [ ce 1.0 ] }
 
+    /// The paper's KD settings (temperature, CE weight, KD weight). Vanilla KD (mdistiller): T 4,
+    /// CE 0.1, KD 0.9. KD+LS (paper): τ 2, CE 0.1, KD 9.
+    let kdSettings (ls: bool) = if ls then 2.0, 0.1, 9.0 else 4.0, 0.1, 0.9
+
     /// Hinton KD with explicit settings.
     let kdWith (ls: bool) (temperature: float) (ceWeight: float) (kdWeight: float) =
         { Terms = [ ce ceWeight; { Name = "kd"; Weight = kdWeight; Term = Kd(temperature, prepOf ls) } ] }
 
-    /// Vanilla KD (mdistiller): T 4, CE 0.1, KD 0.9. KD+LS (paper): τ 2, CE 0.1, KD 9.
-    let kd (ls: bool) = if ls then kdWith true 2.0 0.1 9.0 else kdWith false 4.0 0.1 0.9
+    /// KD or KD+LS at the paper's settings (`kdSettings`).
+    let kd (ls: bool) = let t, c, k = kdSettings ls in kdWith ls t c k
+
+    /// The paper's DKD settings (α, β, temperature, CE weight, warm-up epochs). DKD (CIFAR-100): α 1,
+    /// β 8, T 4, CE 1, warm-up 20. DKD+LS: α and β × 9, τ 2.
+    let dkdSettings (ls: bool) = if ls then 9.0, 72.0, 2.0, 1.0, 20 else 1.0, 8.0, 4.0, 1.0, 20
 
     /// DKD with explicit settings.
     let dkdWith (ls: bool) (alpha: float) (beta: float) (temperature: float) (ceWeight: float) (warmup: int) =
         { Terms = [ ce ceWeight; { Name = "dkd"; Weight = 1.0; Term = Dkd(alpha, beta, temperature, warmup, prepOf ls) } ] }
 
-    /// DKD (CIFAR-100): CE 1, α 1, β 8, T 4, warm-up 20. DKD+LS: α and β × 9, τ 2.
-    let dkd (ls: bool) = if ls then dkdWith true 9.0 72.0 2.0 1.0 20 else dkdWith false 1.0 8.0 4.0 1.0 20
+    /// DKD or DKD+LS at the paper's settings (`dkdSettings`).
+    let dkd (ls: bool) = let a, b, t, c, w = dkdSettings ls in dkdWith ls a b t c w
+
+    /// The paper's MLKD settings (temperature, CE weight, KD weight): mdistiller's KD defaults (T 4,
+    /// CE 0.1, KD 0.9), which the official MLKD reads; MLKD+LS (paper): τ 2, CE 0.1, KD 9.
+    let mlkdSettings (ls: bool) = kdSettings ls
 
     /// MLKD with explicit settings.
     let mlkdWith (ls: bool) (temperature: float) (ceWeight: float) (kdWeight: float) =
@@ -202,13 +224,16 @@ module Presets =
               { Name = "cc"; Weight = kdWeight; Term = MlkdClass(temperature, Raw) }
               { Name = "bc"; Weight = kdWeight; Term = MlkdBatch(temperature, Raw) } ] }
 
-    /// MLKD: mdistiller's KD defaults (T 4, CE 0.1, KD 0.9), which the official MLKD reads;
-    /// MLKD+LS (paper): τ 2, CE 0.1, KD 9.
-    let mlkd (ls: bool) = if ls then mlkdWith true 2.0 0.1 9.0 else mlkdWith false 4.0 0.1 0.9
+    /// MLKD or MLKD+LS at the paper's settings (`mlkdSettings`).
+    let mlkd (ls: bool) = let t, c, k = mlkdSettings ls in mlkdWith ls t c k
+
+    /// The paper's CTKD settings (t_start, t_end, CE weight, KD weight): t 1 + 20·σ, CE 0.1, KD 0.9;
+    /// CTKD+LS: KD 9.
+    let ctkdSettings (ls: bool) = 1.0, 20.0, 0.1, (if ls then 9.0 else 0.9)
 
     /// CTKD with explicit settings.
     let ctkdWith (ls: bool) (tStart: float) (tEnd: float) (ceWeight: float) (kdWeight: float) =
         { Terms = [ ce ceWeight; { Name = "kd"; Weight = kdWeight; Term = Ctkd(tStart, tEnd, prepOf ls) } ] }
 
-    /// CTKD: t_start 1, t_end 20, CE 0.1, KD 0.9; CTKD+LS: KD 9.
-    let ctkd (ls: bool) = ctkdWith ls 1.0 20.0 0.1 (if ls then 9.0 else 0.9)
+    /// CTKD or CTKD+LS at the paper's settings (`ctkdSettings`).
+    let ctkd (ls: bool) = let a, b, c, k = ctkdSettings ls in ctkdWith ls a b c k
