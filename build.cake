@@ -91,10 +91,10 @@ FilePath DownloadFashionDeb(DirectoryPath work)
     return deb;
 }
 
-// The large parity fixtures (PyTorch weights, input, logits) of 27 zoo models, the ImageNet ResNets from
-// torchvision itself (~640 MB, git-ignored); the small resnet8/resnet8x4 ones are committed. The list is
+// The parity fixtures (PyTorch weights, input, logits, a training step) of all 29 zoo models, the ImageNet ResNets from
+// torchvision itself (~640 MB, git-ignored; resnet8/resnet8x4 eval fixtures are also committed). The list is
 // tests/Models.Tests/Parity.Tests.fs's generatedModels.
-const string ParityModels = "resnet14,resnet20,resnet32,resnet44,resnet56,resnet110,resnet32x4,wrn_16_1,wrn_16_2,wrn_40_1,wrn_40_2,vgg8,vgg11,vgg13,vgg16,vgg19,MobileNetV2,ShuffleV1,ShuffleV2,ResNet50,ResNet18_imagenet,ResNet34_imagenet,ResNet50_imagenet,MobileNetV1,fmnist_wide_cnn,fmnist_small_cnn,fmnist_mlp";
+const string ParityModels = "resnet8x4,resnet8,resnet14,resnet20,resnet32,resnet44,resnet56,resnet110,resnet32x4,wrn_16_1,wrn_16_2,wrn_40_1,wrn_40_2,vgg8,vgg11,vgg13,vgg16,vgg19,MobileNetV2,ShuffleV1,ShuffleV2,ResNet50,ResNet18_imagenet,ResNet34_imagenet,ResNet50_imagenet,MobileNetV1,fmnist_wide_cnn,fmnist_small_cnn,fmnist_mlp";
 
 int MakeParityFixtures()
 {
@@ -107,7 +107,7 @@ int MakeParityFixtures()
 }
 
 Task("ParityFixtures")
-    .Description("Regenerates the parity fixtures of 27 zoo models into tests/fixtures/generated with Debian's python3-torch and python3-torchvision.")
+    .Description("Regenerates the parity fixtures of all 29 zoo models into tests/fixtures/generated with Debian's python3-torch and python3-torchvision.")
     .Does(() =>
 {
     if (MakeParityFixtures() != 0)
