@@ -466,7 +466,7 @@ def randomise(model, seed):
                 m.num_batches_tracked.fill_(100)
 
 
-def make(name, classes, out_dir, seed):
+def make(name, out_dir, seed):
     shape, classes = SHAPES[kind(name)]
     torch.manual_seed(seed)
     model = BUILDERS[name](classes)
@@ -507,7 +507,7 @@ def make_checkpoint_variants(out_dir, seed):
     """resnet8 saved five ways: bare state dict; CRD/mdistiller-style nested dict with module. prefixes,
     in the zip format and in the pre-1.6 legacy format (in which the official CIFAR teachers were saved);
     nested beside numpy scalars."""
-    model = make("resnet8", 100, out_dir, seed)
+    model = make("resnet8", out_dir, seed)
     torch.save(model.state_dict(), os.path.join(out_dir, "resnet8.bare.pt"))
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
     model.train()
@@ -594,7 +594,7 @@ def main():
         elif name == "resnet8":
             make_checkpoint_variants(a.out, a.seed + SEED_OFFSETS[name])
         else:
-            make(name, 100, a.out, a.seed + SEED_OFFSETS[name])
+            make(name, a.out, a.seed + SEED_OFFSETS[name])
     return 0
 
 
