@@ -21,3 +21,18 @@ public sealed class OutputWriteException(string path, Exception inner)
     /// <summary>The file that could not be written.</summary>
     public string Path { get; } = path;
 }
+
+/// <summary>A file the command line names does not exist: names it and what it was to be.</summary>
+public sealed class MissingFileException(string what, string path)
+    : InputException($"{what} {path} not found")
+{
+    /// <summary>The missing file.</summary>
+    public string Path { get; } = path;
+}
+
+/// <summary>The machine lacks what the command needs (a CUDA device that is not there): exit 1.</summary>
+public sealed class MachineException(string message) : InputException(message);
+
+/// <summary>An input file that does not fit what the command gives it to (an image of another size or
+/// channel count than the model takes): names the file and both shapes.</summary>
+public sealed class InputMismatchException(string message) : InputException(message);

@@ -23,36 +23,8 @@ public static class Program
                     Console.Error.WriteLine($"error: {missing}");
                     return 1;
                 }
-                try
-                {
-                    return Dispatch(r.Item);
-                }
-                catch (InputException e)
-                {
-                    // A file or the machine at fault (every such error names the file): exit 1.
-                    Console.Error.WriteLine($"error: {e.Message}");
-                    return 1;
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    // A fault of the machine that no command anticipated (.NET names the path in these).
-                    Console.Error.WriteLine($"error: {e.Message}");
-                    return 1;
-                }
-                catch (Exception e) when (Platform.NativeLoadFailure.Describe(e) is { } message)
-                {
-                    Console.Error.WriteLine($"error: {message}");
-                    return 1;
-                }
-                catch (Exception e)
-                {
-                    // Every expected failure has its own message and exit code in the commands; anything
-                    // reaching here is a defect: say so plainly, with the trace, and exit 70 (EX_SOFTWARE).
-                    Console.Error.WriteLine($"error: internal error ({e.GetType().Name}): {e.Message}");
-                    Console.Error.WriteLine("This is a LogitStd defect; please report it with the trace below.");
-                    Console.Error.WriteLine(e);
-                    return 70;
-                }
+                // Every failure, whatever the command, gets its exit code in one place (ExitCodes).
+                return ExitCodes.Run(() => Dispatch(r.Item), Console.Error);
             default:
                 throw new InvalidOperationException("unreachable");
         }

@@ -66,6 +66,9 @@ type SweepOptions =
       TimeLimit: string option
       /// The training flags after `--`, as given; passed to every run.
       TrainFlags: string list
+      /// The same flags, parsed (as `distill` flags: which command each run is is decided per config,
+      /// once the config and these flags are merged).
+      Flags: TrainCli.TrainOptions
       /// --threads of the training flags, if given.
       Threads: int option
       /// --device of the training flags.
@@ -74,11 +77,11 @@ type SweepOptions =
 /// The flags a sweep sets for each run itself.
 let private owned = [ "--config"; "--seed"; "--out"; "--resume" ]
 
-/// Validates `sweep`'s own flags; `threads` and `device` are those of the training flags (parsed by `Cli`).
 /// Seeds per config: a study uses a handful; each is a run folder and a process.
 let maxSeeds = 10_000
 
-let options (a: ParseResults<SweepArgs>) (trainFlags: string list) (threads: int option) (device: DeviceChoice.Device) : Result<SweepOptions, string> =
+/// Validates `sweep`'s own flags; `flags` are the training flags after `--`, parsed by `Cli`.
+let options (a: ParseResults<SweepArgs>) (trainFlags: string list) (flags: TrainCli.TrainOptions) : Result<SweepOptions, string> =
     let scheduler = a.TryGetResult SweepArgs.Scheduler |> Option.defaultValue Local
     let slurmOnly =
         [ "--wait", a.Contains Wait; "--partition", a.Contains Partition; "--gres", a.Contains Gres; "--time-limit", a.Contains Time_Limit ]
@@ -112,5 +115,6 @@ let options (a: ParseResults<SweepArgs>) (trainFlags: string list) (threads: int
               Gres = a.TryGetResult Gres
               TimeLimit = a.TryGetResult Time_Limit
               TrainFlags = trainFlags
-              Threads = threads
-              Device = device }
+              Flags = flags
+              Threads = flags.Threads
+              Device = flags.Device }

@@ -4,17 +4,12 @@
 module LogitStd.Core.TeacherCacheCli
 
 open Argu
-
-/// The datasets whose training transform has a finite set of views (crop + flip); an image folder's
-/// random resized crop has none, so it has no cache.
-type CacheDataset =
-    | [<CustomCommandLine("fashion-mnist")>] Fashion_Mnist
-    | [<CustomCommandLine("cifar100")>] Cifar100
+open LogitStd.Core.Domain
 
 type BuildArgs =
     | [<Mandatory>] Teacher of file: string
     | Teacher_Model of name: string
-    | [<Mandatory>] Dataset of CacheDataset
+    | [<Mandatory>] Dataset of DatasetKind
     | Data_Dir of dir: string
     | Augment
     | Train_Subset of n: int
@@ -26,7 +21,7 @@ type BuildArgs =
             match a with
             | Teacher _ -> "the teacher's checkpoint (LogitStd or PyTorch format)."
             | Teacher_Model _ -> "the teacher's architecture (read from a LogitStd checkpoint when omitted)."
-            | Dataset _ -> "fashion-mnist or cifar100 (CIFAR: crop with 4-pixel padding + flip, 162 views of each image)."
+            | Dataset _ -> "fashion-mnist or cifar100 (CIFAR: crop with 4-pixel padding + flip, 162 views of each image); an image folder's random resized crop has no finite set of views, so no cache."
             | Data_Dir _ -> "the dataset folder."
             | Augment -> "fashion-mnist: the crop (2-pixel padding) + flip augmentation (50 views; an experiment's dataset.augment)."
             | Train_Subset _ -> "the seeded training subset of this many images that runs with --train-subset use."
@@ -45,7 +40,7 @@ type TeacherCacheArgs =
 type BuildOptions =
     { Teacher: string
       TeacherModel: string option
-      Dataset: CacheDataset
+      Dataset: DatasetKind
       DataDir: string option
       Augment: bool
       TrainSubset: int option
@@ -69,8 +64,10 @@ let buildOptions (p: ParseResults<TeacherCacheArgs>) : Result<BuildOptions, stri
         | Error m, _
         | _, Error m -> Error m
         | Ok subset, Ok threads ->
-            if b.Contains Augment && b.GetResult Dataset = Cifar100 then
-                Error "--augment is for fashion-mnist; CIFAR-100 training always crops and flips"
+            if b.GetResult Dataset = Imagefolder then
+                Error "--dataset imagefolder: an image folder's random resized crop has no finite set of views to cache (fashion-mnist and cifar100 have)"
+            elif b.Contains Augment && b.GetResult Dataset <> Fashion_Mnist then
+                Error(sprintf "--augment is for fashion-mnist; %s training always augments (crop and flip)" (datasetName (b.GetResult Dataset)))
             elif b.Contains Seed && subset.IsNone then
                 Error "--seed chooses the --train-subset; without a subset it has no effect"
             elif b.TryGetResult Seed |> Option.exists (fun s -> s < 0) then

@@ -138,3 +138,33 @@ let resumeConflicts (o: TrainOptions) : string list =
       "--batch-size", o.BatchSize.IsSome; "--lr", o.Lr.IsSome; "--seed", o.Seed.IsSome; "--train-subset", o.TrainSubset.IsSome
       "--name", o.Name.IsSome; "--channels-last", o.ChannelsLast ]
     |> List.filter snd |> List.map fst
+
+/// The command line that gives `o` (`train|distill FLAGS`), so that a run can say exactly which command
+/// starts it again: `options` of it (less the command word) gives back `o`.
+let commandLine (o: TrainOptions) : string list =
+    let inv (x: float) = x.ToString("R", System.Globalization.CultureInfo.InvariantCulture)
+    let opt flag (v: 'a option) (show: 'a -> string) = match v with Some x -> [ flag; show x ] | None -> []
+    let flag name on = if on then [ name ] else []
+    [ yield (if o.Distill then "distill" else "train")
+      yield! opt "--config" o.Config id
+      yield! opt "--dataset" o.Dataset datasetName
+      yield! opt "--data-dir" o.DataDir id
+      yield! opt "--model" o.Model id
+      yield! opt "--teacher" o.Teacher id
+      yield! opt "--teacher-model" o.TeacherModel id
+      yield! opt "--method" o.Method (fun m -> (sprintf "%A" m).ToLowerInvariant())
+      yield! flag "--logit-stand" o.LogitStand
+      yield! opt "--base-temp" o.BaseTemp inv
+      yield! opt "--kd-weight" o.KdWeight inv
+      yield! opt "--epochs" o.Epochs string
+      yield! opt "--batch-size" o.BatchSize string
+      yield! opt "--lr" o.Lr inv
+      yield! opt "--seed" o.Seed string
+      yield! opt "--train-subset" o.TrainSubset string
+      yield! opt "--name" o.Name id
+      yield! opt "--threads" o.Threads string
+      yield! (match o.Device with DeviceChoice.Cpu -> [] | d -> [ "--device"; DeviceChoice.name d ])
+      yield! opt "--out" o.Out id
+      yield! opt "--resume" o.Resume id
+      yield! opt "--teacher-cache" o.TeacherCache id
+      yield! flag "--channels-last" o.ChannelsLast ]

@@ -205,7 +205,7 @@ let private sweepOptions (a: ParseResults<SweepArgs>) (trainFlags: string list) 
         try trainFlagParser.Value.ParseCommandLine(List.toArray trainFlags, raiseOnUsage = true)
         with :? ArguParseException as e -> raise (InvalidValue(sprintf "training flags after `--`: %s" (e.Message.Split('\n').[0])))
     let flags = TrainCli.options true t |> Result.defaultWith (fun m -> raise (InvalidValue(sprintf "training flags after `--`: %s" m)))
-    match CliSweep.options a trainFlags flags.Threads flags.Device with
+    match CliSweep.options a trainFlags flags with
     | Ok o -> o
     | Result.Error msg -> raise (InvalidValue msg)
 

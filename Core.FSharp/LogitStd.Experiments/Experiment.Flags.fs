@@ -20,6 +20,38 @@ let methodObjective (m: Method) (standardize: bool) (baseTemp: float) (kdWeight:
     | Method.Ctkd, false -> Presets.ctkd false
     | Method.Ctkd, true -> Presets.ctkdWith true 1.0 20.0 0.1 kdWeight
 
+/// The flags of `o` over an experiment already read, each replacing exactly its own value; no checks
+/// (`resolveWith` checks). `o.Distill` plays no part: which command the merged experiment is, is `isDistillation`'s.
+let merge (o: TrainCli.TrainOptions) (e: Experiment) : Experiment =
+        let pick (flag: 'a option) (value: 'a) = defaultArg flag value
+        let objective =
+            match o.Method with
+            | Some m -> methodObjective m o.LogitStand (defaultArg o.BaseTemp 2.0) (defaultArg o.KdWeight 9.0)
+            | None -> e.Objective
+        { e with
+            Name = pick o.Name e.Name
+            Seed = pick o.Seed e.Seed
+            Dataset =
+                { e.Dataset with
+                    Name = pick o.Dataset e.Dataset.Name
+                    DataDir = (match o.DataDir with Some d -> Some d | None -> e.Dataset.DataDir)
+                    TrainSubset = (match o.TrainSubset with Some n -> Some n | None -> e.Dataset.TrainSubset) }
+            Models =
+                { Student = pick o.Model e.Models.Student
+                  Teacher = (match o.TeacherModel with Some t -> Some t | None -> e.Models.Teacher)
+                  TeacherWeights = (match o.Teacher with Some t -> Some t | None -> e.Models.TeacherWeights) }
+            Solver =
+                { e.Solver with
+                    Epochs = pick o.Epochs e.Solver.Epochs
+                    BatchSize = pick o.BatchSize e.Solver.BatchSize
+                    Lr = pick o.Lr e.Solver.Lr }
+            Objective = objective
+            ChannelsLast = e.ChannelsLast || o.ChannelsLast }
+
+/// Whether an experiment (file and flags merged) is a `distill` run: its objective distils from a
+/// teacher. A sweep chooses each run's command by it, after the merge, never from the file alone.
+let isDistillation (e: Experiment) : bool = needsTeacher e.Objective
+
 /// The experiment a `train` / `distill` command line describes: the experiment file (if any) on top
 /// of the defaults, then each given flag replacing exactly its own value, then one validation of the
 /// result. `--method` replaces the objective as a whole; nothing else is rewritten.
@@ -30,35 +62,11 @@ let rec resolve (o: TrainCli.TrainOptions) (configText: string option) : Result<
 
 /// The flags of `o` applied to an experiment already read (the file's problems are the file's, these the flags').
 and resolveWith (o: TrainCli.TrainOptions) (e: Experiment) : Result<Experiment, string list> =
-        let pick (flag: 'a option) (value: 'a) = defaultArg flag value
-        let objective =
-            match o.Method with
-            | Some m -> methodObjective m o.LogitStand (defaultArg o.BaseTemp 2.0) (defaultArg o.KdWeight 9.0)
-            | None -> e.Objective
-        let e' =
-            { e with
-                Name = pick o.Name e.Name
-                Seed = pick o.Seed e.Seed
-                Dataset =
-                    { e.Dataset with
-                        Name = pick o.Dataset e.Dataset.Name
-                        DataDir = (match o.DataDir with Some d -> Some d | None -> e.Dataset.DataDir)
-                        TrainSubset = (match o.TrainSubset with Some n -> Some n | None -> e.Dataset.TrainSubset) }
-                Models =
-                    { Student = pick o.Model e.Models.Student
-                      Teacher = (match o.TeacherModel with Some t -> Some t | None -> e.Models.Teacher)
-                      TeacherWeights = (match o.Teacher with Some t -> Some t | None -> e.Models.TeacherWeights) }
-                Solver =
-                    { e.Solver with
-                        Epochs = pick o.Epochs e.Solver.Epochs
-                        BatchSize = pick o.BatchSize e.Solver.BatchSize
-                        Lr = pick o.Lr e.Solver.Lr }
-                Objective = objective
-                ChannelsLast = e.ChannelsLast || o.ChannelsLast }
+        let e' = merge o e
         let commandProblems =
-            [ if o.Distill && not (needsTeacher e'.Objective) then
+            [ if o.Distill && not (isDistillation e') then
                   "distill: no distillation objective: give --method kd|dkd|mlkd|ctkd or an experiment file whose objective distils from a teacher"
-              if not o.Distill && needsTeacher e'.Objective then
+              if not o.Distill && isDistillation e' then
                   sprintf "train: the objective %s distils from a teacher; use `logitstd distill`" (describe e'.Objective)
               if not o.Distill && (e'.Models.Teacher.IsSome || e'.Models.TeacherWeights.IsSome) then
                   "train: the experiment names a teacher; `train` trains with cross-entropy only (use `logitstd distill`)" ]

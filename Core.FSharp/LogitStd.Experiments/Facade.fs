@@ -34,6 +34,22 @@ type Experiments =
     /// The flags of a `train`/`distill` command line over an experiment, then one validation.
     static member TryResolve(options: TrainCli.TrainOptions, fromFile: Experiment.Experiment, [<Out>] experiment: byref<Experiment.Experiment>, [<Out>] problems: byref<IReadOnlyList<string>>) =
         Experiments.Unpack(ExperimentFlags.resolveWith options fromFile, &experiment, &problems)
+    /// The flags of a `train`/`distill` command line merged over an experiment, without checks (a sweep
+    /// asks the merged experiment which command it is: `IsDistillation`).
+    static member Merge(options: TrainCli.TrainOptions, fromFile: Experiment.Experiment) = ExperimentFlags.merge options fromFile
+    /// Whether the experiment is a `distill` run (its objective distils from a teacher), else a `train` run.
+    static member IsDistillation(experiment: Experiment.Experiment) = ExperimentFlags.isDistillation experiment
+    /// The options as a `distill` (true) or `train` (false) command line.
+    static member WithCommand(options: TrainCli.TrainOptions, distill: bool) = { options with Distill = distill }
+    /// The options reading `config` as their experiment file (a sweep's flags, for one of its configs).
+    static member WithConfig(options: TrainCli.TrainOptions, config: string) = { options with Config = Some config }
+    /// The options with the teacher's architecture named (read from a LogitStd checkpoint by the shell).
+    static member WithTeacherModel(options: TrainCli.TrainOptions, teacherModel: string) = { options with TeacherModel = Some teacherModel }
+    /// The options as the command line that gives them (`train|distill FLAGS`).
+    static member CommandLine(options: TrainCli.TrainOptions) : IReadOnlyList<string> = TrainCli.commandLine options
+    /// The experiment with the augmentation its training transform applies (the shell decides the transform).
+    static member WithAugment(experiment: Experiment.Experiment, augment: bool) =
+        { experiment with Dataset = { experiment.Dataset with Augment = augment } }
     /// The experiment as YAML (what a run folder's experiment.yaml holds).
     static member ToYaml(experiment: Experiment.Experiment) = ExperimentYaml.toYaml experiment
     /// The dataset's name as files write it, e.g. `fashion-mnist`.

@@ -11,16 +11,13 @@ namespace LogitStd.Shell.Cli;
 /// </summary>
 public static class BenchCommand
 {
-    /// <summary>Runs the selected configurations; exit 0, or 2 for an unknown configuration name.</summary>
+    /// <summary>Runs the selected configurations; returns 0, or throws <see cref="UsageException"/> for an unknown configuration name.</summary>
     public static int Run(Core.Cli.BenchOptions options, TextWriter stdout, TextWriter stderr)
     {
         var only = options.Only.ToList();
         var unknown = only.Where(n => BenchConfig.All.All(c => c.Name != n)).ToList();
         if (unknown.Count > 0)
-        {
-            stderr.WriteLine($"error: unknown configuration {string.Join(", ", unknown)}; known: {string.Join(", ", BenchConfig.All.Select(c => c.Name))}");
-            return 2;
-        }
+            throw new UsageException($"bench: unknown configuration {string.Join(", ", unknown)}; known: {string.Join(", ", BenchConfig.All.Select(c => c.Name))}");
         var selected = BenchConfig.All.Where(c => only.Count > 0 ? only.Contains(c.Name) : !options.Quick || c.InQuick).ToList();
         // The trainer's setting: libgomp's wait policy is left as the environment has it (unset: spin
         // a while, then sleep). PASSIVE helps on a machine shared with other work and costs small

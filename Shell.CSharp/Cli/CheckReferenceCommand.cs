@@ -2,8 +2,12 @@ using LogitStd.Shell.Reference;
 
 namespace LogitStd.Shell.Cli;
 
-/// <summary><c>logitstd check-reference FILE... [--write-actual OUT.json]</c>: exit 0 when every case
-/// matches, 1 on any mismatch, 2 on a malformed file.</summary>
+/// <summary>Cases of a reference file that LogitStd does not reproduce (each listed on stdout): exit 1.</summary>
+public sealed class ReferenceMismatchException(string message) : InputException(message);
+
+/// <summary><c>logitstd check-reference FILE... [--write-actual OUT.json]</c>: returns 0 when every case
+/// matches; throws <see cref="ReferenceMismatchException"/> on any mismatch and
+/// <see cref="ReferenceFormatException"/> on a malformed file (both exit 1: the file disagrees or is damaged).</summary>
 public static class CheckReferenceCommand
 {
     public static int Run(IReadOnlyList<string> files, string? writeActual, TextWriter stdout, TextWriter stderr)
@@ -11,16 +15,9 @@ public static class CheckReferenceCommand
         var loaded = new List<(string File, string Source, IReadOnlyList<ReferenceCase> Cases)>();
         foreach (var f in files)
         {
-            try
-            {
-                var (source, cases) = ReferenceFile.Load(f);
-                loaded.Add((f, source, cases));
-            }
-            catch (ReferenceFormatException e)
-            {
-                stderr.WriteLine($"error: malformed reference file: {e.Message}");
-                return 2;
-            }
+            // A malformed file is a ReferenceFormatException naming it (exit 1).
+            var (source, cases) = ReferenceFile.Load(f);
+            loaded.Add((f, source, cases));
         }
         int n = 0, match = 0, relaxed = 0, finiteWhereNot = 0;
         var actuals = new List<(ReferenceCase, Outcome)>();
@@ -41,22 +38,15 @@ public static class CheckReferenceCommand
         }
         if (writeActual is not null)
         {
-            try
-            {
-                ReferenceFile.WriteWithActual(writeActual, string.Join("; ", loaded.Select(l => l.Source)), actuals);
-                stdout.WriteLine($"wrote LogitStd's values for {actuals.Count} cases to {writeActual}");
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                stderr.WriteLine($"error: cannot write {writeActual}: {e.Message}");
-                return 2;
-            }
+            // A refused write names the file (exit 1).
+            ReferenceFile.WriteWithActual(writeActual, string.Join("; ", loaded.Select(l => l.Source)), actuals);
+            stdout.WriteLine($"wrote LogitStd's values for {actuals.Count} cases to {writeActual}");
         }
         if (relaxed > 0)
             stdout.WriteLine($"note: {relaxed} case(s) have zero-spread student rows under the Z-score; their gradients are checked for finiteness only (the reference's std backward at zero spread is undefined or astronomically large)");
         if (finiteWhereNot > 0)
             stdout.WriteLine($"note: {finiteWhereNot} DKD case(s) where the reference is infinite or NaN (log of an underflowed probability in the official code) and LogitStd is finite by design; every finite entry of them matches");
         stdout.WriteLine($"reference: {n} cases, {match} match, {n - match} mismatch");
-        return match == n ? 0 : 1;
+        return match == n ? 0 : throw new ReferenceMismatchException($"check-reference: {n - match} of {n} cases do not match their reference (listed above)");
     }
 }

@@ -7,26 +7,19 @@ namespace LogitStd.Shell.Cli;
 /// <summary>
 /// <c>logitstd dataset check --dataset KIND [--data-dir DIR]</c>: reads and validates every split
 /// (image folders: decodes every image), then prints the splits, counts, image shape and per-class
-/// histogram. Exit 0 when the data is sound, 1 with <c>error: ...</c> on stderr otherwise.
+/// histogram. Returns 0 when the data is sound; damaged data throws <see cref="DatasetException"/> (exit 1).
 /// </summary>
 public static class DatasetCommand
 {
-    /// <summary>Runs the check; returns the exit code.</summary>
+    /// <summary>Runs the check; returns 0 or throws.</summary>
     public static int Check(Core.Domain.DatasetKind dataset, string? dataDir, TextWriter stdout, TextWriter stderr)
     {
         IReadOnlyList<ImageDataset> splits;
         var shapes = new List<string>();
-        try
-        {
-            splits = DatasetCatalog.OpenForCheck(dataset, dataDir);
-            foreach (var split in splits)
-                shapes.Add(split is ImageFolderDataset folder ? FolderShape(folder) : $"{split.Channels}×{split.Height}×{split.Width} uint8");
-        }
-        catch (DatasetException e)
-        {
-            stderr.WriteLine($"error: {e.Message}");
-            return 1;
-        }
+        // Damaged data is a DatasetException naming the file (exit 1, ExitCodes).
+        splits = DatasetCatalog.OpenForCheck(dataset, dataDir);
+        foreach (var split in splits)
+            shapes.Add(split is ImageFolderDataset folder ? FolderShape(folder) : $"{split.Channels}×{split.Height}×{split.Width} uint8");
         Print(splits, shapes, stdout);
         return 0;
     }

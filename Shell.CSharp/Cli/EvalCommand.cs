@@ -18,14 +18,8 @@ public static class EvalCommand
 {
     public static int Run(Core.Cli.EvalOptions o, TextWriter stdout, TextWriter stderr)
     {
-        int Fail(int code, string message)
-        {
-            stderr.WriteLine($"error: eval: {message}");
-            return code;
-        }
-        if (!File.Exists(o.Weights)) return Fail(1, $"checkpoint {o.Weights} not found");
+        if (!File.Exists(o.Weights)) throw new MissingFileException("checkpoint", o.Weights);
         torch.set_num_threads(o.Threads.ToNullable() ?? Environment.ProcessorCount);
-        try
         {
             var dataDir = o.DataDir.ToNullable();
             ImageDataset data;
@@ -36,7 +30,7 @@ public static class EvalCommand
             var model = Checkpoints.LoadForEvaluation(o.Model, o.Weights, data.Classes);
             var shape = model.Info.InputShape;
             if (shape[0] != data.Channels)
-                return Fail(2, $"{model.Info.Name} takes {shape[0]}-channel images but {data.Name} has {data.Channels}-channel images");
+                throw new UsageException($"eval: {model.Info.Name} takes {shape[0]}-channel images but {data.Name} has {data.Channels}-channel images");
             using var loader = new DataLoader(data, DatasetCatalog.TestTransform(o.Dataset), o.BatchSize, shuffle: false, seed: 0);
             var means = new List<double>();
             var stds = new List<double>();
@@ -68,9 +62,5 @@ public static class EvalCommand
             if (saveFeatures is not null) stdout.WriteLine($"features   {featureMatrix!.Rows} rows × {featureMatrix.Columns} columns written to {saveFeatures}");
             return 0;
         }
-        catch (DatasetException e) { return Fail(1, e.Message); }
-        catch (UnknownModelException e) { return Fail(2, e.Message); }
-        catch (InputException e) { return Fail(1, e.Message); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return Fail(1, e.Message); }
     }
 }

@@ -16,14 +16,8 @@ public static class ExportCommand
 {
     public static int Run(Core.DeployCli.ExportOptions o, TextWriter stdout, TextWriter stderr)
     {
-        int Fail(int code, string message)
-        {
-            stderr.WriteLine($"error: export: {message}");
-            return code;
-        }
-        if (!File.Exists(o.Weights)) return Fail(1, $"checkpoint {o.Weights} not found");
+        if (!File.Exists(o.Weights)) throw new MissingFileException("checkpoint", o.Weights);
         torch.set_num_threads(1);
-        try
         {
             var entry = ModelZoo.Describe(o.Model);
             var classes = Checkpoints.ReadClassCount(o.Weights) ?? entry.NativeClasses;
@@ -47,12 +41,6 @@ public static class ExportCommand
             }
             return 0;
         }
-        catch (UnknownModelException e) { return Fail(2, e.Message); }
-        catch (ClassCountMismatchException e) { return Fail(1, e.Message); }
-        catch (CheckpointMismatchException e) { return Fail(1, e.Message); }
-        catch (CheckpointFormatException e) { return Fail(1, e.Message); }
-        catch (OnnxExportException e) { return Fail(1, e.Message); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return Fail(1, $"{o.Out}: {e.Message}"); }
     }
 
     private static string Size(long bytes) =>

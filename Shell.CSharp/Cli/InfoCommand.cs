@@ -121,18 +121,8 @@ public static class InfoCommand
     {
         var text = Report();
         stdout.Write(text);
-        if (outFile is null) return 0;
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
-            File.WriteAllText(outFile + ".tmp", text);
-            File.Move(outFile + ".tmp", outFile, overwrite: true);
-            return 0;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            stderr.WriteLine($"error: info: cannot write --out {outFile}: {e.Message}");
-            return 1;
-        }
+        // A refused write is an OutputWriteException naming the file (exit 1, ExitCodes).
+        if (outFile is not null) Persistence.Atomic.WriteText(outFile, text);
+        return 0;
     }
 }

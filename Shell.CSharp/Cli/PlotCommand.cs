@@ -5,9 +5,10 @@ using LogitStd.Shell.Runs;
 namespace LogitStd.Shell.Cli;
 
 /// <summary><c>logitstd plot KIND [--runs DIR...] --out FILE(.png|.svg) [--sample N] [--standardized] [--student NAME] [--teacher RUN]</c>:
-/// draws one figure from saved run folders (never retrains). Exit 0 when written, 1 on a missing or
-/// malformed run-folder file, runs that give nothing to draw, or a failed write (the message names the
-/// file or folder), 2 on a bad option (a <c>--student</c> that is none of the runs' students included).</summary>
+/// draws one figure from saved run folders (never retrains). Returns 0 when written, else throws
+/// (<see cref="ExitCodes"/>): 1 on a missing or malformed run-folder file, runs that give nothing to draw,
+/// or a failed write (the message names the file or folder), 2 on a bad option (a <c>--student</c> that
+/// is none of the runs' students included). An <see cref="ArgumentException"/> is a defect (70).</summary>
 public static class PlotCommand
 {
     /// <summary>Runs the command; messages go to <paramref name="stdout"/> and <paramref name="stderr"/>.</summary>
@@ -15,14 +16,9 @@ public static class PlotCommand
     {
         var (errors, notes) = Core.PlotCli.check(options);
         foreach (var n in notes) stderr.WriteLine($"note: {n}");
-        if (!errors.IsEmpty)
-        {
-            foreach (var e in errors) stderr.WriteLine($"error: {e}");
-            return 2;
-        }
+        if (!errors.IsEmpty) throw new UsageException(errors.ToList());
         var kind = options.Kind;
         var runDirs = options.Runs.ToList();
-        try
         {
             // The forest plot reads a whole study (folders holding run folders); the others, run folders.
             var runs = kind.IsForest ? [] : runDirs.Select(RunFolder.Open).ToList();
@@ -32,22 +28,6 @@ public static class PlotCommand
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"wrote {options.Out} ({figure.Width} × {figure.Height}, {figure.Panels.Count} panel{(figure.Panels.Count == 1 ? "" : "s")})"));
             return 0;
-        }
-        catch (RunFolderException e)
-        {
-            // A run folder's file is at fault: exit 1, the message names it.
-            stderr.WriteLine($"error: {e.Message}");
-            return 1;
-        }
-        catch (ArgumentException e)
-        {
-            stderr.WriteLine($"error: {e.Message}");
-            return 2;
-        }
-        catch (IOException e)
-        {
-            stderr.WriteLine($"error: cannot write {options.Out}: {e.Message}");
-            return 1;
         }
     }
 

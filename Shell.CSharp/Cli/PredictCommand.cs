@@ -18,26 +18,20 @@ public static class PredictCommand
 {
     public static int Run(Core.DeployCli.PredictOptions o, TextWriter stdout, TextWriter stderr)
     {
-        int Fail(int code, string message)
-        {
-            stderr.WriteLine($"error: predict: {message}");
-            return code;
-        }
         var onnx = o.Onnx.ToNullable();
         var weights = o.Weights.ToNullable();
         foreach (var file in new[] { onnx, weights }.OfType<string>())
-            if (!File.Exists(file)) return Fail(1, $"{file}: file not found");
-        if (!File.Exists(o.Images) && !Directory.Exists(o.Images)) return Fail(1, $"{o.Images}: no such file or folder");
+            if (!File.Exists(file)) throw new MissingFileException("file", file);
+        if (!File.Exists(o.Images) && !Directory.Exists(o.Images)) throw new MissingFileException("image file or folder", o.Images);
         var threads = o.Threads.ToNullable() ?? 1;
         torch.set_num_threads(threads);
-        try
         {
             using var classifier = onnx is not null
                 ? ImageClassifier.FromOnnx(onnx, threads)
                 : ImageClassifier.FromCheckpoint(o.Model.ToNullable()!, weights!);
             var index = o.Index.ToNullable();
             var images = Collect(o.Images, index, out var usage);
-            if (usage is not null) return Fail(2, usage);
+            if (usage is not null) throw new UsageException($"predict: {usage}");
             var transform = classifier.Transform();
             var (c, h, w) = (classifier.InputShape[0], classifier.InputShape[1], classifier.InputShape[2]);
             stdout.WriteLine($"model      {classifier.Name} ({(onnx is not null ? $"ONNX Runtime, {onnx}" : $"TorchSharp, {weights}")})");
@@ -45,7 +39,7 @@ public static class PredictCommand
             {
                 var image = load();
                 if (image.Channels != c || (!classifier.Resizes && (image.Height != h || image.Width != w)))
-                    return Fail(1, $"{label}: a {Describe(image.Channels)} {image.Width}×{image.Height} image, but {classifier.Name} expects "
+                    throw new InputMismatchException($"{label}: a {Describe(image.Channels)} {image.Width}×{image.Height} image, but {classifier.Name} expects "
                         + $"{Describe(c)} {(classifier.Resizes ? "images (any size: resized to 256, centre-cropped to 224)" : $"{w}×{h} images")}");
                 var input = new float[c * h * w];
                 var random = new SampleRandom(0);
@@ -61,13 +55,6 @@ public static class PredictCommand
             }
             return 0;
         }
-        catch (DatasetException e) { return Fail(1, e.Message); }
-        catch (OnnxModelException e) { return Fail(1, e.Message); }
-        catch (UnknownModelException e) { return Fail(2, e.Message); }
-        catch (ClassCountMismatchException e) { return Fail(1, e.Message); }
-        catch (CheckpointMismatchException e) { return Fail(1, e.Message); }
-        catch (CheckpointFormatException e) { return Fail(1, e.Message); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return Fail(1, e.Message); }
     }
 
     private static string Describe(int channels) => channels switch

@@ -62,24 +62,14 @@ public static class ResultsCommand
         ResultsJson.Serialize(Comparisons.Arms(runs), Comparisons.All(runs), Comparisons.Unfinished(runs).Select(r => r.Dir).ToList());
 
     /// <summary>Prints the tables; writes them to <paramref name="markdown"/> and the JSON to <paramref name="json"/>
-    /// when given. Exit 0; 1 for a missing folder or a damaged summary.json (named);
-    /// 2 when the folders hold no run folder.
+    /// when given. Returns 0, else throws (<see cref="ExitCodes"/>): 1 for a missing folder or a damaged
+    /// summary.json (named); 2 when the folders hold no run folder.
     /// A failed write throws <see cref="OutputWriteException"/> (exit 1 in <c>Program</c>).</summary>
     public static int Run(IReadOnlyList<string> dirs, string? markdown, string? json, TextWriter stdout, TextWriter stderr)
     {
-        IReadOnlyList<(string Dir, RunSummary Summary)> runs;
-        try { runs = Collect(dirs); }
-        catch (Exception e) when (e is IOException or RunFolderException or SafeIO.UnsafeFileException)
-        {
-            // A run folder's file is damaged or unreadable: the file is at fault (exit 1).
-            stderr.WriteLine($"error: results: {e.Message}");
-            return 1;
-        }
-        if (runs.Count == 0)
-        {
-            stderr.WriteLine($"error: results: no run folders (summary.json) under {string.Join(", ", dirs)}");
-            return 2;
-        }
+        // A run folder's file damaged or unreadable: RunFolderException or UnsafeFileException naming it (exit 1).
+        var runs = Collect(dirs);
+        if (runs.Count == 0) throw new UsageException($"results: no run folders (summary.json) under {string.Join(", ", dirs)}");
         var text = Tables(runs);
         stdout.Write(text);
         // A failed write is an OutputWriteException naming the file: Program makes it exit 1.

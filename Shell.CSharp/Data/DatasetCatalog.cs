@@ -58,15 +58,30 @@ public static class DatasetCatalog
         return [train, test];
     }
 
-    /// <summary>The training transform: CIFAR crop + flip, Fashion-MNIST normalisation only, ImageNet RandomResizedCrop + flip.</summary>
-    public static IImageTransform TrainTransform(DatasetKind kind) =>
+    /// <summary>
+    /// The training transform of a dataset, the one owner of it (the trainer, the teacher cache and the
+    /// saved experiment all ask here): CIFAR-100 random crop (4-pixel padding) + flip always (PAPER.md §4);
+    /// an image folder RandomResizedCrop + flip always; Fashion-MNIST normalisation only, or crop (2-pixel
+    /// padding) + flip when <paramref name="augment"/> asks for it.
+    /// </summary>
+    public static IImageTransform TrainTransform(DatasetKind kind, bool augment) =>
         Experiments.Dataset(kind) switch
         {
-            DatasetId.FashionMnist => Transforms.FashionMnistTrain(),
+            DatasetId.FashionMnist => Transforms.FashionMnistTrain(crop: augment, flip: augment),
             DatasetId.Cifar100 => Transforms.CifarTrain(),
             DatasetId.ImageFolder => Transforms.ImageNetTrain(),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown dataset kind"),
         };
+
+    /// <summary>The training transform of <paramref name="dataset"/> (<see cref="TrainTransform(DatasetKind, bool)"/>).</summary>
+    public static IImageTransform TrainTransform(Core.Experiment.DatasetSpec dataset) => TrainTransform(dataset.Name, dataset.Augment);
+
+    /// <summary>
+    /// Whether <paramref name="transform"/> augments: it does unless it has exactly one view (every epoch
+    /// sees the same image). The policies that depend on augmentation — the saved experiment's
+    /// <c>augment</c>, computing a teacher's logits once for the whole run — ask this, not the dataset's name.
+    /// </summary>
+    public static bool Augments(IImageTransform transform) => transform is not IViewTransform { ViewCount: 1 };
 
     /// <summary>The evaluation transform: normalisation only (ImageNet: resize 256 + centre crop 224).</summary>
     public static IImageTransform TestTransform(DatasetKind kind) =>

@@ -15,7 +15,7 @@ public sealed record OnnxValue(string Name, IReadOnlyList<long> Shape)
 }
 
 /// <summary>A model part the exporter cannot write; the message names the module's path and type.</summary>
-public sealed class OnnxExportException(string message) : Exception(message);
+public sealed class OnnxExportException(string message) : InputException(message);
 
 /// <summary>
 /// Builds an ONNX graph by walking a model's forward pass. Models and blocks describe themselves

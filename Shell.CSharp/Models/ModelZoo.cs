@@ -8,7 +8,7 @@ public sealed record ZooEntry(string Name, string Dataset, int NativeClasses);
 
 /// <summary>Raised for a model name the zoo does not know; the message lists every valid name.</summary>
 public sealed class UnknownModelException(string name, IEnumerable<string> valid)
-    : ArgumentException($"unknown model '{name}'. Valid models: {string.Join(", ", valid)}")
+    : UsageException($"unknown model '{name}'. Valid models: {string.Join(", ", valid)}")
 {
     /// <summary>The name that was asked for.</summary>
     public string RequestedName { get; } = name;

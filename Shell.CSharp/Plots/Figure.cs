@@ -39,7 +39,7 @@ public sealed class Figure : IDisposable
     public void Save(string path)
     {
         var ext = Path.GetExtension(path).ToLowerInvariant();
-        if (ext is not (".png" or ".svg")) throw new ArgumentException($"{path}: the figure must be a .png or .svg file", nameof(path));
+        if (ext is not (".png" or ".svg")) throw new UsageException($"{path}: the figure must be a .png or .svg file");
         // ScottPlot's Multiplot lays the panels out in columns; one panel is just a one-column layout.
         var multiplot = new Multiplot(Panels[0]) { Layout = new ScottPlot.MultiplotLayouts.Columns() };
         foreach (var p in Panels.Skip(1)) multiplot.AddPlot(p);

@@ -84,7 +84,7 @@ public static class ForestFigure
         if (student is not null && !runs.Any(r => r.Summary.Student == student))
         {
             var found = runs.Select(r => r.Summary.Student).Distinct().Order(StringComparer.Ordinal).ToList();
-            throw new ArgumentException($"--student {student}: no run of that student under {string.Join(", ", dirs)}; " +
+            throw new UsageException($"--student {student}: no run of that student under {string.Join(", ", dirs)}; " +
                 (found.Count == 0 ? "there are no run folders" : $"the students are {string.Join(", ", found)}"));
         }
         var all = Comparisons.All(runs).Where(c => student is null || c.Student == student).ToList();

@@ -45,7 +45,7 @@ public static class LogitBarsFigure
             SameTestSet(run, student, teacher);
             if (sample < 0 || sample >= student.Samples)
                 // A flag out of range for this run (exit 2), not a damaged file.
-                throw new ArgumentException(
+                throw new UsageException(
                     $"--sample {sample} is out of range: {run.StudentLogitsFile} has {student.Samples} test images (0..{student.Samples - 1})");
             var t = teacher.Row(sample);
             var s = student.Row(sample);

@@ -84,11 +84,12 @@ public static class ResultsFigure
     }
 
     /// <summary>The chart over every finished run in <paramref name="runs"/>.</summary>
-    /// <exception cref="ArgumentException">None of the runs has finished.</exception>
+    /// <exception cref="RunFolderException">None of the runs has finished (names their summaries).</exception>
     public static Figure Make(IReadOnlyList<RunFolder> runs)
     {
         var (groups, _) = Aggregate(runs);
-        if (groups.Count == 0) throw new ArgumentException("none of the runs has finished (summary.json \"finished\": false)", nameof(runs));
+        if (groups.Count == 0)
+            throw new RunFolderException(string.Join(", ", runs.Select(r => Path.Combine(r.Path, RunFiles.Summary))), null, "none of the runs has finished (\"finished\": false)");
         var datasets = runs.Select(r => r.Summary.Dataset).Distinct().ToArray();
         var plot = FigureStyle.NewPlot();
         Draw(plot, $"Results on {string.Join(", ", datasets)}", groups);

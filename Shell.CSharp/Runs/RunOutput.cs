@@ -4,8 +4,9 @@ using Exp = LogitStd.Core.Experiment;
 
 namespace LogitStd.Shell.Runs;
 
-/// <summary>A bad output folder: it exists and is not empty, or cannot be written.</summary>
-public sealed class RunOutputException(string message) : InputException(message);
+/// <summary>An output folder the command line may not use: a file, a symbolic link, a folder of the user's, a
+/// run already there (exit 2; a folder the machine refuses to write is an <see cref="OutputWriteException"/>, exit 1).</summary>
+public sealed class RunOutputException(string message) : UsageException(message);
 
 /// <summary>Creates and writes the files of one run (docs/run-folder.md; <see cref="RunFolder"/> reads them).
 /// Every write is atomic (<see cref="Persistence.Atomic"/>).</summary>
@@ -28,33 +29,78 @@ public sealed class RunOutput
     RunOutput(string path) => Path = System.IO.Path.GetFullPath(path);
 
     /// <summary>
-    /// A new run. The folder must be absent, empty, or one this program created (<see cref="RunMarker"/>)
-    /// whose creation was killed before experiment.yaml was written; anything else — a folder of the
-    /// user's, a symbolic link, a link planted in place of one of the run's subfolders — is refused, so
-    /// that nothing the program did not create is ever overwritten or deleted.
+    /// A new run, its record written before anything else is done: the folder, the marker (with the
+    /// command that created the run), run.json (the thread count), then experiment.yaml — so that a run
+    /// killed at any later moment, even before it opened its data, resumes with <c>--resume</c>. The folder
+    /// must be absent, empty, or one this program created (<see cref="RunMarker"/>) whose creation was
+    /// killed before experiment.yaml was written; anything else — a folder of the user's, a symbolic link,
+    /// a link planted in place of one of the run's subfolders — is refused, so that nothing the program
+    /// did not create is ever overwritten or deleted.
     /// </summary>
     /// <param name="path">The <c>--out</c> folder.</param>
-    /// <param name="teacherCache">The teacher-cache folder the run may write into (recorded in the marker), or null.</param>
-    /// <param name="datasetSha256">The identity of the run's data (recorded in the marker), or null.</param>
-    public static RunOutput Create(string path, string? teacherCache = null, string? datasetSha256 = null)
+    /// <param name="experiment">The resolved experiment (experiment.yaml).</param>
+    /// <param name="settings">How the run computes (run.json).</param>
+    /// <param name="command">The command line that creates the run (recorded in the marker).</param>
+    public static RunOutput Create(string path, Exp.Experiment experiment, RunSettings settings, IReadOnlyList<string>? command = null)
     {
         var full = CheckCreatable(path);
+        bool existed = Directory.Exists(full);
         try
         {
             Directory.CreateDirectory(full);
-            new RunMarker(teacherCache, datasetSha256).WriteInto(full); // first: the folder is known as the program's before anything else is written
         }
-        // A path that cannot be a folder (a file in the way) is the user's to change: exit 2. A refused marker
-        // write (a full disk) is an OutputWriteException, not caught here: the machine's fault, exit 1, naming the file.
+        // A path that cannot be a folder (a file in the way) or a parent the user may not write: the machine's
+        // answer to the user's path, exit 1, naming it.
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RunOutputException($"cannot write to output folder {path}: {e.Message}");
+            throw new OutputWriteException(path, e);
         }
-        var run = new RunOutput(full);
+        var run = new RunOutput(full) { createdFolder = !existed };
+        new RunMarker(settings.TeacherCache, null, command).WriteInto(full); // first: the folder is known as the program's before anything else is written
+        settings.Write(run.RunSettingsFile); // before experiment.yaml: a folder holding experiment.yaml always knows its thread count
+        run.WriteExperiment(experiment);
         Directory.CreateDirectory(run.PathOf(RunFiles.Checkpoints));
         Directory.CreateDirectory(run.AnalysisDir);
         run.RemoveInterruptedWrites();
         return run;
+    }
+
+    bool createdFolder;
+
+    /// <summary>
+    /// Undoes <see cref="Create"/> for a run refused before it trained (a dataset that does not fit its
+    /// models, a missing teacher): deletes the files the program wrote, its marker, and the folder when
+    /// the program created it and nothing else is in it, so that the corrected command can use the same
+    /// <c>--out</c>. Nothing of the user's is touched.
+    /// </summary>
+    public void Abandon()
+    {
+        RemoveInterruptedWrites();
+        foreach (var file in ProgramFiles(keepExperiment: false)) File.Delete(file);
+        if (RunMarker.IsIn(Path)) File.Delete(RunMarker.PathIn(Path));
+        foreach (var sub in new[] { AnalysisDir, PathOf(RunFiles.Checkpoints), PathOf(RunFiles.Events), Path })
+        {
+            if (sub == Path && !createdFolder) break;
+            if (FileKinds.Of(sub).Kind == FileKind.Directory && !Directory.EnumerateFileSystemEntries(sub).Any()) Directory.Delete(sub);
+        }
+    }
+
+    /// <summary>
+    /// The identity of the run's data (<see cref="RunMarker.DatasetSha256"/>): recorded when the run first
+    /// opens its data; afterwards a resume on other data is refused.
+    /// </summary>
+    /// <exception cref="RunFolderException">The data differs from the data the run was created with.</exception>
+    public void CheckOrRecordDataset(string datasetSha256, string dataDescription)
+    {
+        var marker = RunMarker.ReadFrom(Path);
+        if (marker?.DatasetSha256 is { } created)
+        {
+            if (created != datasetSha256)
+                throw new RunFolderException(ExperimentFile, null, $"its dataset ({dataDescription}) is not the data the run was created with " +
+                    "(its images and labels hash differently); --resume continues a run only on its own data");
+            return;
+        }
+        (marker ?? new RunMarker(null)).With(datasetSha256).WriteInto(Path);
     }
 
     /// <summary>The checks of <see cref="Create"/>, without creating anything (a command runs them before
@@ -91,16 +137,29 @@ public sealed class RunOutput
         var run = new RunOutput(path);
         if (FileKinds.Of(run.Path).Kind == FileKind.SymbolicLink)
             throw new RunOutputException($"--resume {path}: a symbolic link; name the run folder itself");
-        if (!Directory.Exists(path)) throw new RunOutputException($"--resume {path}: no such folder");
+        if (!Directory.Exists(path))
+            throw new RunOutputException($"--resume {path}: no such folder. A run stopped before it created its folder recorded nothing: " +
+                $"start it again with the command that started it (its --out {path})");
         if (!File.Exists(run.ExperimentFile))
-            throw new RunOutputException($"--resume {path}: no experiment.yaml, so not a LogitStd run folder" +
-                (File.Exists(run.RunSettingsFile) ? " (it was killed while being created: start it again with --out)" : ""));
+        {
+            if (!RunMarker.IsIn(run.Path))
+                throw new RunOutputException($"--resume {path}: no experiment.yaml and no {RunMarker.FileName}, so not a LogitStd run folder" +
+                    (Directory.EnumerateFileSystemEntries(run.Path).Any() ? "" : $" (it is empty: a run stopped before it recorded anything leaves it so; start it again with the command that started it, its --out {path})"));
+            // Stopped between its marker and its experiment: nothing ran; the marker says which command starts it again.
+            var command = RunMarker.ReadFrom(run.Path)?.Command;
+            throw new RunOutputException($"--resume {path}: the run was stopped before it recorded its experiment (no experiment.yaml), so nothing of it ran; start it again with: " +
+                (command is null ? $"the command that started it (its --out {path})" : "logitstd " + string.Join(" ", command.Select(ShellQuote))));
+        }
         if (!RunMarker.IsIn(run.Path) && !File.Exists(run.RunSettingsFile))
             throw new RunOutputException($"--resume {path}: no {RunMarker.FileName} and no run.json, so not a folder this program created");
         CheckSubfolders(run.Path);
         run.RemoveInterruptedWrites();
         return run;
     }
+
+    /// <summary>An argument as a POSIX shell reads it back: quoted when it holds anything but safe characters.</summary>
+    static string ShellQuote(string a) =>
+        a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,+@%".Contains(c)) ? a : "'" + a.Replace("'", "'\\''") + "'";
 
     /// <summary>Whether <paramref name="dir"/> is a folder this program created for a run (see <see cref="Open"/>).</summary>
     public static bool IsRunFolder(string dir) =>
@@ -187,54 +246,21 @@ public sealed class RunOutput
         return files.Where(f => FileKinds.Of(f).Kind is FileKind.Regular or FileKind.SymbolicLink).ToList();
     }
 
-    /// <summary>run.json is one short object.</summary>
-    const long SettingsMaxBytes = 64 << 10;
-
-    /// <summary>Records the thread count the run computes with, the CPU kernels chosen for this machine (<c>Platform.CpuKernels</c>), and the teacher-cache folder it reads (if any).</summary>
-    public void WriteSettings(int threads, string? teacherCache = null)
-    {
-        var settings = new Dictionary<string, object> { ["threads"] = threads };
-        if (Platform.CpuKernels.Setting is { } kernels) settings["cpu_kernels"] = kernels;
-        if (teacherCache is not null) settings["teacher_cache"] = teacherCache;
-        Persistence.Atomic.WriteText(RunSettingsFile, JsonSerializer.Serialize(settings));
-    }
-
-    /// <summary>The teacher-cache folder the run reads its teacher's logits from, or null (none, or a folder written before it was recorded).</summary>
-    public string? ReadTeacherCache()
-    {
-        if (!File.Exists(RunSettingsFile)) return null;
-        try
-        {
-            using var doc = JsonDocument.Parse(BoundedRead.Text(RunSettingsFile, SettingsMaxBytes, "run.json"));
-            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("teacher_cache", out var t)) return null;
-            return t.ValueKind == JsonValueKind.String && t.GetString() is { Length: > 0 } dir
-                ? dir : throw new RunFolderException(RunSettingsFile, null, "'teacher_cache' is not a folder name");
-        }
-        catch (JsonException e)
-        {
-            throw new RunFolderException(RunSettingsFile, null, $"not valid JSON ({e.Message})");
-        }
-    }
+    /// <summary>The run's <see cref="RunSettings"/> (run.json), or null for a run folder written before they were recorded.</summary>
+    /// <exception cref="RunFolderException">run.json is damaged.</exception>
+    public RunSettings? ReadSettings() => RunSettings.Read(RunSettingsFile);
 
     /// <summary>The recorded thread count, or null for a run folder written before it was recorded.</summary>
-    public int? ReadThreads()
-    {
-        if (!File.Exists(RunSettingsFile)) return null;
-        try
-        {
-            using var doc = JsonDocument.Parse(BoundedRead.Text(RunSettingsFile, SettingsMaxBytes, "run.json"));
-            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("threads", out var t) && t.ValueKind == JsonValueKind.Number && t.TryGetInt32(out var n) && n > 0
-                ? n <= Core.CliThreads.MaxThreads ? n
-                    : throw new RunFolderException(RunSettingsFile, null, $"'threads': {n} is more than the {Core.CliThreads.MaxThreads} threads this program starts")
-                : throw new RunFolderException(RunSettingsFile, null, "no positive integer 'threads'");
-        }
-        catch (JsonException e)
-        {
-            throw new RunFolderException(RunSettingsFile, null, $"not valid JSON ({e.Message})");
-        }
-    }
+    public int? ReadThreads() => ReadSettings()?.Threads;
 
-    public void WriteExperiment(Exp.Experiment e) => Persistence.Atomic.WriteText(ExperimentFile, Core.Experiments.ToYaml(e));
+    /// <summary>The teacher-cache folder the run reads its teacher's logits from, or null.</summary>
+    public string? ReadTeacherCache() => ReadSettings()?.TeacherCache;
+
+    /// <summary>Writes experiment.yaml (<see cref="Runs.ExperimentFile"/> owns the format).</summary>
+    public void WriteExperiment(Exp.Experiment e) => Runs.ExperimentFile.Write(ExperimentFile, e);
+
+    /// <summary>Reads experiment.yaml: a complete, valid experiment, or an error naming the file.</summary>
+    public Exp.Experiment ReadExperiment() => Runs.ExperimentFile.Read(ExperimentFile);
 
     /// <summary>Writes <c>summary.json</c>.</summary>
     public void WriteSummary(RunSummary summary) => summary.Write(SummaryFile);

@@ -5,7 +5,7 @@ using System.Text;
 namespace LogitStd.Shell.Sweep;
 
 /// <summary>sbatch is missing or refused the job.</summary>
-public sealed class SlurmException(string message) : Exception(message);
+public sealed class SlurmException(string message) : InputException(message);
 
 /// <summary>The Slurm resources of every array task.</summary>
 public sealed record SlurmResources(int CpusPerTask, int? MaxParallel, string? Partition, string? Gres, string? TimeLimit);
@@ -85,8 +85,7 @@ public static class SlurmScheduler
     {
         Directory.CreateDirectory(SweepPlan.LogDir(plan.Out));
         var script = Path.Combine(SweepPlan.SweepDir(plan.Out), "slurm-array.sh");
-        File.WriteAllText(script + ".tmp", Script(plan, planFile, indices, r));
-        File.Move(script + ".tmp", script, overwrite: true);
+        Persistence.Atomic.WriteText(script, Script(plan, planFile, indices, r));
         var info = new ProcessStartInfo("sbatch") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add("--parsable");
         info.ArgumentList.Add(script);

@@ -3,8 +3,8 @@ using System.Text.Json.Serialization;
 
 namespace LogitStd.Shell.Sweep;
 
-/// <summary>A bad or unreadable plan.json.</summary>
-public sealed class SweepPlanException(string message) : Exception(message);
+/// <summary>A bad or unreadable plan.json: the file is at fault (exit 1), the message names it.</summary>
+public sealed class SweepPlanException(string message) : InputException(message);
 
 /// <summary>One run of a plan: its folder and the two command lines (fresh start, resume).</summary>
 public sealed record PlannedRun(
@@ -69,12 +69,13 @@ public sealed record SweepPlan(
         if (!File.Exists(MarkerFile(outDir))) Persistence.Atomic.WriteText(MarkerFile(outDir), FormatName + "\n");
     }
 
+    /// <summary>Writes the plan to <paramref name="path"/> (atomically, <see cref="Persistence.Atomic"/>).</summary>
+    /// <exception cref="OutputWriteException">The machine refused the write.</exception>
     public void Write(string path)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(this, Json));
-        File.Move(tmp, path, overwrite: true);
+        try { Directory.CreateDirectory(Path.GetDirectoryName(path)!); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new OutputWriteException(path, e); }
+        Persistence.Atomic.WriteText(path, JsonSerializer.Serialize(this, Json));
     }
 
     /// <summary>A plan of thousands of runs is a few megabytes.</summary>

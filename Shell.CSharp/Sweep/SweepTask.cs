@@ -1,3 +1,5 @@
+using LogitStd.Shell.Runs;
+
 namespace LogitStd.Shell.Sweep;
 
 /// <summary>
@@ -5,24 +7,15 @@ namespace LogitStd.Shell.Sweep;
 /// array task runs it. A finished run is skipped, a run with a checkpoint is resumed (so a requeued
 /// Slurm task continues where it was stopped), a run folder without a checkpoint loses the files the
 /// program wrote and starts afresh; a folder that is not a run folder is refused (exit 2), untouched.
-/// Exit codes: those of <c>train</c>/<c>distill</c>; 2 for a bad plan or index.
+/// Returns 0 or throws (<see cref="ExitCodes"/>): what <c>train</c>/<c>distill</c> throw; 1 for a damaged plan, 2 for a bad index.
 /// </summary>
 public static class SweepTask
 {
     public static int Run(string planFile, int index, TextWriter stdout, TextWriter stderr)
     {
-        SweepPlan plan;
-        try { plan = SweepPlan.Read(planFile); }
-        catch (SweepPlanException e)
-        {
-            stderr.WriteLine($"error: sweep-task: {e.Message}");
-            return 2;
-        }
+        var plan = SweepPlan.Read(planFile);
         if (index >= plan.Runs.Count)
-        {
-            stderr.WriteLine($"error: sweep-task: --index {index}: {planFile} has {plan.Runs.Count} runs (0 .. {plan.Runs.Count - 1})");
-            return 2;
-        }
+            throw new UsageException($"sweep-task: --index {index}: {planFile} has {plan.Runs.Count} runs (0 .. {plan.Runs.Count - 1})");
         var run = plan.Runs[index];
         IReadOnlyList<string> args;
         switch (RunState.Of(run.Dir))
@@ -31,7 +24,7 @@ public static class SweepTask
                 stdout.WriteLine($"sweep-task {index}: {run.Name} finished already ({run.Dir})");
                 return 0;
             case RunStatus.Resumable:
-                stdout.WriteLine($"sweep-task {index}: {run.Name}: resuming from {Path.Combine(run.Dir, "checkpoints", "latest.ckpt")}");
+                stdout.WriteLine($"sweep-task {index}: {run.Name}: resuming from {RunState.LatestCheckpoint(run.Dir)}");
                 args = run.Resume;
                 break;
             default:
@@ -42,10 +35,7 @@ public static class SweepTask
                     Runs.RunOutput.Discard(run.Dir);
                 }
                 else if (!Runs.RunOutput.MayHoldRun(run.Dir))
-                {
-                    stderr.WriteLine($"error: sweep-task: {run.Dir} (the folder of run {run.Name}) exists and is not a LogitStd run folder; nothing in it is touched");
-                    return 2;
-                }
+                    throw new UsageException($"sweep-task: {run.Dir} (the folder of run {run.Name}) exists and is not a LogitStd run folder; nothing in it is touched");
                 stdout.WriteLine($"sweep-task {index}: {run.Name}: starting");
                 args = run.Fresh;
                 break;
@@ -57,11 +47,9 @@ public static class SweepTask
             case Core.Cli.ParseOutcome.Run { Item: Core.Cli.Parsed.Fit fit }:
                 return Cli.TrainCommand.Run(fit.Item, stdout, stderr);
             case Core.Cli.ParseOutcome.Error e:
-                stderr.WriteLine($"error: sweep-task: run {run.Name} of {planFile}: {e.text}");
-                return 2;
+                throw new UsageException($"sweep-task: run {run.Name} of {planFile}: {e.text}");
             default:
-                stderr.WriteLine($"error: sweep-task: run {run.Name} of {planFile} is not a train or distill command: {string.Join(" ", args)}");
-                return 2;
+                throw new UsageException($"sweep-task: run {run.Name} of {planFile} is not a train or distill command: {string.Join(" ", args)}");
         }
     }
 }

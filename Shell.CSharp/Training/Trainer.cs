@@ -13,8 +13,9 @@ using Obj = LogitStd.Core.Objective;
 
 namespace LogitStd.Shell.Training;
 
-/// <summary>A non-finite loss: training stops, the last good checkpoint stays.</summary>
-public sealed class TrainingDivergedException(string message) : Exception(message);
+/// <summary>A non-finite loss: training stops, the last good checkpoint stays. The experiment's numbers are at
+/// fault (a learning rate too large for the data), not the program: exit 1, naming the epoch and step.</summary>
+public sealed class TrainingDivergedException(string message) : InputException(message);
 
 /// <summary>Everything one run needs, resolved and validated before any training starts.</summary>
 public sealed record TrainSetup(

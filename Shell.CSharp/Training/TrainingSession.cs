@@ -29,7 +29,7 @@ sealed class TrainingSession : IDisposable
         var parameters = setup.Student.parameters().ToList();
         if (TemperatureParam is not null) parameters.Add(TemperatureParam); // CTKD: the temperature trains with the student (same SGD)
         Optimizer = optim.SGD(parameters, s.Lr, s.Momentum, 0.0, s.WeightDecay, s.Nesterov);
-        TrainLoader = new DataLoader(setup.Train, TrainTransform(exp.Dataset), s.BatchSize, shuffle: true, seed: exp.Seed,
+        TrainLoader = new DataLoader(setup.Train, DatasetCatalog.TrainTransform(exp.Dataset), s.BatchSize, shuffle: true, seed: exp.Seed,
             workers: setup.Workers, strongTransform: strong ? DatasetCatalog.StrongTransform(exp.Dataset.Name) : null);
         TestLoader = new DataLoader(setup.Test, DatasetCatalog.TestTransform(exp.Dataset.Name), Math.Max(s.BatchSize, 256),
             shuffle: false, seed: exp.Seed, workers: setup.Workers);
@@ -48,9 +48,9 @@ sealed class TrainingSession : IDisposable
                 ?? throw new ArgumentException($"the {exp.Dataset.Name} training transform has no finite set of views, so it has no teacher cache");
             Cache = TeacherCacheStore.Ensure(cacheDir, exp.Models.TeacherWeights.Value, setup.Teacher, setup.Train, views, setup.Device, log);
         }
-        // Without augmentation the teacher sees the same image every epoch: compute its logits once.
-        TeacherLogits = setup.Teacher is not null && Cache is null && !strong && Experiments.Dataset(exp.Dataset.Name) == DatasetId.FashionMnist && !exp.Dataset.Augment
-            ? AllTeacherLogits(setup.Teacher, setup.Train, exp.Dataset, setup.Workers, setup.Device) : null;
+        // A transform that does not augment (one view) shows the teacher the same image every epoch: compute its logits once.
+        TeacherLogits = setup.Teacher is not null && Cache is null && !strong && !DatasetCatalog.Augments(TrainLoader.Transform)
+            ? AllTeacherLogits(setup.Teacher, setup.Train, DatasetCatalog.TrainTransform(exp.Dataset), setup.Workers, setup.Device) : null;
         Step = new DistillationStep(setup.Student, setup.Teacher, Objective, Optimizer, parameters, TemperatureParam, exp.LogTermGradients, exp.ChannelsLast);
         Metrics = new MetricsLog(setup.Run.Path, Step.TermNames, exp.LogTermGradients);
         Board = torch.utils.tensorboard.SummaryWriter(setup.Run.PathOf(Runs.RunFiles.Events));
@@ -75,14 +75,10 @@ sealed class TrainingSession : IDisposable
     public (double Start, double End) CtkdRange =>
         Objectives.CtkdRange(Objective);
 
-    /// <summary>The training transform: CIFAR and ImageNet always augment (PAPER.md §4); Fashion-MNIST
-    /// crops and flips only when the experiment asks for it.</summary>
-    static IImageTransform TrainTransform(Exp.DatasetSpec d) =>
-        Experiments.Dataset(d.Name) == DatasetId.FashionMnist ? Transforms.FashionMnistTrain(crop: d.Augment, flip: d.Augment) : DatasetCatalog.TrainTransform(d.Name);
-
-    static Tensor AllTeacherLogits(Classifier teacher, ImageDataset train, Exp.DatasetSpec d, int workers, Device device)
+    /// <summary>The teacher's logits for every training image under <paramref name="oneView"/>, a transform with a single view.</summary>
+    static Tensor AllTeacherLogits(Classifier teacher, ImageDataset train, IImageTransform oneView, int workers, Device device)
     {
-        using var loader = new DataLoader(train, DatasetCatalog.TestTransform(d.Name), 512, shuffle: false, seed: 0, workers: workers);
+        using var loader = new DataLoader(train, oneView, 512, shuffle: false, seed: 0, workers: workers);
         var parts = new List<Tensor>();
         using (torch.no_grad())
             foreach (var batch in loader.Epoch(0))

@@ -20,7 +20,7 @@ let exportOptions model weights format out : DeployCli.ExportOptions =
 let run (o: DeployCli.ExportOptions) =
     use out = new StringWriter()
     use err = new StringWriter()
-    let code = ExportCommand.Run(o, out, err)
+    let code = LogitStd.Shell.ExitCodes.Run((fun () -> ExportCommand.Run(o, out, err)), err)
     code, out.ToString(), err.ToString()
 
 /// A classifier with a layer the exporter does not know (Dropout), described honestly.

@@ -20,7 +20,7 @@ open LogitStd.Models.Tests.Fixtures
 let private capture (f: TextWriter -> TextWriter -> int) =
     use out = new StringWriter()
     use err = new StringWriter()
-    let code = f out err
+    let code = LogitStd.Shell.ExitCodes.Run((fun () -> f out err), err)
     code, out.ToString(), err.ToString()
 
 let predictOptions onnx images index : DeployCli.PredictOptions =

@@ -19,7 +19,7 @@ let evalOptions model weights dataDir save : Cli.EvalOptions =
 let run o =
     use out = new StringWriter()
     use err = new StringWriter()
-    let code = EvalCommand.Run(o, out, err)
+    let code = LogitStd.Shell.ExitCodes.Run((fun () -> EvalCommand.Run(o, out, err)), err)
     code, out.ToString(), err.ToString()
 
 let tests =

@@ -55,7 +55,7 @@ let options kind runs out =
 let plot (o: PlotOptions) =
     use out = new StringWriter()
     use err = new StringWriter()
-    let code = PlotCommand.Run(o, out, err)
+    let code = LogitStd.Shell.ExitCodes.Run((fun () -> PlotCommand.Run(o, out, err)), err)
     code, out.ToString(), err.ToString()
 
 let tests =

@@ -37,13 +37,13 @@ let tests =
             match Cli.parse [| "teacher-cache"; "build"; "--teacher"; "t.ckpt"; "--dataset"; "cifar100" |] with
             | Cli.Run(Cli.CacheTeacher o) ->
                 Expect.equal o.CacheDir (System.IO.Path.Combine("cache", "teacher")) "the default folder"
-                Expect.equal o.Dataset TeacherCacheCli.Cifar100 "dataset"
+                Expect.equal o.Dataset Domain.Cifar100 "dataset: the one vocabulary of datasets (Domain.DatasetKind)"
                 Expect.equal (o.Augment, o.TrainSubset, o.Seed) (false, None, 0) "no augmentation flag, no subset, seed 0"
             | other -> failtestf "got %A" other
             for args, text in [ [| "--dataset"; "cifar100"; "--augment" |], "--augment is for fashion-mnist"
                                 [| "--dataset"; "fashion-mnist"; "--seed"; "3" |], "--seed chooses the --train-subset"
                                 [| "--dataset"; "fashion-mnist"; "--train-subset"; "0" |], "--train-subset must be positive"
-                                [| "--dataset"; "imagefolder" |], "--dataset" ] do
+                                [| "--dataset"; "imagefolder" |], "--dataset imagefolder: an image folder's random resized crop has no finite set of views" ] do
                 match Cli.parse (Array.append [| "teacher-cache"; "build"; "--teacher"; "t.ckpt" |] args) with
                 | Cli.Error e -> Expect.stringContains e text (String.concat " " args)
                 | other -> failtestf "%A gave %A" args other

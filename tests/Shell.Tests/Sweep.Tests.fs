@@ -8,6 +8,7 @@ open System.IO
 open Expecto
 open LogitStd.Core
 open LogitStd.Shell.Sweep
+open LogitStd.Shell.Runs
 open LogitStd.Shell.Tests.TestFiles
 
 /// A vanilla experiment file of the repository, pointed at `data`, on all its images, for 2 epochs.
