@@ -83,7 +83,7 @@ public static class TrainCommand
             }
             // The run's record, before anything slow: a run killed from here on resumes with --resume.
             run = RunOutput.Create(outDir!, experiment, new RunSettings(threads, Platform.CpuKernels.Setting, teacherCache),
-                Experiments.CommandLine(resolved.Options).ToList());
+                Experiments.CommandLine(o).ToList()); // the user's own command, as given
         }
 
         bool started = false;

@@ -28,6 +28,19 @@ let private reference (img: ImageView) (norm: Normalization) pad dy dx flip =
 
 let tests =
     testList "Transforms" [
+        test "a dataset's training transform has one owner, and augmentation is the transform's own answer (one view or many)" {
+            let kinds = LogitStd.Core.Domain.DatasetKind.Fashion_Mnist, LogitStd.Core.Domain.DatasetKind.Cifar100, LogitStd.Core.Domain.DatasetKind.Imagefolder
+            let fashion, cifar, folder = kinds
+            let augments kind augment = DatasetCatalog.Augments(DatasetCatalog.TrainTransform(kind, augment))
+            Expect.isFalse (augments fashion false) "Fashion-MNIST without augment: one view"
+            Expect.isTrue (augments fashion true) "Fashion-MNIST with augment: crop and flip"
+            Expect.isTrue (augments cifar false) "CIFAR-100 crops and flips whatever augment says (PAPER.md §4)"
+            Expect.isTrue (augments cifar true) "CIFAR-100 with augment"
+            Expect.isTrue (augments folder false) "an image folder's random resized crop"
+            Expect.equal (DatasetCatalog.TrainTransform(fashion, false) :?> IViewTransform).ViewCount 1 "the one view"
+            Expect.equal (DatasetCatalog.TrainTransform(cifar, false) :?> IViewTransform).ViewCount 162 "9 × 9 crops × 2 flips"
+            Expect.isFalse (DatasetCatalog.TrainTransform(folder, true) :? IViewTransform) "no finite set of views"
+        }
         test "the CIFAR test transform is exactly (v/255 - mean)/std per channel" {
             let img = image 3 32 32 7
             let out = apply (Transforms.CifarTest()) img 1L 0

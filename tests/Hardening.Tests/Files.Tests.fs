@@ -32,7 +32,7 @@ let tests =
             let runDir = dir.File "run"
             markedRun runDir yamlAliasBomb """{"threads":1}"""
             refusedIn dir.Path [ "train"; "--resume"; runDir ] [ 1 ] [ Path.Combine(runDir, "experiment.yaml"); "aliases expand" ] |> ignore
-            refusedIn dir.Path [ "sweep"; "--configs"; bomb; "--seeds"; "1"; "--out"; dir.File "sweep" ] [ 2 ] [ bomb; "aliases expand" ] |> ignore
+            refusedIn dir.Path [ "sweep"; "--configs"; bomb; "--seeds"; "1"; "--out"; dir.File "sweep" ] [ 1 ] [ bomb; "aliases expand" ] |> ignore
         }
         test "B9: a FIFO named pipe.png and a link zero.png → /dev/zero in an image folder are refused when listed" {
             for name, make in [ "pipe.png", mkfifo; "zero.png", (fun (p: string) -> File.CreateSymbolicLink(p, "/dev/zero") |> ignore) ] do

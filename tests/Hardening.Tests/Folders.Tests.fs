@@ -90,9 +90,9 @@ let tests =
                 sprintf """{"format":"logitstd-sweep/1","out":"%s","program":["logitstd"],"runs":[{"name":"c-s0","dir":"%s","config":"c.yaml","seed":0,"fresh":["train"],"resume":["train"]}]}""" outField runDir
             let planFile = Path.Combine(out, "sweep", "plan.json")
             folderWith (Path.Combine(out, "sweep")) [ "plan.json", plan out elsewhere ] |> ignore
-            refusedIn dir.Path [ "sweep-task"; "--plan"; planFile; "--index"; "0" ] [ 2 ] [ planFile; elsewhere; "lie in its out folder" ] |> ignore
+            refusedIn dir.Path [ "sweep-task"; "--plan"; planFile; "--index"; "0" ] [ 1 ] [ planFile; elsewhere; "lie in its out folder" ] |> ignore
             File.WriteAllText(planFile, plan (dir.File "home/..") (Path.Combine(out, "c-s0")))
-            refusedIn dir.Path [ "sweep-task"; "--plan"; planFile; "--index"; "0" ] [ 2 ] [ planFile; "not the folder the plan lies in" ] |> ignore
+            refusedIn dir.Path [ "sweep-task"; "--plan"; planFile; "--index"; "0" ] [ 1 ] [ planFile; "not the folder the plan lies in" ] |> ignore
             // A plan of its own sweep whose run folder holds the user's files (no marker): refused, kept.
             File.WriteAllText(planFile, plan out (Path.Combine(out, "c-s0")))
             folderWith (Path.Combine(out, "c-s0")) [ "data.csv", "1,2,3" ] |> ignore
@@ -117,7 +117,7 @@ let tests =
             use dir = new TempDir()
             let configs = folderWith (dir.File "configs") [ "c.yaml", experimentYaml (dir.File "nodata") ]
             Directory.CreateSymbolicLink(Path.Combine(configs, "a"), ".") |> ignore
-            refusedIn dir.Path [ "sweep"; "--configs"; configs; "--seeds"; "1"; "--out"; dir.File "out" ] [ 2 ] [ Path.Combine(configs, "a"); "symbolic-link loop" ] |> ignore
+            refusedIn dir.Path [ "sweep"; "--configs"; configs; "--seeds"; "1"; "--out"; dir.File "out" ] [ 1 ] [ Path.Combine(configs, "a"); "symbolic-link loop" ] |> ignore
             let out = dir.File "loopy"
             Directory.CreateDirectory out |> ignore
             Directory.CreateSymbolicLink(Path.Combine(out, "a"), ".") |> ignore

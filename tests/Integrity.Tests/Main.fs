@@ -4,5 +4,5 @@ open Expecto
 
 [<EntryPoint>]
 let main argv =
-    let all = testList "Integrity" [ KillResumeTests.tests; DiskFaultTests.tests; TeacherCacheTests.tests ]
+    let all = testList "Integrity" [ KillResumeTests.tests; EarlyKillTests.tests; DiskFaultTests.tests; TeacherCacheTests.tests ]
     LogitStd.Tests.TestMain.run argv all

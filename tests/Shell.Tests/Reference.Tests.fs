@@ -1,5 +1,5 @@
 /// `logitstd check-reference`: the committed reference vectors and the official sample match; malformed
-/// files exit 2 naming the file and the case; mismatches exit 1 and are listed.
+/// files exit 1 (the file is at fault) naming the file and the case; mismatches exit 1 and are listed.
 module LogitStd.Shell.Tests.ReferenceTests
 
 open System.IO
@@ -48,16 +48,16 @@ let tests =
             Expect.stringContains out "kd/tampered" "names the case"
             Expect.stringContains out "reference: 1 cases, 0 match, 1 mismatch" "summary"
 
-        testCase "a malformed file exits 2 naming the file and the case" <| fun () ->
+        testCase "a malformed file exits 1 naming the file and the case" <| fun () ->
             use dir = new TempDir()
             let path = writeCase dir "malformed.json" (fun c -> c.["name"] <- JsonValue.Create "kd/no-temperature"; c.["params"] <- JsonObject())
             let code, _, err = check [ path ] None
-            Expect.equal code 2 "exit 2"
+            Expect.equal code 1 "exit 1: the file is at fault"
             Expect.stringContains err "malformed.json" "names the file"
             Expect.stringContains err "kd/no-temperature" "names the case"
             Expect.stringContains err "params.temperature" "names the field"
 
-        testCase "invalid JSON, a wrong format tag and a missing file exit 2" <| fun () ->
+        testCase "invalid JSON, a wrong format tag and a missing file exit 1" <| fun () ->
             use dir = new TempDir()
             let broken = dir.File "broken.json"
             File.WriteAllText(broken, "{\"format\": \"logitstd-reference/1\", \"cases\": [")
@@ -65,14 +65,14 @@ let tests =
             File.WriteAllText(wrongTag, "{\"format\": \"other/2\", \"cases\": []}")
             for path in [ broken; wrongTag; dir.File "missing.json" ] do
                 let code, _, err = check [ path ] None
-                Expect.equal code 2 (sprintf "%s: %s" path err)
+                Expect.equal code 1 (sprintf "%s: %s" path err)
                 Expect.stringContains err (Path.GetFileName path) "names the file"
 
         testCase "a ragged matrix is malformed" <| fun () ->
             use dir = new TempDir()
             let path = writeCase dir "ragged.json" (fun c -> c.["student"].[0].AsArray().RemoveAt(0))
             let code, _, err = check [ path ] None
-            Expect.equal code 2 err
+            Expect.equal code 1 err
             Expect.stringContains err "student" "names the field"
 
         testCase "--write-actual writes LogitStd's values, which then match themselves" <| fun () ->

@@ -89,9 +89,9 @@ let tests =
             Expect.stringContains stdout "| fmnist_mlp | — | none | no | `1·CE` | 2 |" "two seeds of the MLP"
             Expect.stringContains stdout "| fmnist_small_cnn | — | none | no | `1·CE` | 2 |" "two seeds of the CNN"
 
-        yield testCase "sweep-task: a missing plan or an index past its end exits 2" <| fun () ->
+        yield testCase "sweep-task: a missing plan exits 1 (a file at fault), an index past its end 2" <| fun () ->
             let code, _, err = runCommand (fun o e -> SweepTask.Run(dir.File "none.json", 0, o, e))
-            Expect.equal code 2 "missing"
+            Expect.equal code 1 "missing"
             Expect.stringContains err "none.json" "names the file"
             let code2, _, err2 = runCommand (fun o e -> SweepTask.Run(SweepPlan.PlanFile out, 4, o, e))
             Expect.equal code2 2 "past the end"

@@ -131,6 +131,10 @@ let tests =
             let code, stdout, err = run o
             Expect.equal code 0 (stdout + err)
             Expect.equal (metricsWithoutTime out).Length 3 "two epochs"
+            // What is saved is what ran: CIFAR-100 trains with random crop and flip, whatever the experiment's default said.
+            Expect.isFalse o.Dataset.IsNone "the flags name the dataset"
+            Expect.isTrue (ExperimentFile.Read(Path.Combine(out, "experiment.yaml"))).Dataset.Augment "experiment.yaml: augment: true, as the crop-and-flip transform ran"
+            Expect.stringContains stdout "experiment.yaml records augment: true" "the run says so, not silently"
             Expect.equal ((File.ReadAllLines(Path.Combine(out, "analysis/teacher_test_logits.csv"))).[1].Split(',').Length) 101 "label + 100 logits"
 
         yield testList "bad input, before any training" [
@@ -152,10 +156,19 @@ let tests =
             testCase "a non-empty output folder without --resume" <| fun () ->
                 teacher.Force() |> ignore
                 expectError (baseOptions data teacherRun false) 2 "is not empty"
-            testCase "an unwritable output folder" <| fun () ->
+            testCase "an unwritable output folder is the machine's answer: exit 1 naming the folder" <| fun () ->
                 let blocker = dir.File "file-not-folder"
                 File.WriteAllText(blocker, "")
-                expectError (baseOptions data (Path.Combine(blocker, "run")) false) 2 "cannot write"
+                expectError (baseOptions data (Path.Combine(blocker, "run")) false) 1 (sprintf "cannot write %s" (Path.Combine(blocker, "run")))
+            testCase "a run refused for its inputs leaves no run folder: the corrected command may use the same --out" <| fun () ->
+                let out = dir.File "refused"
+                expectError { baseOptions data out false with Model = Some "resnet8" } 2 "3-channel"
+                Expect.isFalse (Directory.Exists out) "the folder the refused run created is gone"
+                let kept = dir.File "refused-kept"
+                Directory.CreateDirectory kept |> ignore
+                expectError { baseOptions data kept false with Model = Some "resnet8" } 2 "3-channel"
+                Expect.isTrue (Directory.Exists kept) "an empty folder the user made stays"
+                Expect.isEmpty (Directory.GetFileSystemEntries kept) "and is empty again"
             testCase "a missing dataset names the files to put where" <| fun () ->
                 expectError { baseOptions (dir.File "nodata") (dir.File "x6") false with DataDir = Some(dir.File "nodata") } 1 "train-images-idx3-ubyte.gz"
             testCase "a diverging run stops naming the epoch and step" <| fun () ->
