@@ -9,25 +9,23 @@ namespace LogitStd.Shell.Bench;
 
 /// <summary>
 /// The trainer's own step (<see cref="DistillationStep"/>) on a fixed synthetic batch, with the
-/// trainer's solver (SGD, momentum 0.9, weight decay 5e-4): what <c>logitstd bench</c> times. The
+/// default experiment's solver (SGD, momentum 0.9, weight decay 5e-4): what <c>logitstd bench</c> times. The
 /// data loader is left out on purpose: it is measured on its own (bench/Loader.Bench), and a fixed
 /// batch makes the step comparable with the PyTorch peer's. With <c>cachedTeacher</c> the teacher
 /// runs once, at construction, and every step receives its logits as a fresh tensor copied from host
 /// memory, as the trainer receives a batch's rows of the teacher cache (<c>TeacherCacheFile.Lookup</c>):
-/// the step with a warm cache. CTKD's learnable temperature trains with the student, as in the trainer.
+/// the step with a warm cache. The step's wiring is the trainer's own (<see cref="StepParts"/>).
 /// </summary>
 public sealed class BenchStep : IDisposable
 {
     readonly Classifier student;
     readonly Classifier? teacher;
-    readonly optim.Optimizer optimizer;
-    readonly DistillationStep step;
+    readonly StepParts parts;
     readonly Tensor images;
     readonly Tensor? strongImages;
     readonly Tensor labels;
     readonly float[]? cachedLogits;
     readonly long[] logitShape = [];
-    readonly Parameter? temperature;
 
     /// <summary>Builds the optimizer and the synthetic batch (seeded, so runs repeat); takes ownership of the models.</summary>
     public BenchStep(Classifier student, Classifier? teacher, Obj.Objective objective, int batchSize, int seed, bool cachedTeacher = false, bool channelsLast = false)
@@ -35,34 +33,26 @@ public sealed class BenchStep : IDisposable
         this.student = student;
         this.teacher = teacher;
         student.train();
-        // The trainer's frozen teacher (TrainingSession): eval mode, its ConvBn BatchNorms folded.
-        if (teacher is not null)
-        {
-            teacher.eval();
-            BatchNormFolding.Fold(teacher);
-        }
-        var parameters = student.parameters().ToList();
-        // CTKD: the temperature parameter trains with the student (TrainingSession does the same).
-        temperature = Obj.needsTemperatureParam(objective) ? new Parameter(torch.ones(1, dtype: float32)) : null;
-        if (temperature is not null) parameters.Add(temperature);
-        // The trainer's solver for every CIFAR/Fashion-MNIST preset: lr 0.05, momentum 0.9, wd 5e-4.
-        optimizer = optim.SGD(parameters, 0.05, 0.9, 0.0, 5e-4, false);
+        // The trainer's wiring (StepParts): the frozen teacher, CTKD's temperature with the student's
+        // parameters, and the default experiment's solver (lr 0.05, momentum 0.9, weight decay 5e-4).
+        bool cached = cachedTeacher && teacher is not null;
+        parts = new StepParts(student, teacher, objective, Core.Experiments.Default.Solver, torch.CPU,
+            teacherRunsInStep: !cached, channelsLast: channelsLast);
         var gen = new Generator((ulong)seed);
         var shape = new long[] { batchSize }.Concat(student.Info.InputShape.Select(d => (long)d)).ToArray();
         images = torch.randn(shape, generator: gen);
         bool strong = Obj.needsStrongView(objective);
         strongImages = strong ? torch.randn(shape, generator: gen) : null;
         labels = torch.randint(0, student.Info.Classes, [batchSize], dtype: int64, generator: gen);
-        if (cachedTeacher && teacher is not null)
+        if (cached)
         {
             if (strong) throw new ArgumentException("MLKD's strong view stays online: a cached configuration has no strong view");
             using var scope = torch.NewDisposeScope();
             using var noGrad = torch.no_grad();
-            var logits = teacher.Infer(images).Logits.contiguous();
+            var logits = teacher!.Infer(images).Logits.contiguous();
             logitShape = logits.shape;
             cachedLogits = logits.data<float>().ToArray();
         }
-        step = new DistillationStep(student, cachedLogits is null ? teacher : null, objective, optimizer, parameters, temperature, channelsLast: channelsLast);
         BatchSize = batchSize;
         // 6 FLOPs per MAC for the student's training, 2 for the teacher's no-grad forward when it runs; MLKD does both on two views.
         int views = strong ? 2 : 1;
@@ -80,17 +70,16 @@ public sealed class BenchStep : IDisposable
     {
         using var scope = torch.NewDisposeScope();
         var cached = cachedLogits is null ? null : torch.tensor(cachedLogits, logitShape, float32);
-        return step.Run(images, labels, strongImages, cached, epoch: 1).Total;
+        return parts.Step.Run(images, labels, strongImages, cached, epoch: 1).Total;
     }
 
     /// <inheritdoc/>
     public void Dispose()
     {
-        optimizer.Dispose();
+        parts.Dispose();
         images.Dispose();
         strongImages?.Dispose();
         labels.Dispose();
-        temperature?.Dispose();
         student.Dispose();
         teacher?.Dispose();
     }

@@ -119,9 +119,7 @@ public sealed class RunOutput
                 if (File.Exists(System.IO.Path.Combine(full, RunFiles.Experiment)))
                     throw new RunOutputException($"output folder {path} is not empty: it holds a run already; continue it with --resume {path}, or choose another --out");
                 break; // a creation that was killed before experiment.yaml: what it left is the program's own
-            // Empty, or holding only the temporary file of the marker's own write (a creation killed in it).
-            case FileKind.Directory when Directory.EnumerateFileSystemEntries(full)
-                .Any(e => !(System.IO.Path.GetFileName(e).StartsWith("." + RunMarker.FileName + ".", StringComparison.Ordinal) && AtomicTemp.IsMatch(System.IO.Path.GetFileName(e)))):
+            case FileKind.Directory when !HoldsNothingRecorded(full):
                 throw new RunOutputException($"output folder {path} is not empty and is not a LogitStd run folder (it has no {RunMarker.FileName}); " +
                     "--out writes only into a new or empty folder, so that no file of yours is overwritten: choose another --out");
         }
@@ -144,7 +142,7 @@ public sealed class RunOutput
         {
             if (!RunMarker.IsIn(run.Path))
                 throw new RunOutputException($"--resume {path}: no experiment.yaml and no {RunMarker.FileName}, so not a LogitStd run folder" +
-                    (Directory.EnumerateFileSystemEntries(run.Path).Any() ? "" : $" (it is empty: a run stopped before it recorded anything leaves it so; start it again with the command that started it, its --out {path})"));
+                    (HoldsNothingRecorded(run.Path) ? $" (a run stopped before it recorded anything leaves its folder so; start it again with the command that started it, its --out {path})" : ""));
             // Stopped between its marker and its experiment: nothing ran; the marker says which command starts it again.
             var command = RunMarker.ReadFrom(run.Path)?.Command;
             throw new RunOutputException($"--resume {path}: the run was stopped before it recorded its experiment (no experiment.yaml), so nothing of it ran; start it again with: " +
@@ -156,6 +154,12 @@ public sealed class RunOutput
         run.RemoveInterruptedWrites();
         return run;
     }
+
+    /// <summary>Whether <paramref name="dir"/> is empty, or holds only the temporary file of the marker's own
+    /// write (a creation killed in it): nothing of a run is recorded there.</summary>
+    static bool HoldsNothingRecorded(string dir) =>
+        !Directory.EnumerateFileSystemEntries(dir).Any(e =>
+            !(System.IO.Path.GetFileName(e).StartsWith("." + RunMarker.FileName + ".", StringComparison.Ordinal) && AtomicTemp.IsMatch(System.IO.Path.GetFileName(e))));
 
     /// <summary>An argument as a POSIX shell reads it back: quoted when it holds anything but safe characters.</summary>
     static string ShellQuote(string a) =>

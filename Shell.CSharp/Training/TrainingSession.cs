@@ -25,22 +25,13 @@ sealed class TrainingSession : IDisposable
         var s = exp.Solver;
         Objective = exp.Objective;
         bool strong = Objectives.NeedsStrongView(Objective);
-        TemperatureParam = Objectives.NeedsTemperatureParam(Objective) ? new Parameter(torch.ones(1, dtype: float32, device: setup.Device)) : null;
-        var parameters = setup.Student.parameters().ToList();
-        if (TemperatureParam is not null) parameters.Add(TemperatureParam); // CTKD: the temperature trains with the student (same SGD)
-        Optimizer = optim.SGD(parameters, s.Lr, s.Momentum, 0.0, s.WeightDecay, s.Nesterov);
+        // The step's wiring, shared with `logitstd bench` (StepParts): frozen teacher, parameters, SGD, step.
+        parts = new StepParts(setup.Student, setup.Teacher, Objective, s, setup.Device,
+            teacherRunsInStep: true, logTermGradients: exp.LogTermGradients, channelsLast: exp.ChannelsLast);
         TrainLoader = new DataLoader(setup.Train, DatasetCatalog.TrainTransform(exp.Dataset), s.BatchSize, shuffle: true, seed: exp.Seed,
             workers: setup.Workers, strongTransform: strong ? DatasetCatalog.StrongTransform(exp.Dataset.Name) : null);
         TestLoader = new DataLoader(setup.Test, DatasetCatalog.TestTransform(exp.Dataset.Name), Math.Max(s.BatchSize, 256),
             shuffle: false, seed: exp.Seed, workers: setup.Workers);
-        if (setup.Teacher is not null)
-        {
-            // The frozen teacher: eval mode and its ConvBn BatchNorms folded into the convolutions
-            // (inference only; the logits equal the unfolded model's to float32 rounding). With the
-            // channels-last inference forward (Classifier.Infer) this is the cache fill's computation.
-            setup.Teacher.eval();
-            BatchNormFolding.Fold(setup.Teacher);
-        }
         if (setup.TeacherCache is { } cacheDir && setup.Teacher is not null)
         {
             // The weak view's (image, view) decides the teacher's logits; MLKD's strong view stays online.
@@ -51,14 +42,15 @@ sealed class TrainingSession : IDisposable
         // A transform that does not augment (one view) shows the teacher the same image every epoch: compute its logits once.
         TeacherLogits = setup.Teacher is not null && Cache is null && !strong && !DatasetCatalog.Augments(TrainLoader.Transform)
             ? AllTeacherLogits(setup.Teacher, setup.Train, DatasetCatalog.TrainTransform(exp.Dataset), setup.Workers, setup.Device) : null;
-        Step = new DistillationStep(setup.Student, setup.Teacher, Objective, Optimizer, parameters, TemperatureParam, exp.LogTermGradients, exp.ChannelsLast);
         Metrics = new MetricsLog(setup.Run.Path, Step.TermNames, exp.LogTermGradients);
         Board = torch.utils.tensorboard.SummaryWriter(setup.Run.PathOf(Runs.RunFiles.Events));
     }
 
+    readonly StepParts parts;
+
     public Obj.Objective Objective { get; }
-    public Parameter? TemperatureParam { get; }
-    public TorchSharp.Modules.SGD Optimizer { get; }
+    public Parameter? TemperatureParam => parts.TemperatureParam;
+    public TorchSharp.Modules.SGD Optimizer => parts.Optimizer;
     public DataLoader TrainLoader { get; }
     public DataLoader TestLoader { get; }
 
@@ -67,7 +59,7 @@ sealed class TrainingSession : IDisposable
 
     /// <summary>The teacher's logits for every training image in dataset order, [N, K] on the device, or null.</summary>
     public Tensor? TeacherLogits { get; }
-    public DistillationStep Step { get; }
+    public DistillationStep Step => parts.Step;
     public MetricsLog Metrics { get; }
     public TorchSharp.Modules.SummaryWriter Board { get; }
 
@@ -96,6 +88,6 @@ sealed class TrainingSession : IDisposable
         Cache?.Dispose();
         TestLoader.Dispose();
         TrainLoader.Dispose();
-        Optimizer.Dispose();
+        parts.Dispose();
     }
 }
