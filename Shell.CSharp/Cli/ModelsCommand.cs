@@ -26,7 +26,7 @@ public static class ModelsCommand
                 : $"{Count(NativeCount(entry))} @{entry.NativeClasses}";
             rows.Add(
             [
-                info.Name, info.Dataset, string.Join("x", info.InputShape), info.FeatureDim.ToString(CultureInfo.InvariantCulture),
+                info.Name, Core.Experiments.DatasetName(info.Dataset), string.Join("x", info.InputShape), info.FeatureDim.ToString(CultureInfo.InvariantCulture),
                 Count(model.ParameterCount), native,
             ]);
         }

@@ -27,10 +27,10 @@ public static class ClassNames
     ];
 
     /// <summary>The names for a <paramref name="classes"/>-way head on <paramref name="dataset"/>, or the indices "0", "1", ….</summary>
-    public static IReadOnlyList<string> For(string dataset, int classes) => (dataset, classes) switch
+    public static IReadOnlyList<string> For(LogitStd.Core.Domain.DatasetKind dataset, int classes) => (Core.Experiments.Dataset(dataset), classes) switch
     {
-        ("fashion-mnist", 10) => FashionMnist.ClassNames,
-        ("cifar", 100) => Cifar100,
+        (Core.DatasetId.FashionMnist, 10) => FashionMnist.ClassNames,
+        (Core.DatasetId.Cifar100, 100) => Cifar100,
         _ => Indices(classes),
     };
 

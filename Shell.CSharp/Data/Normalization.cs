@@ -31,6 +31,16 @@ public sealed class Normalization
     /// <summary>Fashion-MNIST training-set statistics.</summary>
     public static Normalization FashionMnist { get; } = new([0.2860f], [0.3530f]);
 
+    /// <summary>The normalisation of a dataset (image folders: ImageNet's).</summary>
+    public static Normalization For(LogitStd.Core.Domain.DatasetKind dataset) =>
+        Core.Experiments.Dataset(dataset) switch
+        {
+            Core.DatasetId.FashionMnist => FashionMnist,
+            Core.DatasetId.Cifar100 => Cifar100,
+            Core.DatasetId.ImageFolder => ImageNet,
+            _ => throw new ArgumentOutOfRangeException(nameof(dataset), dataset, "unknown dataset"),
+        };
+
     /// <summary>Per-channel means (of pixel / 255).</summary>
     public IReadOnlyList<float> Mean { get; }
 

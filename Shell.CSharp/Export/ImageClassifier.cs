@@ -15,8 +15,8 @@ public abstract class ImageClassifier : IDisposable
     /// <summary>The model's zoo name.</summary>
     public abstract string Name { get; }
 
-    /// <summary>The zoo dataset key (<c>cifar</c>, <c>imagenet</c>, <c>fashion-mnist</c>).</summary>
-    public abstract string Dataset { get; }
+    /// <summary>The dataset the model is laid out for.</summary>
+    public abstract LogitStd.Core.Domain.DatasetKind Dataset { get; }
 
     /// <summary>(C, H, W) of one input image.</summary>
     public abstract IReadOnlyList<int> InputShape { get; }
@@ -31,7 +31,7 @@ public abstract class ImageClassifier : IDisposable
     public abstract float[] Logits(float[] batch, int count);
 
     /// <summary>Whether images of any size are accepted (resized and centre-cropped, as ImageNet evaluation does).</summary>
-    public bool Resizes => Dataset == "imagenet";
+    public bool Resizes => Core.Experiments.Dataset(Dataset) == Core.DatasetId.ImageFolder;
 
     /// <summary>The evaluation transform for this model's input.</summary>
     public IImageTransform Transform() => Resizes
@@ -55,7 +55,7 @@ public abstract class ImageClassifier : IDisposable
     private sealed class Onnx(OnnxClassifierSession session) : ImageClassifier
     {
         public override string Name => session.Model;
-        public override string Dataset => session.Dataset;
+        public override LogitStd.Core.Domain.DatasetKind Dataset => session.Dataset;
         public override IReadOnlyList<int> InputShape => session.InputShape;
         public override IReadOnlyList<string> ClassNames => session.ClassNames;
         public override Normalization Normalization => session.Normalization;
@@ -66,10 +66,10 @@ public abstract class ImageClassifier : IDisposable
     private sealed class Torch(Classifier model) : ImageClassifier
     {
         public override string Name => model.Info.Name;
-        public override string Dataset => model.Info.Dataset;
+        public override LogitStd.Core.Domain.DatasetKind Dataset => model.Info.Dataset;
         public override IReadOnlyList<int> InputShape => model.Info.InputShape;
         public override IReadOnlyList<string> ClassNames { get; } = Data.ClassNames.For(model.Info.Dataset, model.Info.Classes);
-        public override Normalization Normalization => OnnxExporter.NormalizationFor(model.Info.Dataset);
+        public override Normalization Normalization => Normalization.For(model.Info.Dataset);
 
         public override float[] Logits(float[] batch, int count)
         {

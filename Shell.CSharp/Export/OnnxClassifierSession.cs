@@ -24,7 +24,8 @@ public sealed class OnnxClassifierSession : IDisposable
         if (Get(OnnxExporter.Keys.Format) != OnnxExporter.FormatName)
             throw new OnnxModelException($"{source}: unknown export format '{Get(OnnxExporter.Keys.Format)}', expected {OnnxExporter.FormatName}");
         Model = Get(OnnxExporter.Keys.Model);
-        Dataset = Get(OnnxExporter.Keys.Dataset);
+        Dataset = OnnxExporter.DatasetOfKey(Get(OnnxExporter.Keys.Dataset))
+            ?? throw new OnnxModelException($"{source}: metadata '{OnnxExporter.Keys.Dataset}' names no dataset of {OnnxExporter.FormatName}: '{Get(OnnxExporter.Keys.Dataset)}'");
         InputShape = [.. Get(OnnxExporter.Keys.InputShape).Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
         ClassNames = JsonSerializer.Deserialize<string[]>(Get(OnnxExporter.Keys.ClassNames))
             ?? throw new OnnxModelException($"{source}: metadata '{OnnxExporter.Keys.ClassNames}' is empty");
@@ -81,7 +82,7 @@ public sealed class OnnxClassifierSession : IDisposable
     public string Model { get; }
 
     /// <summary>The zoo dataset key (<c>cifar</c>, <c>imagenet</c>, <c>fashion-mnist</c>).</summary>
-    public string Dataset { get; }
+    public LogitStd.Core.Domain.DatasetKind Dataset { get; }
 
     /// <summary>(C, H, W) of one image.</summary>
     public IReadOnlyList<int> InputShape { get; }

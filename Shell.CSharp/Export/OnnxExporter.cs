@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using DatasetKind = LogitStd.Core.Domain.DatasetKind;
 using LogitStd.Shell.Data;
 using LogitStd.Shell.Models;
 using LogitStd.Shell.Persistence;
@@ -37,14 +38,20 @@ public static class OnnxExporter
     /// <summary>The value of <see cref="Keys.Format"/>.</summary>
     public const string FormatName = "logitstd-onnx/1";
 
-    /// <summary>The normalisation <c>eval</c> applies for a zoo dataset key.</summary>
-    public static Normalization NormalizationFor(string dataset) => dataset switch
-    {
-        "cifar" => Normalization.Cifar100,
-        "imagenet" => Normalization.ImageNet,
-        "fashion-mnist" => Normalization.FashionMnist,
-        _ => throw new ArgumentException($"no normalisation known for dataset '{dataset}'", nameof(dataset)),
-    };
+    /// <summary>The dataset as the format's <c>dataset</c> metadata writes it (<c>cifar</c>, <c>imagenet</c>,
+    /// <c>fashion-mnist</c>: the names of format logitstd-onnx/1, kept so that every exported file stays readable).</summary>
+    public static string DatasetKey(DatasetKind dataset) =>
+        Core.Experiments.Dataset(dataset) switch
+        {
+            Core.DatasetId.FashionMnist => "fashion-mnist",
+            Core.DatasetId.Cifar100 => "cifar",
+            Core.DatasetId.ImageFolder => "imagenet",
+            _ => throw new ArgumentOutOfRangeException(nameof(dataset), dataset, "unknown dataset"),
+        };
+
+    /// <summary>The dataset a <c>dataset</c> metadata value names, or null for a value the format does not have.</summary>
+    public static DatasetKind? DatasetOfKey(string key) =>
+        new[] { DatasetKind.Fashion_Mnist, DatasetKind.Cifar100, DatasetKind.Imagefolder }.FirstOrDefault(d => DatasetKey(d) == key);
 
     /// <summary>Builds the ONNX description of <paramref name="model"/>.</summary>
     /// <exception cref="OnnxExportException">A layer the exporter does not know (named with its type), or a parameter left out.</exception>
@@ -99,13 +106,13 @@ public static class OnnxExporter
 
     private static List<KeyValuePair<string, string>> Metadata(Classifier model)
     {
-        var norm = NormalizationFor(model.Info.Dataset);
+        var norm = Normalization.For(model.Info.Dataset);
         static string Join(IEnumerable<float> xs) => string.Join(",", xs.Select(x => x.ToString("R", CultureInfo.InvariantCulture)));
         return
         [
             new(Keys.Format, FormatName),
             new(Keys.Model, model.Info.Name),
-            new(Keys.Dataset, model.Info.Dataset),
+            new(Keys.Dataset, DatasetKey(model.Info.Dataset)),
             new(Keys.Classes, model.Info.Classes.ToString(CultureInfo.InvariantCulture)),
             new(Keys.ClassNames, JsonSerializer.Serialize(ClassNames.For(model.Info.Dataset, model.Info.Classes))),
             new(Keys.InputShape, string.Join(",", model.Info.InputShape)),

@@ -6,7 +6,8 @@ namespace LogitStd.Shell.Models;
 /// <summary>What the data side must know about a model: its name, head size and input geometry.</summary>
 /// <param name="Name">The canonical zoo name (mdistiller's spelling, e.g. <c>resnet8x4</c>).</param>
 /// <param name="Family">The architecture family (e.g. <c>ResNet (CIFAR)</c>), for listings.</param>
-/// <param name="Dataset">The dataset the architecture is laid out for: <c>cifar</c>, <c>imagenet</c> or <c>fashion-mnist</c>.</param>
+/// <param name="Dataset">The dataset the architecture is laid out for, in the one vocabulary of datasets (<c>Domain.DatasetKind</c>):
+/// CIFAR-100, an image folder (ImageNet) or Fashion-MNIST.</param>
 /// <param name="Classes">Size of the classifier head, i.e. the number of logits.</param>
 /// <param name="InputShape">Expected input as (channels, height, width), without the batch dimension.</param>
 /// <param name="FeatureDim">Length of the pooled penultimate feature returned beside the logits.</param>
@@ -14,7 +15,7 @@ namespace LogitStd.Shell.Models;
 public sealed record ModelInfo(
     string Name,
     string Family,
-    string Dataset,
+    LogitStd.Core.Domain.DatasetKind Dataset,
     int Classes,
     IReadOnlyList<int> InputShape,
     int FeatureDim,

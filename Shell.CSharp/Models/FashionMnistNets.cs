@@ -1,3 +1,4 @@
+using DatasetKind = LogitStd.Core.Domain.DatasetKind;
 using LogitStd.Shell.Export;
 using TorchSharp.Modules;
 using static LogitStd.Shell.Models.Layers;
@@ -34,7 +35,7 @@ public static class FashionMnistNets
         private readonly Linear fc2;
 
         public WideCnnNet(string name, int classes)
-            : base(new ModelInfo(name, "CNN (Fashion-MNIST teacher)", "fashion-mnist", classes, InputShape, Hidden, "fc2.weight"))
+            : base(new ModelInfo(name, "CNN (Fashion-MNIST teacher)", DatasetKind.Fashion_Mnist, classes, InputShape, Hidden, "fc2.weight"))
         {
             features = Seq(
                 Conv(1, 32, 3, padding: 1), BN(32), nn.ReLU(), nn.MaxPool2d(2),   // 28 → 14
@@ -66,7 +67,7 @@ public static class FashionMnistNets
         private readonly Linear fc;
 
         public SmallCnnNet(string name, int classes)
-            : base(new ModelInfo(name, "CNN (Fashion-MNIST student)", "fashion-mnist", classes, InputShape, 64, "fc.weight"))
+            : base(new ModelInfo(name, "CNN (Fashion-MNIST student)", DatasetKind.Fashion_Mnist, classes, InputShape, 64, "fc.weight"))
         {
             features = Seq(
                 Conv(1, 16, 3, padding: 1), BN(16), nn.ReLU(), nn.MaxPool2d(2),   // 28 → 14
@@ -98,7 +99,7 @@ public static class FashionMnistNets
         private readonly Linear fc2;
 
         public MlpNet(string name, int classes)
-            : base(new ModelInfo(name, "MLP (Fashion-MNIST student)", "fashion-mnist", classes, InputShape, Hidden, "fc2.weight"))
+            : base(new ModelInfo(name, "MLP (Fashion-MNIST student)", DatasetKind.Fashion_Mnist, classes, InputShape, Hidden, "fc2.weight"))
         {
             fc1 = nn.Linear(28 * 28, Hidden);
             fc2 = nn.Linear(Hidden, classes);

@@ -1,3 +1,4 @@
+using DatasetKind = LogitStd.Core.Domain.DatasetKind;
 using LogitStd.Shell.Export;
 using TorchSharp.Modules;
 using static LogitStd.Shell.Models.Layers;
@@ -19,7 +20,7 @@ public sealed class MobileNetV1 : Classifier, IOnnxClassifier
 
     /// <summary>Builds MobileNetV1 with a <paramref name="classes"/>-way head.</summary>
     public MobileNetV1(string name, int classes)
-        : base(new ModelInfo(name, "MobileNetV1 (ImageNet)", "imagenet", classes, [3, 224, 224], 1024, "fc.weight"))
+        : base(new ModelInfo(name, "MobileNetV1 (ImageNet)", DatasetKind.Imagefolder, classes, [3, 224, 224], 1024, "fc.weight"))
     {
         (long inC, long outC, long stride)[] separable =
         [

@@ -1,3 +1,4 @@
+using DatasetKind = LogitStd.Core.Domain.DatasetKind;
 using LogitStd.Shell.Export;
 using TorchSharp.Modules;
 using static LogitStd.Shell.Models.Layers;
@@ -21,7 +22,7 @@ public sealed class MobileNetV2 : Classifier, IOnnxClassifier
 
     /// <summary>Builds MobileNetV2 with expansion <paramref name="expansion"/> and width multiplier <paramref name="width"/>.</summary>
     public MobileNetV2(string name, int expansion, double width, int classes)
-        : base(new ModelInfo(name, "MobileNetV2 (CIFAR)", "cifar", classes, [3, 32, 32], LastChannel(width), "classifier.0.weight"))
+        : base(new ModelInfo(name, "MobileNetV2 (CIFAR)", DatasetKind.Cifar100, classes, [3, 32, 32], LastChannel(width), "classifier.0.weight"))
     {
         // (expansion t, channels c, repeats n, first stride s) per stage, as mdistiller's table.
         (int t, int c, int n, int s)[] settings =

@@ -1,10 +1,11 @@
+using DatasetKind = LogitStd.Core.Domain.DatasetKind;
 namespace LogitStd.Shell.Models;
 
 /// <summary>One model of the zoo: its canonical name, the dataset it is laid out for and the class count of that dataset.</summary>
 /// <param name="Name">Canonical name (mdistiller's spelling for CIFAR models).</param>
-/// <param name="Dataset"><c>cifar</c>, <c>imagenet</c> or <c>fashion-mnist</c>.</param>
+/// <param name="Dataset">CIFAR-100, an image folder (ImageNet) or Fashion-MNIST (<c>Domain.DatasetKind</c>).</param>
 /// <param name="NativeClasses">Class count of that dataset (100, 1000, 10): the count PAPER.md §5 reports parameters at.</param>
-public sealed record ZooEntry(string Name, string Dataset, int NativeClasses);
+public sealed record ZooEntry(string Name, DatasetKind Dataset, int NativeClasses);
 
 /// <summary>Raised for a model name the zoo does not know; the message lists every valid name.</summary>
 public sealed class UnknownModelException(string name, IEnumerable<string> valid)
@@ -27,9 +28,9 @@ public static class ModelZoo
     private static readonly int[] SmallFilters = [16, 16, 32, 64];
     private static readonly int[] WideFilters = [32, 64, 128, 256];
 
-    private static Factory Cifar(string name, Func<string, int, Classifier> create) => new(new ZooEntry(name, "cifar", 100), create);
-    private static Factory ImageNet(string name, Func<string, int, Classifier> create) => new(new ZooEntry(name, "imagenet", 1000), create);
-    private static Factory Fashion(string name, Func<string, int, Classifier> create) => new(new ZooEntry(name, "fashion-mnist", 10), create);
+    private static Factory Cifar(string name, Func<string, int, Classifier> create) => new(new ZooEntry(name, DatasetKind.Cifar100, 100), create);
+    private static Factory ImageNet(string name, Func<string, int, Classifier> create) => new(new ZooEntry(name, DatasetKind.Imagefolder, 1000), create);
+    private static Factory Fashion(string name, Func<string, int, Classifier> create) => new(new ZooEntry(name, DatasetKind.Fashion_Mnist, 10), create);
 
     private static readonly Factory[] Factories =
     [

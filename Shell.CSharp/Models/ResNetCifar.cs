@@ -1,3 +1,4 @@
+using DatasetKind = LogitStd.Core.Domain.DatasetKind;
 using LogitStd.Shell.Export;
 using TorchSharp.Modules;
 using static LogitStd.Shell.Models.Layers;
@@ -23,7 +24,7 @@ public sealed class ResNetCifar : Classifier, IOnnxClassifier
 
     /// <summary>Builds resnet<paramref name="depth"/> with stem/stage widths <paramref name="filters"/> (4 values).</summary>
     public ResNetCifar(string name, int depth, IReadOnlyList<int> filters, int classes)
-        : base(new ModelInfo(name, "ResNet (CIFAR)", "cifar", classes, [3, 32, 32], filters[3], "fc.weight"))
+        : base(new ModelInfo(name, "ResNet (CIFAR)", DatasetKind.Cifar100, classes, [3, 32, 32], filters[3], "fc.weight"))
     {
         if ((depth - 2) % 6 != 0) throw new ArgumentException($"CIFAR ResNet depth must be 6n+2, got {depth}", nameof(depth));
         var n = (depth - 2) / 6;

@@ -1,3 +1,4 @@
+using DatasetKind = LogitStd.Core.Domain.DatasetKind;
 using LogitStd.Shell.Export;
 using TorchSharp.Modules;
 using static LogitStd.Shell.Models.Layers;
@@ -25,7 +26,7 @@ public sealed class ResNetCifarBottleneck : Classifier, IOnnxClassifier
 
     /// <summary>Builds the bottleneck ResNet with <paramref name="blocks"/> blocks per stage (4 values).</summary>
     public ResNetCifarBottleneck(string name, IReadOnlyList<int> blocks, int classes)
-        : base(new ModelInfo(name, "ResNet-bottleneck (CIFAR)", "cifar", classes, [3, 32, 32], 512 * Expansion, "linear.weight"))
+        : base(new ModelInfo(name, "ResNet-bottleneck (CIFAR)", DatasetKind.Cifar100, classes, [3, 32, 32], 512 * Expansion, "linear.weight"))
     {
         conv1 = Conv(3, 64, 3, padding: 1);
         bn1 = BN(64);

@@ -1,3 +1,4 @@
+using DatasetKind = LogitStd.Core.Domain.DatasetKind;
 using LogitStd.Shell.Export;
 using TorchSharp.Modules;
 using static LogitStd.Shell.Models.Layers;
@@ -27,7 +28,7 @@ public sealed class ResNetImageNet : Classifier, IOnnxClassifier
 
     /// <summary>Builds the network with <paramref name="blocks"/> blocks per stage; <paramref name="bottleneck"/> picks the block type.</summary>
     public ResNetImageNet(string name, IReadOnlyList<int> blocks, bool bottleneck, int classes)
-        : base(new ModelInfo(name, "ResNet (ImageNet)", "imagenet", classes, [3, 224, 224], 512 * (bottleneck ? 4 : 1), "fc.weight"))
+        : base(new ModelInfo(name, "ResNet (ImageNet)", DatasetKind.Imagefolder, classes, [3, 224, 224], 512 * (bottleneck ? 4 : 1), "fc.weight"))
     {
         var expansion = bottleneck ? 4 : 1;
         conv1 = Conv(3, 64, 7, stride: 2, padding: 3);

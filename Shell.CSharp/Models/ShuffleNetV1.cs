@@ -1,3 +1,4 @@
+using DatasetKind = LogitStd.Core.Domain.DatasetKind;
 using LogitStd.Shell.Export;
 using TorchSharp.Modules;
 using static LogitStd.Shell.Models.Layers;
@@ -24,7 +25,7 @@ public sealed class ShuffleNetV1 : Classifier, IOnnxClassifier
 
     /// <summary>Builds ShuffleNetV1 with stage widths <paramref name="outPlanes"/>, block counts <paramref name="blocks"/> and <paramref name="groups"/>.</summary>
     public ShuffleNetV1(string name, IReadOnlyList<int> outPlanes, IReadOnlyList<int> blocks, int groups, int classes)
-        : base(new ModelInfo(name, "ShuffleNetV1", "cifar", classes, [3, 32, 32], outPlanes[2], "linear.weight"))
+        : base(new ModelInfo(name, "ShuffleNetV1", DatasetKind.Cifar100, classes, [3, 32, 32], outPlanes[2], "linear.weight"))
     {
         conv1 = Conv(3, 24, 1);
         bn1 = BN(24);

@@ -1,3 +1,4 @@
+using DatasetKind = LogitStd.Core.Domain.DatasetKind;
 using LogitStd.Shell.Export;
 using TorchSharp.Modules;
 using static LogitStd.Shell.Models.Layers;
@@ -25,7 +26,7 @@ public sealed class ShuffleNetV2 : Classifier, IOnnxClassifier
 
     /// <summary>Builds ShuffleNetV2 with stage widths and head width <paramref name="outChannels"/> (4 values) and <paramref name="blocks"/> per stage.</summary>
     public ShuffleNetV2(string name, IReadOnlyList<int> outChannels, IReadOnlyList<int> blocks, int classes)
-        : base(new ModelInfo(name, "ShuffleNetV2", "cifar", classes, [3, 32, 32], outChannels[3], "linear.weight"))
+        : base(new ModelInfo(name, "ShuffleNetV2", DatasetKind.Cifar100, classes, [3, 32, 32], outChannels[3], "linear.weight"))
     {
         conv1 = Conv(3, 24, 1);
         bn1 = BN(24);

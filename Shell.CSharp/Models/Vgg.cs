@@ -1,3 +1,4 @@
+using DatasetKind = LogitStd.Core.Domain.DatasetKind;
 using LogitStd.Shell.Export;
 using TorchSharp.Modules;
 using static LogitStd.Shell.Models.Layers;
@@ -33,7 +34,7 @@ public sealed class Vgg : Classifier, IOnnxClassifier
 
     /// <summary>Builds the VGG whose per-block conv widths are <paramref name="cfg"/>.</summary>
     public Vgg(string name, int[][] cfg, int classes)
-        : base(new ModelInfo(name, "VGG-BN", "cifar", classes, [3, 32, 32], 512, "classifier.weight"))
+        : base(new ModelInfo(name, "VGG-BN", DatasetKind.Cifar100, classes, [3, 32, 32], 512, "classifier.weight"))
     {
         block0 = MakeBlock(cfg[0], 3);
         block1 = MakeBlock(cfg[1], cfg[0][^1]);

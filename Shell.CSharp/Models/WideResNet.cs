@@ -1,3 +1,4 @@
+using DatasetKind = LogitStd.Core.Domain.DatasetKind;
 using LogitStd.Shell.Export;
 using TorchSharp.Modules;
 using static LogitStd.Shell.Models.Layers;
@@ -23,7 +24,7 @@ public sealed class WideResNet : Classifier, IOnnxClassifier
 
     /// <summary>Builds wrn_<paramref name="depth"/>_<paramref name="widen"/>.</summary>
     public WideResNet(string name, int depth, int widen, int classes)
-        : base(new ModelInfo(name, "WideResNet", "cifar", classes, [3, 32, 32], 64 * widen, "fc.weight"))
+        : base(new ModelInfo(name, "WideResNet", DatasetKind.Cifar100, classes, [3, 32, 32], 64 * widen, "fc.weight"))
     {
         if ((depth - 4) % 6 != 0) throw new ArgumentException($"WideResNet depth must be 6n+4, got {depth}", nameof(depth));
         var n = (depth - 4) / 6;

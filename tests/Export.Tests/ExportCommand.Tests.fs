@@ -25,7 +25,7 @@ let run (o: DeployCli.ExportOptions) =
 
 /// A classifier with a layer the exporter does not know (Dropout), described honestly.
 type private DropoutNet() as this =
-    inherit Classifier(ModelInfo("dropout_net", "test", "fashion-mnist", 10, [| 1; 28; 28 |], 784, "fc.weight"))
+    inherit Classifier(ModelInfo("dropout_net", "test", LogitStd.Core.Domain.Fashion_Mnist, 10, [| 1; 28; 28 |], 784, "fc.weight"))
     let head =
         torch.nn.Sequential(
             [| struct ("0", torch.nn.Dropout(0.5) :> torch.nn.Module<torch.Tensor, torch.Tensor>)
@@ -41,7 +41,7 @@ type private DropoutNet() as this =
 
 /// A classifier whose description forgets its second layer.
 type private ForgetfulNet() as this =
-    inherit Classifier(ModelInfo("forgetful_net", "test", "fashion-mnist", 10, [| 1; 28; 28 |], 10, "fc2.weight"))
+    inherit Classifier(ModelInfo("forgetful_net", "test", LogitStd.Core.Domain.Fashion_Mnist, 10, [| 1; 28; 28 |], 10, "fc2.weight"))
     let fc1 = torch.nn.Linear(784L, 10L)
     let fc2 = torch.nn.Linear(10L, 10L)
     do this.RegisterComponents()
@@ -55,7 +55,7 @@ type private ForgetfulNet() as this =
 
 /// A classifier that does not describe its graph at all.
 type private OpaqueNet() as this =
-    inherit Classifier(ModelInfo("opaque_net", "test", "fashion-mnist", 10, [| 1; 28; 28 |], 10, "fc.weight"))
+    inherit Classifier(ModelInfo("opaque_net", "test", LogitStd.Core.Domain.Fashion_Mnist, 10, [| 1; 28; 28 |], 10, "fc.weight"))
     let fc = torch.nn.Linear(784L, 10L)
     do this.RegisterComponents()
     override _.forward(x: torch.Tensor) =

@@ -12,9 +12,9 @@ let mutable private worst = ("", 0.0)
 
 let private parity (entry: ZooEntry) =
     // ImageNet models run at 224×224: batches of 1 and 2 keep the suite fast; the others use 1 and 3.
-    let batches = if entry.Dataset = "imagenet" then [ 1; 2 ] else [ 1; 3 ]
+    let batches = if entry.Dataset = LogitStd.Core.Domain.Imagefolder then [ 1; 2 ] else [ 1; 3 ]
     testCase $"{entry.Name}: ONNX Runtime's logits equal TorchSharp's (batches {batches})" <| fun () ->
-        let classes = if entry.Dataset = "imagenet" then 1000 else entry.NativeClasses
+        let classes = if entry.Dataset = LogitStd.Core.Domain.Imagefolder then 1000 else entry.NativeClasses
         use model = randomModel entry.Name classes 7L
         let bytes = OnnxExporter.Export(model)
         printfn "%s: %d-byte ONNX file, %d nodes" entry.Name bytes.Length (OnnxExporter.Describe(model).Nodes.Count)

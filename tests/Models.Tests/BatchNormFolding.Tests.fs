@@ -31,7 +31,7 @@ let tests =
         for name in ModelZoo.Names do
           for sequential in [ false; true ] do
             testCase (sprintf "%s: folded logits equal the unfolded ones to float rounding%s" name (if sequential then " (Sequential pairs too)" else "")) <| fun () ->
-                let classes = if ModelZoo.Describe(name).Dataset = "fashion-mnist" then 10 else 100
+                let classes = if ModelZoo.Describe(name).Dataset = LogitStd.Core.Domain.Fashion_Mnist then 10 else 100
                 let make () =
                     torch.manual_seed 11L |> ignore
                     let m = ModelZoo.Create(name, classes)

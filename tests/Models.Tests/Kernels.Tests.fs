@@ -54,7 +54,7 @@ let tests =
                         randomiseStatistics model 12UL
                         model.eval ()
                         use _ = torch.no_grad ()
-                        let batch = if entry.Dataset = "imagenet" then 1L else 2L
+                        let batch = if entry.Dataset = LogitStd.Core.Domain.Imagefolder then 1L else 2L
                         let x = input model batch None 13UL
                         let struct (logits, feature) = model.Forward x
                         let struct (li, fi) = model.Infer x
@@ -75,7 +75,7 @@ let tests =
                         use model = ModelZoo.Create(entry.Name, entry.NativeClasses)
                         randomiseStatistics model 23UL
                         // ImageNet models at 64×64 here (their 224×224 float64 steps take 10–20 s each).
-                        let x = input model 2L (if entry.Dataset = "imagenet" then Some 64L else None) 22UL
+                        let x = input model 2L (if entry.Dataset = LogitStd.Core.Domain.Imagefolder then Some 64L else None) 22UL
                         let labels = torch.tensor([| 1L; 0L |])
                         let step (input: torch.Tensor) =
                             model.zero_grad ()

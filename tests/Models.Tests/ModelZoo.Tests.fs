@@ -48,7 +48,7 @@ let private forwardShapes (name: string) classes (batch: int64) (hw: int64 optio
 /// A seeded random batch at the model's input shape (ImageNet models at 64×64, to keep the suite fast).
 let private zooInput (model: Classifier) (batch: int64) (seed: uint64) =
     let input = model.Info.InputShape
-    let hw = if model.Info.Dataset = "imagenet" then 64L else int64 input[1]
+    let hw = if model.Info.Dataset = LogitStd.Core.Domain.Imagefolder then 64L else int64 input[1]
     torch.randn([| batch; int64 input[0]; hw; hw |], generator = new torch.Generator(seed))
 
 let tests =
@@ -78,9 +78,9 @@ let tests =
               [ for entry in ModelZoo.Entries ->
                     test entry.Name {
                         // Big models at batch 1, ImageNet ones at 64×64, to keep the suite fast.
-                        let big = entry.Dataset = "imagenet" || entry.Name = "ResNet50" || entry.Name.StartsWith "vgg"
+                        let big = entry.Dataset = LogitStd.Core.Domain.Imagefolder || entry.Name = "ResNet50" || entry.Name.StartsWith "vgg"
                         let batch = if big then 1L else 2L
-                        let hw = if entry.Dataset = "imagenet" then Some 64L else None
+                        let hw = if entry.Dataset = LogitStd.Core.Domain.Imagefolder then Some 64L else None
                         let logits, feature, dim = forwardShapes entry.Name 7 batch hw
                         Expect.equal logits [ batch; 7L ] "logits"
                         Expect.equal feature [ batch; int64 dim ] "feature"
@@ -111,7 +111,7 @@ let tests =
                         use model = ModelZoo.Create(entry.Name, 7)
                         model.eval ()
                         use _ = torch.no_grad ()
-                        let big = entry.Dataset = "imagenet" || entry.Name = "ResNet50" || entry.Name.StartsWith "vgg"
+                        let big = entry.Dataset = LogitStd.Core.Domain.Imagefolder || entry.Name = "ResNet50" || entry.Name.StartsWith "vgg"
                         use scope = torch.NewDisposeScope()
                         let x = zooInput model (if big then 1L else 3L) 5UL
                         let struct (logits, feature) = model.Forward x

@@ -58,7 +58,7 @@ let private check (name: string) (weights: string) (io: string) =
         printfn "parity %-18s %-7s max |Δlogits| = %.3g (%.2e of the row), max |Δfeature| = %.3g (%.2e)" name path errLogits relLogits errFeature relFeature
         Expect.isLessThanOrEqual relLogits 1e-5 $"{name} {path} logits within 1e-5 of each row's scale"
         Expect.isLessThanOrEqual relFeature 1e-5 $"{name} {path} features within 1e-5 of each row's scale"
-        if entry.Dataset <> "imagenet" then
+        if entry.Dataset <> LogitStd.Core.Domain.Imagefolder then
             Expect.isLessThanOrEqual errLogits tolerance $"{name} {path} logits within {tolerance}"
             Expect.isLessThanOrEqual errFeature tolerance $"{name} {path} features within {tolerance}"
 
