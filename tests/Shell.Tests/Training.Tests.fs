@@ -137,6 +137,18 @@ let tests =
             Expect.stringContains stdout "experiment.yaml records augment: true" "the run says so, not silently"
             Expect.equal ((File.ReadAllLines(Path.Combine(out, "analysis/teacher_test_logits.csv"))).[1].Split(',').Length) 101 "label + 100 logits"
 
+        yield testCase "the bench builds the trainer's step wiring (StepParts): frozen teacher, CTKD's temperature under the same SGD" <| fun () ->
+            let objective = Objective.Presets.ctkd false
+            use student = LogitStd.Shell.Models.ModelZoo.Create("fmnist_mlp", 10)
+            use teacher = LogitStd.Shell.Models.ModelZoo.Create("fmnist_small_cnn", 10)
+            use parts = new StepParts(student, teacher, objective, Experiments.Default.Solver, TorchSharp.torch.CPU)
+            Expect.isNotNull parts.TemperatureParam "CTKD's learnable temperature"
+            Expect.equal parts.Parameters.Count (Seq.length (student.parameters()) + 1) "the student's parameters and the temperature"
+            Expect.isFalse teacher.training "the teacher is frozen (eval mode)"
+            Expect.equal (parts.Optimizer.ParamGroups |> Seq.head).LearningRate Experiments.Default.Solver.Lr "the experiment's learning rate"
+            use bench = new LogitStd.Shell.Bench.BenchStep(LogitStd.Shell.Models.ModelZoo.Create("fmnist_mlp", 10), LogitStd.Shell.Models.ModelZoo.Create("fmnist_small_cnn", 10), objective, 8, 1)
+            Expect.isTrue (System.Double.IsFinite(bench.Run())) "one step of the bench, wired the same way, runs"
+
         yield testList "bad input, before any training" [
             let expectError (o: TrainCli.TrainOptions) (code: int) (text: string) =
                 let c, out, err = run o
