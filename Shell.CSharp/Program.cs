@@ -14,14 +14,14 @@ public static class Program
                 return 0;
             case Core.Cli.ParseOutcome.Error e:
                 Console.Error.WriteLine(e.text);
-                return 2;
+                return ExitCodes.Usage;
             case Core.Cli.ParseOutcome.Run r:
                 // Before the first tensor: glibc's heap thresholds for a training process (Platform/NativeHeap).
                 Platform.NativeHeap.Configure();
                 if (Platform.SystemLibTorch.EnsureLoaded() is { } missing)
                 {
                     Console.Error.WriteLine($"error: {missing}");
-                    return 1;
+                    return ExitCodes.InputOrMachine;
                 }
                 // Every failure, whatever the command, gets its exit code in one place (ExitCodes).
                 return ExitCodes.Run(() => Dispatch(r.Item), Console.Error);
