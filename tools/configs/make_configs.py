@@ -13,6 +13,12 @@ The files are committed; rerun after changing a setting here. Facts (PAPER.md §
   students), milestones scaled from the 240-epoch schedule (x2 / x4); T 4, CE 0.1, KD 0.9 (mdistiller's
   KD defaults, which the official MLKD reads); MLKD+LS: tau 2, CE 0.1, KD 9.
 - CTKD: t_start 1, t_end 20, CE 0.1, KD 0.9; CTKD+LS: KD 9.
+Newer methods (METHODS.md, each with the one LS rule: Z-score both logit matrices, temperatures -> tau 2,
+distillation weights x 9; for DIST, NKD and WTTM the rule defines the LS variant):
+- DIST: CE 1 + 2 * DIST(beta 1, gamma 1, tau 4); +LS: beta 9, gamma 9, tau 2.
+- NKD: CE 1 + 1 * NKD(T 3, gamma 3.5) (the official CIFAR-100 config); +LS: NKD weight 9, tau 2.
+- WTTM: CE 1 + 45 * WTTM(gamma 0.1) (the official README's example); +LS: WTTM weight 405.
+- RLD: CE 1 + min(epoch/20, 1) * (1 * SCD + 8 * MCD), T 4, alpha_T 4; +LS: alpha 9, beta 72, tau 2, alpha_T 2.
 """
 import os
 
@@ -30,6 +36,7 @@ PAIRS = [  # teacher, student, DKD beta
     ("vgg13", "MobileNetV2", 6),
 ]
 LIGHT = {"MobileNetV2", "ShuffleV1", "ShuffleV2"}
+METHODS = ["kd", "dkd", "mlkd", "ctkd", "dist", "nkd", "wttm", "rld"]
 SHUFFLE = {"ShuffleV1", "ShuffleV2"}
 
 
@@ -62,6 +69,21 @@ def objective(method, ls, beta=8, dkd_temp=4.0, dkd_warmup=20):
     if method == "ctkd":
         return [term("ce", 0.1, "cross_entropy"),
                 term("kd", 9.0 if ls else 0.9, "ctkd", t_start=1.0, t_end=20.0, standardize=ls)]
+    if method == "dist":
+        w, t = (9.0, 2.0) if ls else (1.0, 4.0)
+        return [term("ce", 1.0, "cross_entropy"),
+                term("dist", 2.0, "dist", beta=w, gamma=w, temperature=t, standardize=ls)]
+    if method == "nkd":
+        return [term("ce", 1.0, "cross_entropy"),
+                term("nkd", 9.0 if ls else 1.0, "nkd", temperature=2.0 if ls else 3.0, gamma=3.5, standardize=ls)]
+    if method == "wttm":
+        return [term("ce", 1.0, "cross_entropy"),
+                term("wttm", 405.0 if ls else 45.0, "wttm", gamma=0.1, standardize=ls)]
+    if method == "rld":
+        w, t = (9.0, 2.0) if ls else (1.0, 4.0)
+        return [term("ce", 1.0, "cross_entropy"),
+                term("rld", 1.0, "rld", alpha=w, beta=8.0 * w, temperature=t, alpha_temperature=t,
+                     warmup=dkd_warmup, standardize=ls)]
     if method == "vanilla":
         return [term("ce", 1.0, "cross_entropy")]
     raise ValueError(method)
@@ -104,7 +126,7 @@ def cifar():
     for teacher, student, beta in PAIRS:
         base_lr = 0.01 if student in LIGHT else 0.05
         weights = f"download_ckpts/cifar_teachers/{teacher}_vanilla/ckpt_epoch_240.pth"
-        for method in ["kd", "dkd", "mlkd", "ctkd"]:
+        for method in METHODS:
             for ls in [False, True]:
                 if method == "mlkd":
                     epochs = 960 if student in SHUFFLE else 480
@@ -166,15 +188,16 @@ def fashion():
         write(f"fashion-mnist/vanilla/{student}.yaml",
               document(f"vanilla_{student}", "fashion-mnist", student, None, None, solver, objective("vanilla", False),
                        extra_dataset=ds, header=f"Fashion-MNIST, {student} trained alone on a 10,000-image subset"))
-        for method in ["kd", "dkd", "mlkd", "ctkd"]:
+        for method in METHODS:
             for ls in [False, True]:
                 tag = method + ("_ls" if ls else "")
-                # DKD on 8 epochs: warm-up over the first 2 epochs instead of CIFAR's 20 of 240.
+                # DKD and RLD on 8 epochs: warm-up over the first 2 epochs instead of CIFAR's 20 of 240.
                 obj = objective(method, ls, beta=8, dkd_warmup=2)
                 # MLKD's class-level term grows as 1/K: at K = 10 it is ~100x CIFAR-100's, and LR 0.05 diverges.
                 # DKD's beta (8, or 72 with LS) times T^2 diverges at LR 0.05 on this MLP too (measured: raw DKD
                 # fell to 10% test accuracy in epoch 1). Both train at LR 0.01, with and without LS alike.
-                solver_m = dict(solver, lr=0.01) if method in ("mlkd", "dkd") else solver
+                # RLD's MCD is DKD's NCKD with the label's rivals masked too (beta 8, T^2): it trains at DKD's LR.
+                solver_m = dict(solver, lr=0.01) if method in ("mlkd", "dkd", "rld") else solver
                 write(f"fashion-mnist/{tag}/{teacher}_{student}.yaml",
                       document(f"{tag}_{teacher}_{student}", "fashion-mnist", student, teacher, weights, solver_m, obj,
                                extra_dataset=ds, header=f"Fashion-MNIST, {teacher} -> {student}, {method.upper()}{' + LS' if ls else ''}",
