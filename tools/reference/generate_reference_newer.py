@@ -90,7 +90,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import generate_reference as base  # noqa: E402  (the shared helpers and the older kinds)
 from generate_reference import (  # noqa: E402
     DTYPE, FORMAT, SEED, Inputs, TEACHER_SCALE, STUDENT_SCALE, _cat_mask, _grad, _gt_mask,
-    _other_mask, _t, _y, case_name, close, decode_nonfinite, encode_nonfinite, has_nonfinite,
+    _other_mask, _t, _y, case_name, close, encode_nonfinite, has_nonfinite,
     make_pair, max_abs, prep, r12, shape_desc,
 )
 
