@@ -161,7 +161,7 @@ Task("Test")
         }
     testsFailed += crashed;
     Information("==> logitstd check-reference (the official sample and the committed vectors)");
-    var refs = new List<string> { "tests/reference/logitstd-reference.json" };
+    var refs = new List<string> { "tests/reference/logitstd-reference.json", "tests/reference/logitstd-reference-newer.json" };
     if (FileExists("../shared/reference-sample.json")) refs.Insert(0, "../shared/reference-sample.json");
     var refCode = Run("dotnet", $"Shell.CSharp/bin/{configuration}/net10.0/linux-x64/logitstd.dll check-reference {string.Join(" ", refs)}");
     if (refCode == 0) testsPassed++; else testsFailed++;
