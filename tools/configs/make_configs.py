@@ -212,6 +212,17 @@ def fashion():
             write(f"fashion-mnist/{tag}/{teacher}_{student}.yaml",
                   document(f"{tag}_{teacher}_{student}", "fashion-mnist", student, teacher, weights, solver, obj,
                            extra_dataset=ds, header=f"Fashion-MNIST, {teacher} -> {student}, {what}"))
+        # The LS weight where METHODS.md's rule (distillation weight x 9) is in doubt at K = 10: WTTM has no
+        # temperature, so under LS its student sees std-1 logits at T 1 against a nearly uniform target
+        # (gamma 0.1), weighted 405; NKD's target term under LS cannot reach 0 (a Z-scored row's top
+        # probability is bounded), weighted 9. The sweep is evidence, not a new preset.
+        for tag, obj, what in [
+                ("wttm_ls_w5", [term("ce", 1.0, "cross_entropy"), term("wttm", 5.0, "wttm", gamma=0.1, standardize=True)], "WTTM + LS at weight 5 (the rule: 405)"),
+                ("wttm_ls_w45", [term("ce", 1.0, "cross_entropy"), term("wttm", 45.0, "wttm", gamma=0.1, standardize=True)], "WTTM + LS at weight 45 (the rule: 405)"),
+                ("nkd_ls_w1", [term("ce", 1.0, "cross_entropy"), term("nkd", 1.0, "nkd", temperature=2.0, gamma=3.5, standardize=True)], "NKD + LS at weight 1 (the rule: 9)")]:
+            write(f"fashion-mnist/{tag}/{teacher}_{student}.yaml",
+                  document(f"{tag}_{teacher}_{student}", "fashion-mnist", student, teacher, weights, solver, obj,
+                           extra_dataset=ds, header=f"Fashion-MNIST, {teacher} -> {student}, {what}"))
         # MLKD+LS with its suspects separated (README "MLKD, explained"); NOT the paper's objective.
         ce2, t, w = term("ce", 0.1, "cross_entropy_two_views"), 2.0, 9.0
         inst = term("kd", w, "mlkd_instance", temperature=t, standardize=True)
