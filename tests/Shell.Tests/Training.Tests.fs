@@ -80,6 +80,25 @@ let tests =
                     Expect.equal rows.[0].CtkdTemperature.HasValue (m = Domain.Method.Ctkd) "CTKD logs its learned temperature"
                     Expect.isTrue (abs (rows.[0].LossTotal - (rows.[0].Terms |> Seq.sumBy (fun kv -> kv.Value))) < 1e-4 * abs rows.[0].LossTotal) "the total is the sum of the terms"
 
+        // The teacher cache serves every newer method: a run that reads the teacher's logits from the cache
+        // is the online run to the last digit (DIST's batch coupling included: the batches are the same).
+        for m in [ Domain.Method.Dist; Domain.Method.Nkd; Domain.Method.Wttm; Domain.Method.Rld ] do
+            yield testCase (sprintf "distill --method %s --logit-stand with the teacher cache equals the online run" (LogitStd.Core.Methods.name m)) <| fun () ->
+                let name = LogitStd.Core.Methods.name m
+                let o out cache =
+                    { baseOptions data out true with
+                        Model = Some "fmnist_mlp"; Teacher = Some(teacher.Force()); Method = Some m; LogitStand = true; Epochs = Some 2; Lr = Some 0.01
+                        TeacherCache = cache }
+                let online, cached = dir.File(sprintf "online-%s" name), dir.File(sprintf "cached-%s" name)
+                let code, a, b = run (o online None)
+                Expect.equal code 0 (a + b)
+                let code, a, b = run (o cached (Some(dir.File(sprintf "cache-%s" name))))
+                Expect.equal code 0 (a + b)
+                Expect.stringContains a "teacher cache: " "the run read the cache"
+                Expect.equal (metricsWithoutTime cached) (metricsWithoutTime online) "every metric, to the last digit"
+                let logits r = File.ReadAllText(Path.Combine(r, "analysis/student_test_logits.csv"))
+                Expect.equal (logits cached) (logits online) "the student's test logits"
+
         yield testCase "an interrupted distillation resumes to exactly the uninterrupted metrics" <| fun () ->
             let full, cut = dir.File "full", dir.File "cut"
             let o out = { baseOptions data out true with Teacher = Some(teacher.Force()); Method = Some Domain.Method.Dkd; LogitStand = true; Epochs = Some 3 }
