@@ -161,7 +161,7 @@ Task("Test")
         }
     testsFailed += crashed;
     Information("==> logitstd check-reference (the official sample and the committed vectors)");
-    var refs = new List<string> { "tests/reference/logitstd-reference.json" };
+    var refs = new List<string> { "tests/reference/logitstd-reference.json", "tests/reference/logitstd-reference-newer.json" };
     if (FileExists("../shared/reference-sample.json")) refs.Insert(0, "../shared/reference-sample.json");
     var refCode = Run("dotnet", $"Shell.CSharp/bin/{configuration}/net10.0/linux-x64/logitstd.dll check-reference {string.Join(" ", refs)}");
     if (refCode == 0) testsPassed++; else testsFailed++;
@@ -230,6 +230,10 @@ var studyStudents = new[] { "fmnist_mlp", "fmnist_small_cnn" };
 var studyArms = new[] { "kd", "kd_ls", "ctkd", "ctkd_ls", "dkd", "dkd_ls", "mlkd", "mlkd_ls", "kd_raw_tau2_w9", "kd_ls_tau0.5", "kd_ls_tau1", "kd_ls_tau4",
     // MLKD+LS with its suspects separated; not the paper's objective (configs/fashion-mnist/mlkd_ls_*).
     "mlkd_ls_no_class", "mlkd_ls_no_batch", "mlkd_ls_instance_only", "mlkd_ls_all_std" };
+// The newer methods (METHODS.md), each ± LS, and the LS weight where the one rule's × 9 is in doubt at K = 10
+// (configs/fashion-mnist/wttm_ls_w*, nkd_ls_w1); a sweep of their own (runs/study/newer), so the first sweep's
+// plan stays as it was.
+var studyNewerArms = new[] { "dist", "dist_ls", "nkd", "nkd_ls", "wttm", "wttm_ls", "rld", "rld_ls", "wttm_ls_w5", "wttm_ls_w45", "nkd_ls_w1" };
 var studyTeacher = "runs/fashion-mnist/teacher";
 var studyCache = "cache/teacher";
 // Where a study run lives: the sweeps' folders (`logitstd sweep` names a run <label>-s<seed>); the
@@ -383,6 +387,7 @@ void StudySeeds(int first, int count)
     for (int seed = first; seed < first + count; seed++) BuildStudyCache(seed);
     StudySweep(studyStudents.Select(st => FashionConfig("vanilla", st)), "runs/study/alone", first, count, "");
     StudySweep(studyArms.SelectMany(tag => studyStudents.Select(st => FashionConfig(tag, st))), "runs/study/distill", first, count, $"--teacher-cache {studyCache}");
+    StudySweep(studyNewerArms.SelectMany(tag => studyStudents.Select(st => FashionConfig(tag, st))), "runs/study/newer", first, count, $"--teacher-cache {studyCache}");
 }
 
 /// One arm of one student for more seeds, in a folder of its own (runs/study/more/<tag>): a sweep's
@@ -422,7 +427,7 @@ List<(string Tag, string Student)> WideArms(double halfWidth)
             }
     }
     // The BatchNorm CNN first (the study's open question), then the arms in the study's order.
-    var order = new[] { "vanilla" }.Concat(studyArms).ToList();
+    var order = new[] { "vanilla" }.Concat(studyArms).Concat(studyNewerArms).ToList();
     return arms.OrderBy(a => Array.IndexOf(studyStudents, a.Item2) == 1 ? 0 : 1).ThenBy(a => order.IndexOf(a.Item1)).ToList();
 }
 

@@ -13,6 +13,8 @@ let check (files: string list) (writeActual: string option) =
 
 let sample = Path.Combine(repoRoot, "..", "shared", "reference-sample.json")
 let committed = repoFile "tests/reference/logitstd-reference.json"
+/// DIST, NKD, WTTM and RLD from an independent PyTorch implementation (tools/reference/generate_reference_newer.py).
+let newer = repoFile "tests/reference/logitstd-reference-newer.json"
 
 /// A small valid file: the first kd case of the committed vectors, edited by `edit`.
 let writeCase (dir: TempDir) (name: string) (edit: JsonObject -> unit) =
@@ -32,6 +34,13 @@ let tests =
             Expect.equal code 0 out
             Expect.stringContains out "mismatch" "prints the summary"
             Expect.stringContains out ", 0 mismatch" "no mismatch"
+
+        testCase "the newer methods' vectors (dist, nkd, wttm, rld) all match, every kind present" <| fun () ->
+            let code, out, _ = check [ newer ] None
+            Expect.equal code 0 out
+            Expect.stringContains out ", 0 mismatch" "no mismatch"
+            let kinds = JsonNode.Parse(File.ReadAllText newer).["cases"].AsArray() |> Seq.map (fun c -> c.["loss"].GetValue<string>()) |> Set.ofSeq
+            Expect.equal kinds (set [ "dist"; "nkd"; "wttm"; "rld" ]) "the four kinds"
 
         testCase "the official sample matches" <| fun () ->
             if not (File.Exists sample) then skiptest $"{sample} is absent (the team's shared folder beside the repository)"
