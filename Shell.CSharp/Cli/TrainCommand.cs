@@ -82,7 +82,8 @@ public static class TrainCommand
                 experiment = Experiments.WithAugment(experiment, augments);
             }
             // The run's record, before anything slow: a run killed from here on resumes with --resume.
-            run = RunOutput.Create(outDir!, experiment, new RunSettings(threads, Platform.CpuKernels.Setting, teacherCache),
+            // The CPU kernels are chosen first (once per process; the models would choose them), so that run.json records them.
+            run = RunOutput.Create(outDir!, experiment, new RunSettings(threads, Platform.CpuKernels.Configure(), teacherCache),
                 Experiments.CommandLine(o).ToList()); // the user's own command, as given
         }
 

@@ -10,7 +10,7 @@ open LogitStd.Data.Tests.TestFiles
 let private check kind (dir: string) =
     use out = new StringWriter()
     use err = new StringWriter()
-    let code = DatasetCommand.Check(kind, dir, out, err)
+    let code = LogitStd.Shell.ExitCodes.Run((fun () -> DatasetCommand.Check(kind, dir, out, err)), err)
     code, out.ToString(), err.ToString()
 
 let tests =

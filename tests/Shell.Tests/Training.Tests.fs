@@ -48,6 +48,13 @@ let tests =
             let logits = File.ReadAllLines(Path.Combine(teacherRun, "analysis/student_test_logits.csv"))
             Expect.equal logits.Length 101 "one row per test image"
             Expect.equal (logits.[1].Split(',').Length) 11 "label + 10 logits"
+            // run.json, typed (RunSettings): how the run computes, recorded before the data was opened.
+            let settings = RunSettings.Read(Path.Combine(teacherRun, RunFiles.Settings))
+            Expect.equal settings.Threads 1 "run.json: the thread count"
+            Expect.isNotNull settings.CpuKernels "run.json: the CPU kernels chosen for this machine"
+            let marker = RunMarker.ReadFrom teacherRun
+            Expect.equal (marker.Command |> List.ofSeq |> List.take 2) [ "train"; "--dataset" ] "the marker: the command that created the run"
+            Expect.isNotNull marker.DatasetSha256 "the marker: the data's identity, added when the data was opened"
 
         yield testCase "the same seed gives the same metrics to the last digit" <| fun () ->
             teacher.Force() |> ignore
