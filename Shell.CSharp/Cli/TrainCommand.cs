@@ -45,7 +45,18 @@ public static class TrainCommand
             var changing = Core.TrainCli.resumeConflicts(o).ToList();
             if (changing.Count > 0)
                 throw Usage($"--resume continues the run exactly as its experiment.yaml says; {string.Join(", ", changing)} would change it");
-            run = RunOutput.Open(resume);
+            try { run = RunOutput.Open(resume); }
+            catch (RunNotRecordedException e) when (e.Command is not null)
+            {
+                // Stopped before it recorded its experiment: nothing ran, and the marker holds the command that
+                // created it. Continuing it is starting that command again, into the same folder.
+                var original = Core.Cli.parse([.. e.Command]) is Core.Cli.ParseOutcome.Run { Item: Core.Cli.Parsed.Fit fit }
+                    && fit.Item.Resume.ToNullable() is null && fit.Item.Out.ToNullable() is { } recordedOut && Path.GetFullPath(recordedOut) == e.Folder
+                    ? fit.Item : throw new RunFolderException(RunMarker.PathIn(e.Folder), null,
+                        $"its recorded command ({string.Join(" ", e.Command)}) is not a train or distill command creating {e.Folder}; start the run again yourself with --out {e.Folder}");
+                stdout.WriteLine($"{command}: {resume}: the run was stopped before it recorded its experiment; starting it as it was started: logitstd {string.Join(" ", e.Command)}");
+                return Run(original, stdout, stderr, interrupt);
+            }
             // The thread count is part of the run's numerical state (run.json, TrainingProgress.Threads).
             var recorded = run.ReadThreads() ?? (run.HasCheckpoint ? TrainingState.ReadProgress(run.LatestCheckpoint).Threads : 0);
             if (recorded != 0 && Core.CliThreads.problem("the recorded thread count", recorded).ToNullable() is { } bad)

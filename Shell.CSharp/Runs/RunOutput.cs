@@ -8,6 +8,18 @@ namespace LogitStd.Shell.Runs;
 /// run already there (exit 2; a folder the machine refuses to write is an <see cref="OutputWriteException"/>, exit 1).</summary>
 public sealed class RunOutputException(string message) : UsageException(message);
 
+/// <summary>A run folder whose run was stopped after its marker and before its experiment.yaml: nothing of
+/// the run is recorded but the command that created it (<see cref="Command"/>, null in a marker written
+/// before commands were recorded). <c>--resume</c> starts that command again into the same folder.</summary>
+public sealed class RunNotRecordedException(string folder, IReadOnlyList<string>? command, string message) : UsageException(message)
+{
+    /// <summary>The run folder (full path).</summary>
+    public string Folder { get; } = folder;
+
+    /// <summary>The recorded <c>train</c>/<c>distill</c> command line, or null.</summary>
+    public IReadOnlyList<string>? Command { get; } = command;
+}
+
 /// <summary>Creates and writes the files of one run (docs/run-folder.md; <see cref="RunFolder"/> reads them).
 /// Every write is atomic (<see cref="Persistence.Atomic"/>).</summary>
 public sealed class RunOutput
@@ -142,11 +154,11 @@ public sealed class RunOutput
         {
             if (!RunMarker.IsIn(run.Path))
                 throw new RunOutputException($"--resume {path}: no experiment.yaml and no {RunMarker.FileName}, so not a LogitStd run folder" +
-                    (HoldsNothingRecorded(run.Path) ? $" (a run stopped before it recorded anything leaves its folder so; start it again with the command that started it, its --out {path})" : ""));
+                    (HoldsNothingRecorded(run.Path) ? $": a run stopped before it recorded anything leaves its folder so; start it again with the command that started it (its --out {path})" : ""));
             // Stopped between its marker and its experiment: nothing ran; the marker says which command starts it again.
             var command = RunMarker.ReadFrom(run.Path)?.Command;
-            throw new RunOutputException($"--resume {path}: the run was stopped before it recorded its experiment (no experiment.yaml), so nothing of it ran; start it again with: " +
-                (command is null ? $"the command that started it (its --out {path})" : "logitstd " + string.Join(" ", command.Select(ShellQuote))));
+            throw new RunNotRecordedException(run.Path, command, $"--resume {path}: the run was stopped before it recorded its experiment (no experiment.yaml), so nothing of it ran; " +
+                (command is null ? $"start it again with the command that started it (its --out {path})" : "start it again with: logitstd " + string.Join(" ", command.Select(ShellQuote))));
         }
         if (!RunMarker.IsIn(run.Path) && !File.Exists(run.RunSettingsFile))
             throw new RunOutputException($"--resume {path}: no {RunMarker.FileName} and no run.json, so not a folder this program created");
