@@ -225,7 +225,7 @@ void Experiment(string command, string args, string outDir)
 string FashionConfig(string tag, string student = "fmnist_mlp") =>
     tag == "vanilla" ? $"configs/fashion-mnist/vanilla/{student}.yaml" : $"configs/fashion-mnist/{tag}/fmnist_wide_cnn_{student}.yaml";
 
-// The study (README "The Fashion-MNIST study"): both students, the same teacher. "vanilla" is the student alone.
+// The study (docs/study.md): both students, the same teacher. "vanilla" is the student alone.
 var studyStudents = new[] { "fmnist_mlp", "fmnist_small_cnn" };
 var studyArms = new[] { "kd", "kd_ls", "ctkd", "ctkd_ls", "dkd", "dkd_ls", "mlkd", "mlkd_ls", "kd_raw_tau2_w9", "kd_ls_tau0.5", "kd_ls_tau1", "kd_ls_tau4",
     // MLKD+LS with its suspects separated; not the paper's objective (configs/fashion-mnist/mlkd_ls_*).
