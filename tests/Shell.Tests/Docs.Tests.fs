@@ -82,12 +82,12 @@ let tests =
         testCase "every relative link and anchor in README.md and docs/*.md resolves" <| fun () ->
             let files = Array.append [| Path.GetFullPath(repoFile "README.md") |] (docsPages ())
             let broken = files |> Seq.collect (brokenLinks readFile) |> List.ofSeq
-            Expect.isEmpty broken "broken links"
+            Expect.isEmpty broken (sprintf "broken links:\n%s" (String.concat "\n" broken))
 
         testCase "every docs page is reachable from the README" <| fun () ->
             let seen = reachable readFile (repoFile "README.md")
             let unreached = docsPages () |> Array.filter (fun p -> not (Set.contains p seen)) |> Array.map Path.GetFileName
-            Expect.isEmpty unreached "docs pages no link leads to from README.md"
+            Expect.isEmpty unreached (sprintf "docs pages no link leads to from README.md: %s" (String.concat ", " unreached))
 
         testCase "the README is a front door: at most 250 lines" <| fun () ->
             let lines = File.ReadAllLines(repoFile "README.md").Length
