@@ -649,6 +649,7 @@ Task("Bench")
         ? new[] { "resnet8x4", "fmnist_wide_cnn", "fmnist_small_cnn", "fmnist_mlp", "kd", "kd_ls", "mlkd", "kd_cached", "kd_ls_cached", "dkd_ls_cached", "ctkd_ls_cached",
                   "resnet8x4_cl", "fmnist_small_cnn_cl" }
         : new[] { "resnet8x4", "resnet32x4", "fmnist_wide_cnn", "fmnist_small_cnn", "fmnist_mlp", "kd", "kd_ls", "dkd_ls", "ctkd_ls", "mlkd",
+                  "dist", "dist_ls", "nkd", "nkd_ls", "wttm", "wttm_ls", "rld", "rld_ls",
                   "kd_cached", "kd_ls_cached", "dkd_ls_cached", "ctkd_ls_cached", "resnet8x4_cl", "fmnist_wide_cnn_cl", "fmnist_small_cnn_cl", "kd_ls_cl", "memory" };
     // The *_cached rows: LogitStd's step with the teacher cache warm (the teacher's logits are given) against
     // PyTorch's online step of the same configuration (the peer runs the teacher every step).
