@@ -174,7 +174,7 @@ Task("Test")
         Warning("Parity fixtures could not be generated (no torch for {0}?); those parity tests will be skipped.", python);
     RunTestProjects(testProjects, "");
     Information("==> logitstd check-reference (the official sample and the committed vectors)");
-    var refs = new List<string> { "tests/reference/logitstd-reference.json" };
+    var refs = new List<string> { "tests/reference/logitstd-reference.json", "tests/reference/logitstd-reference-newer.json" };
     if (FileExists("../shared/reference-sample.json")) refs.Insert(0, "../shared/reference-sample.json");
     var refCode = Run("dotnet", $"Shell.CSharp/bin/{configuration}/net10.0/linux-x64/logitstd.dll check-reference {string.Join(" ", refs)}");
     if (refCode == 0) testsPassed++; else testsFailed++;
@@ -252,6 +252,10 @@ var studyStudents = new[] { "fmnist_mlp", "fmnist_small_cnn" };
 var studyArms = new[] { "kd", "kd_ls", "ctkd", "ctkd_ls", "dkd", "dkd_ls", "mlkd", "mlkd_ls", "kd_raw_tau2_w9", "kd_ls_tau0.5", "kd_ls_tau1", "kd_ls_tau4",
     // MLKD+LS with its suspects separated; not the paper's objective (configs/fashion-mnist/mlkd_ls_*).
     "mlkd_ls_no_class", "mlkd_ls_no_batch", "mlkd_ls_instance_only", "mlkd_ls_all_std" };
+// The newer methods (METHODS.md), each ± LS, and the LS weight where the one rule's × 9 is in doubt at K = 10
+// (configs/fashion-mnist/wttm_ls_w*, nkd_ls_w1); a sweep of their own (runs/study/newer), so the first sweep's
+// plan stays as it was.
+var studyNewerArms = new[] { "dist", "dist_ls", "nkd", "nkd_ls", "wttm", "wttm_ls", "rld", "rld_ls", "wttm_ls_w5", "wttm_ls_w45", "nkd_ls_w1" };
 var studyTeacher = "runs/fashion-mnist/teacher";
 var studyCache = "cache/teacher";
 // Where a study run lives: the sweeps' folders (`logitstd sweep` names a run <label>-s<seed>); the
@@ -405,6 +409,7 @@ void StudySeeds(int first, int count)
     for (int seed = first; seed < first + count; seed++) BuildStudyCache(seed);
     StudySweep(studyStudents.Select(st => FashionConfig("vanilla", st)), "runs/study/alone", first, count, "");
     StudySweep(studyArms.SelectMany(tag => studyStudents.Select(st => FashionConfig(tag, st))), "runs/study/distill", first, count, $"--teacher-cache {studyCache}");
+    StudySweep(studyNewerArms.SelectMany(tag => studyStudents.Select(st => FashionConfig(tag, st))), "runs/study/newer", first, count, $"--teacher-cache {studyCache}");
 }
 
 /// One arm of one student for more seeds, in a folder of its own (runs/study/more/<tag>): a sweep's
@@ -444,7 +449,7 @@ List<(string Tag, string Student)> WideArms(double halfWidth)
             }
     }
     // The BatchNorm CNN first (the study's open question), then the arms in the study's order.
-    var order = new[] { "vanilla" }.Concat(studyArms).ToList();
+    var order = new[] { "vanilla" }.Concat(studyArms).Concat(studyNewerArms).ToList();
     return arms.OrderBy(a => Array.IndexOf(studyStudents, a.Item2) == 1 ? 0 : 1).ThenBy(a => order.IndexOf(a.Item1)).ToList();
 }
 
@@ -666,6 +671,7 @@ Task("Bench")
         ? new[] { "resnet8x4", "fmnist_wide_cnn", "fmnist_small_cnn", "fmnist_mlp", "kd", "kd_ls", "mlkd", "kd_cached", "kd_ls_cached", "dkd_ls_cached", "ctkd_ls_cached",
                   "resnet8x4_cl", "fmnist_small_cnn_cl" }
         : new[] { "resnet8x4", "resnet32x4", "fmnist_wide_cnn", "fmnist_small_cnn", "fmnist_mlp", "kd", "kd_ls", "dkd_ls", "ctkd_ls", "mlkd",
+                  "dist", "dist_ls", "nkd", "nkd_ls", "wttm", "wttm_ls", "rld", "rld_ls",
                   "kd_cached", "kd_ls_cached", "dkd_ls_cached", "ctkd_ls_cached", "resnet8x4_cl", "fmnist_wide_cnn_cl", "fmnist_small_cnn_cl", "kd_ls_cl", "memory" };
     // The *_cached rows: LogitStd's step with the teacher cache warm (the teacher's logits are given) against
     // PyTorch's online step of the same configuration (the peer runs the teacher every step).

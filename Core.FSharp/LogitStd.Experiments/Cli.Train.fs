@@ -38,7 +38,7 @@ type TrainArgs =
             | Model _ -> "the model to train (the student when distilling); see `logitstd models`."
             | Teacher _ -> "distill: the teacher's checkpoint (LogitStd or PyTorch format)."
             | Teacher_Model _ -> "distill: the teacher's architecture (read from a LogitStd checkpoint when omitted)."
-            | Method _ -> "distill: the method; its objective is the paper's preset (replaces an experiment file's objective)."
+            | Method _ -> "distill: the method (kd, dkd, mlkd, ctkd, dist, nkd, wttm, rld); its objective is the method's published preset, with --logit-stand the one LS rule (replaces an experiment file's objective)."
             | Logit_Stand -> "distill: standardize the logits (Z-score) in the distillation loss."
             | Base_Temp _ -> "distill, with --logit-stand: the base temperature τ (default 2)."
             | Kd_Weight _ -> "distill, with --logit-stand: the KD weight (default 9; DKD: α and β are multiplied by it)."

@@ -120,7 +120,7 @@ type Command =
             | Results _ -> "tables of results over run folders: mean ± std over seeds, and the paired LS − no-LS and arm − student-alone differences with 95% intervals (also as JSON with --json)."
             | Bench _ -> "benchmark whole training steps (images per second, CPU time ÷ wall time, resident memory)."
             | Train _ -> "train a model from scratch with cross-entropy (teachers, the student-alone baseline)."
-            | Distill _ -> "distil a student from a teacher with --method kd|dkd|mlkd|ctkd [--logit-stand], or an experiment file's objective."
+            | Distill _ -> "distil a student from a teacher with --method kd|dkd|mlkd|ctkd|dist|nkd|wttm|rld [--logit-stand], or an experiment file's objective."
             | Export _ -> "export a checkpoint for deployment: ONNX (verified with ONNX Runtime) or a bare PyTorch state dict."
             | Teacher_Cache _ -> "the persistent cache of a frozen teacher's logits for every training image and view (build)."
             | Predict _ -> "classify images with an exported ONNX model or a checkpoint: the top-k classes and probabilities."

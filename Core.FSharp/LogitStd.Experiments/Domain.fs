@@ -16,12 +16,9 @@ type Split =
     | Train
     | Test
 
-/// A distillation method (`distill --method`); its objective is the paper's preset (Objective.Presets).
-type Method =
-    | Kd
-    | Dkd
-    | Mlkd
-    | Ctkd
+/// A distillation method (`distill --method`): the library's one type (LogitStd.Core.Methods), whose
+/// objective is the method's preset by the one LS rule (`Methods.objective`).
+type Method = LogitStd.Core.Methods.Method
 
 /// The name of a dataset as the command line and experiment files write it.
 let datasetName (d: DatasetKind) =

@@ -2,23 +2,17 @@
 /// the defaults), each flag replacing exactly its own value, then one validation of the result.
 module LogitStd.Core.ExperimentFlags
 
+open LogitStd.Core
 open LogitStd.Core.Domain
 open LogitStd.Core.Objective
 open LogitStd.Core.Experiment
 open LogitStd.Core.ExperimentYaml
 
-/// The objective of `distill --method` (PAPER.md §3): the vanilla preset without LS; with LS the
-/// paper's settings at the given base temperature τ and KD weight (DKD: α = 1·w, β = 8·w).
+/// The objective of `distill --method` (PAPER.md §3, METHODS.md): the method's published preset
+/// without LS; with LS its preset by the one rule at the given base temperature τ and KD weight w
+/// (`Methods.objective`, the only place the presets are written).
 let methodObjective (m: Method) (standardize: bool) (baseTemp: float) (kdWeight: float) : Objective =
-    match m, standardize with
-    | Method.Kd, false -> Presets.kd false
-    | Method.Kd, true -> Presets.kdWith true baseTemp 0.1 kdWeight
-    | Method.Dkd, false -> Presets.dkd false
-    | Method.Dkd, true -> Presets.dkdWith true kdWeight (8.0 * kdWeight) baseTemp 1.0 20
-    | Method.Mlkd, false -> Presets.mlkd false
-    | Method.Mlkd, true -> Presets.mlkdWith true baseTemp 0.1 kdWeight
-    | Method.Ctkd, false -> Presets.ctkd false
-    | Method.Ctkd, true -> Presets.ctkdWith true 1.0 20.0 0.1 kdWeight
+    Methods.objective m (if standardize then Some { BaseTemperature = baseTemp; KdWeight = kdWeight } else None)
 
 /// The experiment a `train` / `distill` command line describes: the experiment file (if any) on top
 /// of the defaults, then each given flag replacing exactly its own value, then one validation of the
@@ -57,7 +51,7 @@ and resolveWith (o: TrainCli.TrainOptions) (e: Experiment) : Result<Experiment, 
                 ChannelsLast = e.ChannelsLast || o.ChannelsLast }
         let commandProblems =
             [ if o.Distill && not (needsTeacher e'.Objective) then
-                  "distill: no distillation objective: give --method kd|dkd|mlkd|ctkd or an experiment file whose objective distils from a teacher"
+                  (sprintf "distill: no distillation objective: give --method %s or an experiment file whose objective distils from a teacher" (Methods.all |> List.map Methods.name |> String.concat "|"))
               if not o.Distill && needsTeacher e'.Objective then
                   sprintf "train: the objective %s distils from a teacher; use `logitstd distill`" (describe e'.Objective)
               if not o.Distill && (e'.Models.Teacher.IsSome || e'.Models.TeacherWeights.IsSome) then

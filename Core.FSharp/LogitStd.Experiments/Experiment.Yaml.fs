@@ -108,11 +108,11 @@ let private parseSolver (n: YamlNode) (d: Solver) =
         | None -> d.LrMilestones
       LrDecayRate = get "lr_decay_rate" asFloat d.LrDecayRate }
 
-let private lossKinds = [ "cross_entropy"; "cross_entropy_two_views"; "kd"; "dkd"; "mlkd_instance"; "mlkd_class"; "mlkd_batch"; "ctkd" ]
+let private lossKinds = [ "cross_entropy"; "cross_entropy_two_views"; "kd"; "dkd"; "mlkd_instance"; "mlkd_class"; "mlkd_batch"; "ctkd"; "dist"; "nkd"; "wttm"; "rld" ]
 
 let private parseTerm (i: int) (n: YamlNode) : WeightedTerm =
     let path = sprintf "objective[%d]" i
-    let m = entries path [ "name"; "weight"; "loss"; "temperature"; "standardize"; "alpha"; "beta"; "warmup"; "t_start"; "t_end" ] n
+    let m = entries path [ "name"; "weight"; "loss"; "temperature"; "standardize"; "alpha"; "beta"; "gamma"; "warmup"; "t_start"; "t_end"; "alpha_temperature" ] n
     let req key f =
         match m.TryFind key with
         | Some v -> f (path + "." + key) v
@@ -136,6 +136,14 @@ let private parseTerm (i: int) (n: YamlNode) : WeightedTerm =
         | "mlkd_class" -> allowed [ "temperature"; "standardize" ]; MlkdClass(req "temperature" asFloat, prep ())
         | "mlkd_batch" -> allowed [ "temperature"; "standardize" ]; MlkdBatch(req "temperature" asFloat, prep ())
         | "ctkd" -> allowed [ "t_start"; "t_end"; "standardize" ]; Ctkd(opt "t_start" asFloat 1.0, opt "t_end" asFloat 20.0, prep ())
+        | "dist" ->
+            allowed [ "beta"; "gamma"; "temperature"; "standardize" ]
+            Dist(req "beta" asFloat, req "gamma" asFloat, req "temperature" asFloat, prep ())
+        | "nkd" -> allowed [ "temperature"; "gamma"; "standardize" ]; Nkd(req "temperature" asFloat, req "gamma" asFloat, prep ())
+        | "wttm" -> allowed [ "gamma"; "standardize" ]; Wttm(req "gamma" asFloat, prep ())
+        | "rld" ->
+            allowed [ "alpha"; "beta"; "temperature"; "alpha_temperature"; "warmup"; "standardize" ]
+            Rld(req "alpha" asFloat, req "beta" asFloat, req "temperature" asFloat, req "alpha_temperature" asFloat, opt "warmup" asInt 0, prep ())
         | other -> fail (sprintf "%s.loss: unknown loss '%s' (accepted: %s)" path other (String.Join(", ", lossKinds)))
     { Name = req "name" asString; Weight = req "weight" asFloat; Term = term }
 
@@ -204,6 +212,11 @@ let private termYaml (w: WeightedTerm) =
     | MlkdClass (t, p) -> head "mlkd_class" + sprintf "    temperature: %s\n" (num t) + std p
     | MlkdBatch (t, p) -> head "mlkd_batch" + sprintf "    temperature: %s\n" (num t) + std p
     | Ctkd (a, b, p) -> head "ctkd" + sprintf "    t_start: %s\n    t_end: %s\n" (num a) (num b) + std p
+    | Dist (b, g, t, p) -> head "dist" + sprintf "    beta: %s\n    gamma: %s\n    temperature: %s\n" (num b) (num g) (num t) + std p
+    | Nkd (t, g, p) -> head "nkd" + sprintf "    temperature: %s\n    gamma: %s\n" (num t) (num g) + std p
+    | Wttm (g, p) -> head "wttm" + sprintf "    gamma: %s\n" (num g) + std p
+    | Rld (a, b, t, at, warm, p) ->
+        head "rld" + sprintf "    alpha: %s\n    beta: %s\n    temperature: %s\n    alpha_temperature: %s\n    warmup: %d\n" (num a) (num b) (num t) (num at) warm + std p
 
 /// The experiment as YAML text that `parse` reads back to the same experiment.
 let toYaml (e: Experiment) : string =

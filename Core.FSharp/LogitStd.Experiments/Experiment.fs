@@ -65,29 +65,13 @@ let defaultExperiment =
       LogTermGradients = false
       ChannelsLast = false }
 
-/// The distillation method an objective amounts to (for summaries and tables).
-let methodOf (o: Objective) : string =
-    let kinds =
-        o.Terms
-        |> List.choose (fun w ->
-            match w.Term with
-            | CrossEntropy | CrossEntropyTwoViews -> None
-            | Kd _ -> Some "kd"
-            | Dkd _ -> Some "dkd"
-            | MlkdInstance _ | MlkdClass _ | MlkdBatch _ -> Some "mlkd"
-            | Ctkd _ -> Some "ctkd")
-        |> List.distinct
-    match kinds with
-    | [] -> "none"
-    | [ k ] -> k
-    | _ -> "custom"
+/// The distillation method an objective amounts to, as summaries and tables write it: `none`, a
+/// method's name (`Methods.name`) or `custom` (LogitStd.Core.Methods).
+let methodOf (o: Objective) : string = Methods.kindOf o |> Methods.kindName
 
 /// Whether any term standardizes the logits.
 let standardizes (o: Objective) : bool =
-    o.Terms |> List.exists (fun w ->
-        match w.Term with
-        | Kd (_, ZScore) | Dkd (_, _, _, _, ZScore) | MlkdInstance (_, ZScore) | MlkdClass (_, ZScore) | MlkdBatch (_, ZScore) | Ctkd (_, _, ZScore) -> true
-        | _ -> false)
+    o.Terms |> List.exists (fun w -> termPrep w.Term = Some ZScore)
 
 // ------------------------------------------------------------------ validation
 

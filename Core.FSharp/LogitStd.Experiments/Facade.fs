@@ -43,8 +43,10 @@ type Experiments =
         | Domain.Fashion_Mnist -> DatasetId.FashionMnist
         | Domain.Cifar100 -> DatasetId.Cifar100
         | Domain.Imagefolder -> DatasetId.ImageFolder
-    /// `none`, `kd`, `dkd`, `mlkd`, `ctkd` or `custom`, and whether the distillation is standardized.
+    /// `none`, a method's name (`kd` … `rld`) or `custom`, and whether the distillation is standardized.
     static member MethodOf(objective: Objective.Objective) = Experiment.methodOf objective
+    /// Every value `MethodOf` can return, in the order tables and figures list them.
+    static member MethodNames : IReadOnlyList<string> = Methods.kindNames |> ResizeArray :> IReadOnlyList<string>
     static member Standardizes(objective: Objective.Objective) = Experiment.standardizes objective
     /// The learning rate of a 1-based epoch under the experiment's multi-step schedule.
     static member LearningRate(solver: Experiment.Solver, epoch: int) =

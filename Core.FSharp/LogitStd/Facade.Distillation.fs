@@ -54,6 +54,30 @@ type Distillation =
                        [<Optional; DefaultParameterValue(false)>] standardize: bool) : torch.Tensor =
         Ctkd.ctkd (Distillation.Prep standardize) tStart tEnd lambda temperatureParam student teacher
 
+    /// DIST loss β·inter + γ·intra (τ² in each): 1 − mean Pearson of the probabilities at τ, per
+    /// sample (inter) and per class across the batch (intra; it couples the batch's samples).
+    static member Dist(student: torch.Tensor, teacher: torch.Tensor, beta: float, gamma: float, temperature: float,
+                       [<Optional; DefaultParameterValue(false)>] standardize: bool) : torch.Tensor =
+        Dist.dist (Distillation.Prep standardize) beta gamma temperature student teacher
+
+    /// NKD loss: the target term −mean p_t[y]·log p_s[y] + γ·T²·the non-target cross-entropy over the
+    /// K − 1 other classes (the official code's cross-entropy form).
+    static member Nkd(student: torch.Tensor, teacher: torch.Tensor, target: torch.Tensor, temperature: float, gamma: float,
+                      [<Optional; DefaultParameterValue(false)>] standardize: bool) : torch.Tensor =
+        Nkd.nkd (Distillation.Prep standardize) temperature gamma student teacher target
+
+    /// WTTM loss mean_b w_b·KL(p_t^γ/Σp_t^γ ‖ softmax(s)), w_b = Σ_k p_t^γ (no temperature, no T²).
+    static member Wttm(student: torch.Tensor, teacher: torch.Tensor, gamma: float,
+                       [<Optional; DefaultParameterValue(false)>] standardize: bool) : torch.Tensor =
+        Wttm.wttm (Distillation.Prep standardize) gamma student teacher
+
+    /// RLD loss α·SCD + β·MCD (no warm-up factor): sample-confidence KL at α_T, masked-correlation
+    /// KL at T over the classes the teacher ranks below the label.
+    static member Rld(student: torch.Tensor, teacher: torch.Tensor, target: torch.Tensor,
+                      alpha: float, beta: float, temperature: float, alphaTemperature: float,
+                      [<Optional; DefaultParameterValue(false)>] standardize: bool) : torch.Tensor =
+        Rld.rld (Distillation.Prep standardize) alpha beta temperature alphaTemperature student teacher target
+
     /// ce_weight · CE(raw student, y) + kd_weight · kd.
     static member KdObjective(student: torch.Tensor, teacher: torch.Tensor, target: torch.Tensor,
                               temperature: float, ceWeight: float, kdWeight: float,
@@ -83,8 +107,8 @@ type Distillation =
     /// Evaluates an objective (built by `Objectives`) on one batch: the total and each named,
     /// weighted term. `teacher` is needed by every distillation term, `studentStrong` and
     /// `teacherStrong` by MLKD, `temperatureParam` (a one-element tensor requiring grad) by CTKD;
-    /// `epoch` (counted from 1) by every objective whose schedule reads it — DKD's warm-up, CTKD's
-    /// λ — and an ArgumentException names the term when it is missing there.
+    /// `epoch` (counted from 1) by every objective whose schedule reads it — DKD's and RLD's warm-up,
+    /// CTKD's λ — and an ArgumentException names the term when it is missing there.
     static member Evaluate(objective: Objective.Objective, student: torch.Tensor, target: torch.Tensor,
                            [<Optional>] teacher: torch.Tensor | null,
                            [<Optional>] epoch: Nullable<int>,

@@ -13,6 +13,7 @@ type Objectives =
         Objective.validate o
         o
     static member private Or(value: Nullable<float>, preset: float) = if value.HasValue then value.Value else preset
+    static member private Ls(standardize: bool) = if standardize then Some Objective.Presets.paperLs else None
     /// KD and MLKD: (temperature, CE weight, KD weight), each the given value or the preset's.
     static member private TemperatureCeKd((t, c, k): float * float * float, build: float -> float -> float -> Objective.Objective,
                                           temperature: Nullable<float>, ceWeight: Nullable<float>, kdWeight: Nullable<float>) =
@@ -46,6 +47,51 @@ type Objectives =
         let a, b, c, k = Objective.Presets.ctkdSettings standardize
         Objective.Presets.ctkdWith standardize (Objectives.Or(tStart, a)) (Objectives.Or(tEnd, b)) (Objectives.Or(ceWeight, c)) (Objectives.Or(kdWeight, k))
         |> Objectives.Checked
+    /// ceWeight · CE + weight · DIST(β, γ, τ). Unset values take the official CIFAR-100 ones: τ 4, β 1,
+    /// γ 1, CE 1, DIST 2; DIST+LS (METHODS.md's rule): τ 2, β 9, γ 9.
+    static member Dist(standardize: bool, [<Optional>] beta: Nullable<float>, [<Optional>] gamma: Nullable<float>,
+                       [<Optional>] temperature: Nullable<float>, [<Optional>] ceWeight: Nullable<float>, [<Optional>] weight: Nullable<float>) =
+        let b, g, t, c, w = Objective.Presets.distSettingsFor (Objectives.Ls standardize)
+        Objective.Presets.distWith standardize (Objectives.Or(beta, b)) (Objectives.Or(gamma, g)) (Objectives.Or(temperature, t)) (Objectives.Or(ceWeight, c)) (Objectives.Or(weight, w))
+        |> Objectives.Checked
+    /// ceWeight · CE + weight · NKD(T, γ). Unset values take the official CIFAR-100 config's: T 3, γ 3.5,
+    /// CE 1, NKD 1; NKD+LS (METHODS.md's rule): τ 2, NKD 9.
+    static member Nkd(standardize: bool, [<Optional>] temperature: Nullable<float>, [<Optional>] gamma: Nullable<float>,
+                      [<Optional>] ceWeight: Nullable<float>, [<Optional>] weight: Nullable<float>) =
+        let t, g, c, w = Objective.Presets.nkdSettingsFor (Objectives.Ls standardize)
+        Objective.Presets.nkdWith standardize (Objectives.Or(temperature, t)) (Objectives.Or(gamma, g)) (Objectives.Or(ceWeight, c)) (Objectives.Or(weight, w))
+        |> Objectives.Checked
+    /// ceWeight · CE + weight · WTTM(γ). Unset values take the official README's example: γ 0.1, CE 1,
+    /// WTTM 45; WTTM+LS (METHODS.md's rule): WTTM 405.
+    static member Wttm(standardize: bool, [<Optional>] gamma: Nullable<float>, [<Optional>] ceWeight: Nullable<float>, [<Optional>] weight: Nullable<float>) =
+        let g, c, w = Objective.Presets.wttmSettingsFor (Objectives.Ls standardize)
+        Objective.Presets.wttmWith standardize (Objectives.Or(gamma, g)) (Objectives.Or(ceWeight, c)) (Objectives.Or(weight, w))
+        |> Objectives.Checked
+    /// ceWeight · CE + min(epoch / warmup, 1) · (α·SCD + β·MCD). Unset values take the official ones:
+    /// α 1, β 8, T 4, α_T 4, CE 1, warm-up 20; RLD+LS α 9, β 72, τ 2, α_T 2. It reads the epoch.
+    static member Rld(standardize: bool, [<Optional>] alpha: Nullable<float>, [<Optional>] beta: Nullable<float>,
+                      [<Optional>] temperature: Nullable<float>, [<Optional>] alphaTemperature: Nullable<float>,
+                      [<Optional>] ceWeight: Nullable<float>, [<Optional>] warmup: Nullable<int>) =
+        let a, b, t, at, c, w = Objective.Presets.rldSettingsFor (Objectives.Ls standardize)
+        let warm = if warmup.HasValue then warmup.Value else w
+        Objective.Presets.rldWith standardize (Objectives.Or(alpha, a)) (Objectives.Or(beta, b)) (Objectives.Or(temperature, t)) (Objectives.Or(alphaTemperature, at)) (Objectives.Or(ceWeight, c)) warm
+        |> Objectives.Checked
+    /// A method's objective by name (`kd`, `dkd`, `mlkd`, `ctkd`, `dist`, `nkd`, `wttm`, `rld`): as
+    /// published, or with LS by METHODS.md's one rule at base temperature τ (default 2) and KD weight
+    /// w (default 9). An ArgumentException names an unknown method.
+    static member ForMethod(name: string, standardize: bool, [<Optional>] baseTemperature: Nullable<float>, [<Optional>] kdWeight: Nullable<float>) =
+        match Methods.tryParse name with
+        | None -> invalidArg "name" (sprintf "unknown method '%s' (known: %s)" name (Methods.all |> List.map Methods.name |> String.concat ", "))
+        | Some m ->
+            let ls =
+                if standardize then
+                    Some { Objective.LsSettings.BaseTemperature = Objectives.Or(baseTemperature, Objective.Presets.paperLs.BaseTemperature)
+                           Objective.LsSettings.KdWeight = Objectives.Or(kdWeight, Objective.Presets.paperLs.KdWeight) }
+                else None
+            Methods.objective m ls |> Objectives.Checked
+    /// Every method name `ForMethod` knows, in the order tables list them.
+    static member MethodNames : string[] = Methods.all |> List.map Methods.name |> Array.ofList
+
     /// The sum of the given terms (`Terms`), in order; names must be unique.
     static member Custom([<ParamArray>] terms: Objective.WeightedTerm[]) =
         Objectives.Checked { Objective.Objective.Terms = List.ofArray terms }

@@ -36,3 +36,18 @@ type Terms =
     /// weight · KD at CTKD's learned temperature t_start + t_end·σ(GRL(g, λ(epoch))).
     static member Ctkd(weight: float, tStart: float, tEnd: float, standardize: bool, [<Optional; DefaultParameterValue("kd")>] name: string) =
         Terms.Of(name, weight, Ctkd(tStart, tEnd, Terms.Prep standardize))
+    /// weight · DIST (β·inter + γ·intra at `temperature`).
+    static member Dist(weight: float, beta: float, gamma: float, temperature: float, standardize: bool,
+                       [<Optional; DefaultParameterValue("dist")>] name: string) =
+        Terms.Of(name, weight, Dist(beta, gamma, temperature, Terms.Prep standardize))
+    /// weight · NKD (target term + γ·T²·non-target term).
+    static member Nkd(weight: float, temperature: float, gamma: float, standardize: bool,
+                      [<Optional; DefaultParameterValue("nkd")>] name: string) =
+        Terms.Of(name, weight, Nkd(temperature, gamma, Terms.Prep standardize))
+    /// weight · WTTM (the power γ of the teacher's probabilities).
+    static member Wttm(weight: float, gamma: float, standardize: bool, [<Optional; DefaultParameterValue("wttm")>] name: string) =
+        Terms.Of(name, weight, Wttm(gamma, Terms.Prep standardize))
+    /// weight · min(epoch / warmup, 1) · (α·SCD + β·MCD).
+    static member Rld(weight: float, alpha: float, beta: float, temperature: float, alphaTemperature: float, warmup: int, standardize: bool,
+                      [<Optional; DefaultParameterValue("rld")>] name: string) =
+        Terms.Of(name, weight, Rld(alpha, beta, temperature, alphaTemperature, warmup, Terms.Prep standardize))

@@ -55,7 +55,7 @@ public static class CheckReferenceCommand
         if (relaxed > 0)
             stdout.WriteLine($"note: {relaxed} case(s) have zero-spread student rows under the Z-score; their gradients are checked for finiteness only (the reference's std backward at zero spread is undefined or astronomically large)");
         if (finiteWhereNot > 0)
-            stdout.WriteLine($"note: {finiteWhereNot} DKD case(s) where the reference is infinite or NaN (log of an underflowed probability in the official code) and LogitStd is finite by design; every finite entry of them matches");
+            stdout.WriteLine($"note: {finiteWhereNot} DKD or RLD case(s) where the reference is infinite or NaN (log of an underflowed probability in the official code) and LogitStd is finite by design; every finite entry of them matches");
         stdout.WriteLine($"reference: {n} cases, {match} match, {n - match} mismatch");
         return match == n ? 0 : 1;
     }

@@ -9,7 +9,7 @@ namespace LogitStd.Shell.Plots;
 public static class ForestFigure
 {
     // Colour by the arm's method, the same in both panels.
-    private static readonly string[] Methods = ["kd", "dkd", "mlkd", "ctkd", "custom"];
+    private static readonly string[] Methods = [.. LogitStd.Core.Experiments.MethodNames.Where(m => m != "none")];
 
     /// <summary>A side of a comparison as the paper writes it: <c>KD+LS(τ=2)</c>, <c>DKD(T=4)</c>, <c>alone</c>.</summary>
     public static string Side(string method, bool standardize, string objective) => FigureStyle.ArmTag(method, standardize, objective);

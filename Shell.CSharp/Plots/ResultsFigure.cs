@@ -17,7 +17,7 @@ public sealed record ResultGroup(string Student, string Method, bool Standardize
 public static class ResultsFigure
 {
     // The paper's order; methods the trainer may add later go after these.
-    private static readonly string[] MethodOrder = ["none", "kd", "ctkd", "dkd", "mlkd", "custom"];
+    private static readonly string[] MethodOrder = [.. LogitStd.Core.Experiments.MethodNames];
 
     /// <summary>Groups finished runs by (student, method, standardize); unfinished runs are left out
     /// (their best accuracy is not final) and returned so the caller can say so.</summary>

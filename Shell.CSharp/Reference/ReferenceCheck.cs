@@ -66,6 +66,18 @@ public static class ReferenceCheck
                 g = torch.tensor(P(c, "temperature_param"), dtype: float64).requires_grad_();
                 value = Distillation.Ctkd(s, t!, g, P(c, "t_start"), P(c, "t_end"), P(c, "grl_lambda"), c.Standardize);
                 break;
+            case "dist":
+                value = Distillation.Dist(s, t!, P(c, "beta"), P(c, "gamma"), P(c, "temperature"), c.Standardize);
+                break;
+            case "nkd":
+                value = Distillation.Nkd(s, t!, y!, P(c, "temperature"), P(c, "gamma"), c.Standardize);
+                break;
+            case "wttm":
+                value = Distillation.Wttm(s, t!, P(c, "gamma"), c.Standardize);
+                break;
+            case "rld":
+                value = Distillation.Rld(s, t!, y!, P(c, "alpha"), P(c, "beta"), P(c, "temperature"), P(c, "alpha_temperature"), c.Standardize);
+                break;
             default:
                 throw new ArgumentException($"unknown loss {c.Loss}");
         }
@@ -98,9 +110,10 @@ public static class ReferenceCheck
         }
         var bad = new List<string>();
         bool relaxed = false, finiteWhereNot = false;
-        // DKD: the official code's log of an underflowed binary probability gives ∞/NaN where LogitStd's
-        // log-sum-exp form stays finite (Losses.Dkd.fs); there the reference cannot be matched, only beaten.
-        bool dkd = c.Loss is "dkd" or "dkd-objective";
+        // DKD and RLD's SCD: the official code's log of an underflowed binary probability gives ∞/NaN where
+        // LogitStd's log-sum-exp form stays finite (Losses.Dkd.fs, Losses.Rld.fs); there the reference
+        // cannot be matched, only beaten.
+        bool dkd = c.Loss is "dkd" or "dkd-objective" or "rld";
         bool Same(double e, double a)
         {
             if (dkd && !double.IsFinite(e) && double.IsFinite(a)) { finiteWhereNot = true; return true; }

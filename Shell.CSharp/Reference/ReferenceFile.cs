@@ -28,7 +28,7 @@ public static class ReferenceFile
     public const string Format = "logitstd-reference/1";
 
     public static readonly IReadOnlySet<string> Losses = new HashSet<string>
-        { "zscore", "kd", "dkd", "kd-objective", "dkd-objective", "mlkd-objective", "ctkd" };
+        { "zscore", "kd", "dkd", "kd-objective", "dkd-objective", "mlkd-objective", "ctkd", "dist", "nkd", "wttm", "rld" };
 
     static readonly Dictionary<string, string[]> RequiredParams = new()
     {
@@ -39,6 +39,10 @@ public static class ReferenceFile
         ["dkd-objective"] = ["alpha", "beta", "temperature", "ce_weight", "epoch", "warmup"],
         ["mlkd-objective"] = ["temperature", "ce_weight", "kd_weight"],
         ["ctkd"] = ["t_start", "t_end", "temperature_param", "grl_lambda"],
+        ["dist"] = ["temperature", "beta", "gamma"],
+        ["nkd"] = ["temperature", "gamma"],
+        ["wttm"] = ["gamma"],
+        ["rld"] = ["alpha", "beta", "temperature", "alpha_temperature"],
     };
 
     /// <summary>Reference files hold a few thousand vectors: far below this.</summary>
@@ -90,7 +94,7 @@ public static class ReferenceFile
             long[]? target = null;
             if (c["target"] is JsonArray ta)
                 target = ta.Select((v, j) => (long)Number(v, $"target[{j}]", Bad)).ToArray();
-            if (loss is "dkd" or "kd-objective" or "dkd-objective" or "mlkd-objective" && target is null) throw Bad($"loss {loss} needs \"target\"");
+            if (loss is "dkd" or "kd-objective" or "dkd-objective" or "mlkd-objective" or "nkd" or "rld" && target is null) throw Bad($"loss {loss} needs \"target\"");
             CheckShapes(student, teacher, target, Bad);
             if (c["expected"] is not JsonObject eo) throw Bad("missing \"expected\" object");
             double? scalar = null; double[][]? matrix = null;

@@ -41,7 +41,7 @@ public sealed record RunSummary(
     }
 
     /// <summary>The methods the trainer writes; anything else means the file is not one of ours.</summary>
-    public static readonly IReadOnlyList<string> Methods = ["none", "kd", "dkd", "mlkd", "ctkd", "custom"];
+    public static readonly IReadOnlyList<string> Methods = LogitStd.Core.Experiments.MethodNames;
 
     /// <summary>The method as the paper writes it, with <c>+LS</c> when standardized: <c>KD+LS</c>, <c>no KD</c>.</summary>
     public string MethodLabel =>

@@ -123,7 +123,7 @@ objective:
                 Expect.equal e.Objective (Presets.kd true) "objective untouched"
 
         testCase "--method builds the paper's preset; with --logit-stand at τ and the KD weight" <| fun () ->
-            let o = { options true with Method = Some Domain.Dkd; LogitStand = true; BaseTemp = Some 1.0; KdWeight = Some 3.0; Teacher = Some "t.ckpt"; TeacherModel = Some "fmnist_wide_cnn" }
+            let o = { options true with Method = Some Domain.Method.Dkd; LogitStand = true; BaseTemp = Some 1.0; KdWeight = Some 3.0; Teacher = Some "t.ckpt"; TeacherModel = Some "fmnist_wide_cnn" }
             match resolve o None with
             | Error es -> failtestf "%A" es
             | Ok e -> Expect.equal e.Objective (Presets.dkdWith true 3.0 24.0 1.0 1.0 20) "DKD+LS with α, β × 3, τ 1"
@@ -146,7 +146,7 @@ objective:
             match resolve (options true) None with
             | Error es -> Expect.stringContains (String.concat " " es) "no distillation objective" "distill"
             | Ok _ -> failtest "expected an error"
-            match resolve { options true with Method = Some Domain.Kd } None with
+            match resolve { options true with Method = Some Domain.Method.Kd } None with
             | Error es -> Expect.stringContains (String.concat " " es) "models.teacher: the objective" "needs a teacher"
             | Ok _ -> failtest "expected an error"
             match resolve (options false) (Some kdLs) with

@@ -62,6 +62,25 @@ let cases : (string * (unit -> unit)) list =
         let s, t, _, _, _ = batch ()
         let g = torch.tensor([| 0.3 |], dtype = torch.float64)
         close (scalar (Losses.Ctkd.ctkd Standardize.ZScore 1.0 20.0 -0.5 g s t)) (Distillation.Ctkd(s, t, g, 1.0, 20.0, -0.5, standardize = true)) "CTKD+LS"
+      "Distillation.Dist", fun () ->
+        use _s = torch.NewDisposeScope()
+        let s, t, _, _, _ = batch ()
+        close (NewerOracles.dist true 9.0 9.0 2.0 (Oracles.toRows s) (Oracles.toRows t)) (Distillation.Dist(s, t, beta = 9.0, gamma = 9.0, temperature = 2.0, standardize = true)) "DIST+LS"
+      "Distillation.Nkd", fun () ->
+        use _s = torch.NewDisposeScope()
+        let s, t, _, _, y = batch ()
+        let ys = y.data<int64>().ToArray()
+        close (NewerOracles.nkd false 3.0 3.5 (Oracles.toRows s) (Oracles.toRows t) ys) (Distillation.Nkd(s, t, y, temperature = 3.0, gamma = 3.5)) "NKD"
+      "Distillation.Wttm", fun () ->
+        use _s = torch.NewDisposeScope()
+        let s, t, _, _, _ = batch ()
+        close (NewerOracles.wttm true 0.1 (Oracles.toRows s) (Oracles.toRows t)) (Distillation.Wttm(s, t, gamma = 0.1, standardize = true)) "WTTM+LS"
+      "Distillation.Rld", fun () ->
+        use _s = torch.NewDisposeScope()
+        let s, t, _, _, y = batch ()
+        let ys = y.data<int64>().ToArray()
+        close (NewerOracles.rld true 9.0 72.0 2.0 2.0 (Oracles.toRows s) (Oracles.toRows t) ys)
+            (Distillation.Rld(s, t, y, alpha = 9.0, beta = 72.0, temperature = 2.0, alphaTemperature = 2.0, standardize = true)) "RLD+LS"
       "Distillation.KdObjective", fun () ->
         use _s = torch.NewDisposeScope()
         let s, t, _, _, y = batch ()
@@ -106,6 +125,29 @@ let cases : (string * (unit -> unit)) list =
       "Objectives.Ctkd", fun () ->
         Expect.equal (Objectives.Ctkd(true)) (Objective.Presets.ctkd true) "unset: the paper's CTKD+LS"
         throwsArg (fun () -> box (Objectives.Ctkd(false, tStart = 0.0))) [ "t_start" ] "t_start 0"
+      "Objectives.Dist", fun () ->
+        Expect.equal (Objectives.Describe(Objectives.Dist(false))) "1·CE + 2·DIST(β=1, γ=1, T=4, raw)" "the official CIFAR-100 DIST"
+        Expect.equal (Objectives.Describe(Objectives.Dist(true))) "1·CE + 2·DIST(β=9, γ=9, τ=2, zscore)" "DIST+LS by the one rule"
+        throwsArg (fun () -> box (Objectives.Dist(false, temperature = 0.0))) [ "temperature" ] "validated when built"
+      "Objectives.Nkd", fun () ->
+        Expect.equal (Objectives.Describe(Objectives.Nkd(false))) "1·CE + 1·NKD(T=3, γ=3.5, raw)" "the official CIFAR-100 NKD"
+        Expect.equal (Objectives.Describe(Objectives.Nkd(true, gamma = 1.5))) "1·CE + 9·NKD(τ=2, γ=1.5, zscore)" "NKD+LS, γ overridden"
+      "Objectives.Wttm", fun () ->
+        Expect.equal (Objectives.Describe(Objectives.Wttm(false))) "1·CE + 45·WTTM(γ=0.1, raw)" "the official README's WTTM"
+        Expect.equal (Objectives.Describe(Objectives.Wttm(true))) "1·CE + 405·WTTM(γ=0.1, zscore)" "WTTM+LS by the one rule"
+        throwsArg (fun () -> box (Objectives.Wttm(false, gamma = -1.0))) [ "gamma" ] "a negative power"
+      "Objectives.Rld", fun () ->
+        Expect.equal (Objectives.Describe(Objectives.Rld(false))) "1·CE + 1·min(epoch/20, 1)·RLD(α=1, β=8, T=4, α_T=4, raw)" "the official RLD"
+        Expect.equal (Objectives.Describe(Objectives.Rld(true))) "1·CE + 1·min(epoch/20, 1)·RLD(α=9, β=72, τ=2, α_τ=2, zscore)" "the official RLD+LS"
+        Expect.isTrue (Objectives.ReadsEpoch(Objectives.Rld(true))) "RLD's warm-up reads the epoch"
+      "Objectives.ForMethod", fun () ->
+        for name in Objectives.MethodNames do
+            Expect.isTrue (Objectives.NeedsTeacher(Objectives.ForMethod(name, false))) (sprintf "%s distils" name)
+        Expect.equal (Objectives.ForMethod("kd", true)) (Objective.Presets.kd true) "KD+LS at the paper's τ 2, w 9"
+        Expect.equal (Objectives.ForMethod("DKD", true, baseTemperature = 1.0, kdWeight = 3.0)) (Objective.Presets.dkdWith true 3.0 24.0 1.0 1.0 20) "DKD+LS at τ 1, w 3"
+        throwsArg (fun () -> box (Objectives.ForMethod("fitnet", false))) [ "unknown method 'fitnet'"; "rld" ] "an unknown name lists the known"
+      "Objectives.MethodNames", fun () ->
+        Expect.equal Objectives.MethodNames [| "kd"; "dkd"; "mlkd"; "ctkd"; "dist"; "nkd"; "wttm"; "rld" |] "the eight methods"
       "Objectives.Custom", fun () ->
         let o = Objectives.Custom(Terms.CrossEntropy(0.5), Terms.Kd(2.0, temperature = 3.0, standardize = true))
         Expect.equal (Objectives.Describe o) "0.5·CE + 2·KD(τ=3, zscore)" "a custom sum"
@@ -154,6 +196,14 @@ let cases : (string * (unit -> unit)) list =
         Expect.equal (Terms.MlkdBatch(9.0, 2.0, false)).Name "bc" "batch level"
       "Terms.Ctkd", fun () ->
         Expect.equal (Terms.Ctkd(9.0, 1.0, 20.0, true)).Term (Objective.Ctkd(1.0, 20.0, Standardize.ZScore)) "CTKD+LS"
+      "Terms.Dist", fun () ->
+        Expect.equal (Terms.Dist(2.0, 9.0, 9.0, 2.0, true)) { Name = "dist"; Weight = 2.0; Term = Objective.Dist(9.0, 9.0, 2.0, Standardize.ZScore) } "DIST+LS"
+      "Terms.Nkd", fun () ->
+        Expect.equal (Terms.Nkd(9.0, 2.0, 3.5, true)).Term (Objective.Nkd(2.0, 3.5, Standardize.ZScore)) "NKD+LS"
+      "Terms.Wttm", fun () ->
+        Expect.equal (Terms.Wttm(45.0, 0.1, false, name = "w")) { Name = "w"; Weight = 45.0; Term = Objective.Wttm(0.1, Standardize.Raw) } "WTTM, named"
+      "Terms.Rld", fun () ->
+        Expect.equal (Terms.Rld(1.0, 9.0, 72.0, 2.0, 2.0, 20, true)).Term (Objective.Rld(9.0, 72.0, 2.0, 2.0, 20, Standardize.ZScore)) "RLD+LS"
       "LossResult.Total", fun () ->
         use _s = torch.NewDisposeScope()
         let s, _, _, _, y = batch ()

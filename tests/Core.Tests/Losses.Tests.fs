@@ -30,6 +30,10 @@ let gradCases : GradCase list =
                     Loss = (fun x -> Distillation.DkdObjective(x, t, y, 9.0, 72.0, 2.0, 1.0, 10, 20, (prep = ZScore))); Student = s }
             yield { Name = sprintf "ctkd %s B=%d K=%d" tag b k
                     Loss = (fun x -> Ctkd.ctkd prep 1.0 20.0 -0.5 (torch.tensor(0.3, dtype = torch.float64)) x t); Student = s }
+            yield { Name = sprintf "dist %s B=%d K=%d" tag b k; Loss = (fun x -> Dist.dist prep 1.0 2.0 4.0 x t); Student = s }
+            yield { Name = sprintf "nkd %s B=%d K=%d" tag b k; Loss = (fun x -> Nkd.nkd prep 3.0 3.5 x t y); Student = s }
+            yield { Name = sprintf "wttm %s B=%d K=%d" tag b k; Loss = (fun x -> Wttm.wttm prep 0.2 x t); Student = s }
+            yield { Name = sprintf "rld %s B=%d K=%d" tag b k; Loss = (fun x -> Rld.rld prep 1.0 8.0 4.0 2.0 x t y); Student = s }
             let ss = f64 (randomRows (seed + 200) b k 2.0)
             let ts = f64 (randomRows (seed + 300) b k 3.0)
             yield { Name = sprintf "mlkd-objective (weak view) %s B=%d K=%d" tag b k
@@ -67,7 +71,11 @@ let edgeCaseTests =
         [ "kd", Kd.kd ZScore 2.0 s t
           "dkd", Dkd.dkd ZScore 9.0 72.0 2.0 s t y
           "mlkd", Mlkd.objective ZScore 2.0 0.1 9.0 { StudentWeak = s; StudentStrong = ss; TeacherWeak = t; TeacherStrong = ts } y
-          "ctkd", Ctkd.ctkd ZScore 1.0 20.0 -1.0 (torch.tensor(0.0, dtype = s.dtype)) s t ]
+          "ctkd", Ctkd.ctkd ZScore 1.0 20.0 -1.0 (torch.tensor(0.0, dtype = s.dtype)) s t
+          "dist", Dist.dist ZScore 9.0 9.0 2.0 s t
+          "nkd", Nkd.nkd ZScore 2.0 3.5 s t y
+          "wttm", Wttm.wttm ZScore 0.1 s t
+          "rld", Rld.rld ZScore 9.0 72.0 2.0 2.0 s t y ]
         |> List.map (fun (n, v) -> sprintf "%s (B=%d K=%d)" n b k, v)
     let finiteEverywhere (s: float[][]) (t: float[][]) =
         use scope = torch.NewDisposeScope()

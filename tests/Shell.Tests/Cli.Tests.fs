@@ -70,7 +70,7 @@ let tests =
                                "--logit-stand"; "--base-temp"; "1.5"; "--kd-weight"; "3"; "--device"; "cuda:1"; "--out"; "o" |] with
             | Cli.Run(Cli.Fit o) ->
                 Expect.isTrue o.Distill "distill"
-                Expect.equal (o.Model, o.Teacher, o.TeacherModel, o.Method) (Some "resnet8x4", Some "t.pth", Some "resnet32x4", Some Domain.Dkd) "models and method"
+                Expect.equal (o.Model, o.Teacher, o.TeacherModel, o.Method) (Some "resnet8x4", Some "t.pth", Some "resnet32x4", Some Domain.Method.Dkd) "models and method"
                 Expect.equal (o.LogitStand, o.BaseTemp, o.KdWeight) (true, Some 1.5, Some 3.0) "LS and its settings"
                 Expect.equal o.Device (DeviceChoice.Cuda 1) "--student is --model; cuda:1 is device 1"
             | other -> failtestf "got %A" other

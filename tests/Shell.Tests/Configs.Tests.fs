@@ -32,4 +32,17 @@ let tests =
             Expect.equal (load "kd/vgg13_mobilenetv2.yaml").Solver.Lr 0.01 "LR 0.01 for MobileNetV2"
             Expect.equal (load "mlkd/resnet32x4_shufflev2.yaml").Solver.Epochs 960 "MLKD 960 epochs for ShuffleNet"
             Expect.equal (load "kd_ls/resnet32x4_resnet8x4.yaml").Objective (Objective.Presets.kd true) "KD+LS preset"
+
+        // tools/configs/make_configs.py writes the settings out; the presets are the core's. They must agree.
+        testCase "every method's CIFAR-100 file, with and without LS, is the core's preset (Methods.objective)" <| fun () ->
+            for m in Methods.all do
+                for ls in [ false; true ] do
+                    let tag = Methods.name m + (if ls then "_ls" else "")
+                    let file = repoFile (sprintf "configs/cifar100/%s/resnet32x4_resnet8x4.yaml" tag)
+                    match ExperimentYaml.parse (File.ReadAllText file) with
+                    | Error es -> failtestf "%s: %A" file es
+                    | Ok e ->
+                        let preset = Methods.objective m (if ls then Some Objective.Presets.paperLs else None)
+                        Expect.equal (Objective.describe e.Objective) (Objective.describe preset) (sprintf "%s: the formula" file)
+                        Expect.equal e.Objective preset (sprintf "%s: the preset" file)
     ]

@@ -13,6 +13,8 @@ let check (files: string list) (writeActual: string option) =
 
 let sample = Path.Combine(repoRoot, "..", "shared", "reference-sample.json")
 let committed = repoFile "tests/reference/logitstd-reference.json"
+/// DIST, NKD, WTTM and RLD from an independent PyTorch implementation (tools/reference/generate_reference_newer.py).
+let newer = repoFile "tests/reference/logitstd-reference-newer.json"
 
 /// A small valid file: the first kd case of the committed vectors, edited by `edit`.
 let writeCase (dir: TempDir) (name: string) (edit: JsonObject -> unit) =
@@ -32,6 +34,14 @@ let tests =
             Expect.equal code 0 out
             let cases = JsonNode.Parse(File.ReadAllText committed).["cases"].AsArray().Count
             Expect.stringContains out (sprintf "reference: %d cases, %d match, 0 mismatch" cases cases) "every case counted, every one a match"
+
+        testCase "the newer methods' vectors (dist, nkd, wttm, rld) all match, every kind present" <| fun () ->
+            let code, out, _ = check [ newer ] None
+            Expect.equal code 0 out
+            let cases = JsonNode.Parse(File.ReadAllText newer).["cases"].AsArray()
+            Expect.stringContains out (sprintf "reference: %d cases, %d match, 0 mismatch" cases.Count cases.Count) "every case counted, every one a match"
+            let kinds = cases |> Seq.map (fun c -> c.["loss"].GetValue<string>()) |> Set.ofSeq
+            Expect.equal kinds (set [ "dist"; "nkd"; "wttm"; "rld" ]) "the four kinds"
 
         testCase "the official sample matches" <| fun () ->
             if not (File.Exists sample) then skiptest $"{sample} is absent (the team's shared folder beside the repository)"

@@ -57,8 +57,10 @@ let tests =
             Expect.equal (metricsWithoutTime again) (metricsWithoutTime teacherRun) "identical"
 
         // Each method's objective, as its run folder must show it: the term columns and the summary.
-        let terms = dict [ Domain.Kd, [ "ce"; "kd" ]; Domain.Dkd, [ "ce"; "dkd" ]; Domain.Mlkd, [ "ce"; "kd"; "cc"; "bc" ]; Domain.Ctkd, [ "ce"; "kd" ] ]
-        for m in [ Domain.Kd; Domain.Dkd; Domain.Mlkd; Domain.Ctkd ] do
+        let terms =
+            dict [ Domain.Method.Kd, [ "ce"; "kd" ]; Domain.Method.Dkd, [ "ce"; "dkd" ]; Domain.Method.Mlkd, [ "ce"; "kd"; "cc"; "bc" ]; Domain.Method.Ctkd, [ "ce"; "kd" ]
+                   Domain.Method.Dist, [ "ce"; "dist" ]; Domain.Method.Nkd, [ "ce"; "nkd" ]; Domain.Method.Wttm, [ "ce"; "wttm" ]; Domain.Method.Rld, [ "ce"; "rld" ] ]
+        for m in LogitStd.Core.Methods.all do
             for ls in [ false; true ] do
                 yield testCase (sprintf "distill --method %A%s trains that objective" m (if ls then " --logit-stand" else "")) <| fun () ->
                     let out = dir.File(sprintf "d-%A-%b" m ls)
@@ -67,7 +69,7 @@ let tests =
                     Expect.equal code 0 (stdout + err)
                     Expect.isTrue (File.Exists(Path.Combine(out, "analysis/teacher_test_logits.csv"))) "teacher logits"
                     let summary = RunSummary.Read(Path.Combine(out, "summary.json"))
-                    let methodName = (sprintf "%A" m).ToLowerInvariant()
+                    let methodName = LogitStd.Core.Methods.name m
                     Expect.equal summary.Method methodName "the method"
                     Expect.equal summary.Standardize ls "the standardization switch"
                     Expect.equal (summary.Objective.Contains "zscore") ls (sprintf "the formula %s" summary.Objective)
@@ -75,12 +77,31 @@ let tests =
                     let rows = EpochMetricsReader.Read(Path.Combine(out, "metrics.csv"))
                     Expect.equal (rows.[0].Terms |> Seq.map (fun kv -> kv.Key) |> List.ofSeq) terms.[m] "one column per term"
                     Expect.all rows.[0].Terms (fun kv -> System.Double.IsFinite kv.Value && kv.Value >= 0.0) "finite, non-negative terms"
-                    Expect.equal rows.[0].CtkdTemperature.HasValue (m = Domain.Ctkd) "CTKD logs its learned temperature"
+                    Expect.equal rows.[0].CtkdTemperature.HasValue (m = Domain.Method.Ctkd) "CTKD logs its learned temperature"
                     Expect.isTrue (abs (rows.[0].LossTotal - (rows.[0].Terms |> Seq.sumBy (fun kv -> kv.Value))) < 1e-4 * abs rows.[0].LossTotal) "the total is the sum of the terms"
+
+        // The teacher cache serves every newer method: a run that reads the teacher's logits from the cache
+        // is the online run to the last digit (DIST's batch coupling included: the batches are the same).
+        for m in [ Domain.Method.Dist; Domain.Method.Nkd; Domain.Method.Wttm; Domain.Method.Rld ] do
+            yield testCase (sprintf "distill --method %s --logit-stand with the teacher cache equals the online run" (LogitStd.Core.Methods.name m)) <| fun () ->
+                let name = LogitStd.Core.Methods.name m
+                let o out cache =
+                    { baseOptions data out true with
+                        Model = Some "fmnist_mlp"; Teacher = Some(teacher.Force()); Method = Some m; LogitStand = true; Epochs = Some 2; Lr = Some 0.01
+                        TeacherCache = cache }
+                let online, cached = dir.File(sprintf "online-%s" name), dir.File(sprintf "cached-%s" name)
+                let code, a, b = run (o online None)
+                Expect.equal code 0 (a + b)
+                let code, a, b = run (o cached (Some(dir.File(sprintf "cache-%s" name))))
+                Expect.equal code 0 (a + b)
+                Expect.stringContains a "teacher cache: " "the run read the cache"
+                Expect.equal (metricsWithoutTime cached) (metricsWithoutTime online) "every metric, to the last digit"
+                let logits r = File.ReadAllText(Path.Combine(r, "analysis/student_test_logits.csv"))
+                Expect.equal (logits cached) (logits online) "the student's test logits"
 
         yield testCase "an interrupted distillation resumes to exactly the uninterrupted metrics" <| fun () ->
             let full, cut = dir.File "full", dir.File "cut"
-            let o out = { baseOptions data out true with Teacher = Some(teacher.Force()); Method = Some Domain.Dkd; LogitStand = true; Epochs = Some 3 }
+            let o out = { baseOptions data out true with Teacher = Some(teacher.Force()); Method = Some Domain.Method.Dkd; LogitStand = true; Epochs = Some 3 }
             let code, a, b = run (o full)
             Expect.equal code 0 (a + b)
             let mutable steps = 0
@@ -94,7 +115,7 @@ let tests =
             Expect.equal (metricsWithoutTime cut) (metricsWithoutTime full) "same metrics as the uninterrupted run"
 
         yield testCase "--channels-last: the run records it, repeats to the last digit, resumes exactly, and tracks the default layout's metrics" <| fun () ->
-            let o out = { baseOptions data out true with Teacher = Some(teacher.Force()); Method = Some Domain.Kd; LogitStand = true; Epochs = Some 2; ChannelsLast = true }
+            let o out = { baseOptions data out true with Teacher = Some(teacher.Force()); Method = Some Domain.Method.Kd; LogitStand = true; Epochs = Some 2; ChannelsLast = true }
             let full, again, cut, plain = dir.File "cl-full", dir.File "cl-again", dir.File "cl-cut", dir.File "cl-plain"
             for r in [ full; again ] do
                 let code, a, b = run (o r)
@@ -127,7 +148,7 @@ let tests =
             let out = dir.File "cifar-run"
             let o = { baseOptions cifar out true with
                         Dataset = Some Domain.Cifar100; Model = Some "resnet8"; Teacher = Some teacherFile; TeacherModel = Some "wrn_16_2"
-                        Method = Some Domain.Dkd; LogitStand = true; Epochs = Some 2 }
+                        Method = Some Domain.Method.Dkd; LogitStand = true; Epochs = Some 2 }
             let code, stdout, err = run o
             Expect.equal code 0 (stdout + err)
             Expect.equal (metricsWithoutTime out).Length 3 "two epochs"
@@ -144,10 +165,10 @@ let tests =
             let ckpt () = teacher.Force()
             testCase "unknown model" <| fun () -> expectError { baseOptions data (dir.File "x1") false with Model = Some "resnet9000" } 2 "unknown model 'resnet9000'"
             testCase "missing teacher file" <| fun () ->
-                expectError { baseOptions data (dir.File "x2") true with Teacher = Some(dir.File "none.ckpt"); TeacherModel = Some "fmnist_wide_cnn"; Method = Some Domain.Kd } 1 "none.ckpt not found"
-            testCase "a method without a teacher" <| fun () -> expectError { baseOptions data (dir.File "x3") true with Method = Some Domain.Kd } 2 "models.teacher"
+                expectError { baseOptions data (dir.File "x2") true with Teacher = Some(dir.File "none.ckpt"); TeacherModel = Some "fmnist_wide_cnn"; Method = Some Domain.Method.Kd } 1 "none.ckpt not found"
+            testCase "a method without a teacher" <| fun () -> expectError { baseOptions data (dir.File "x3") true with Method = Some Domain.Method.Kd } 2 "models.teacher"
             testCase "a teacher of the wrong architecture" <| fun () ->
-                expectError { baseOptions data (dir.File "x4") true with Teacher = Some(ckpt ()); TeacherModel = Some "fmnist_wide_cnn"; Method = Some Domain.Kd } 1 "does not fit model 'fmnist_wide_cnn'"
+                expectError { baseOptions data (dir.File "x4") true with Teacher = Some(ckpt ()); TeacherModel = Some "fmnist_wide_cnn"; Method = Some Domain.Method.Kd } 1 "does not fit model 'fmnist_wide_cnn'"
             testCase "a CIFAR model on Fashion-MNIST images" <| fun () -> expectError { baseOptions data (dir.File "x5") false with Model = Some "resnet8" } 2 "3-channel"
             testCase "a non-empty output folder without --resume" <| fun () ->
                 teacher.Force() |> ignore

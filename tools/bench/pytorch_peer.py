@@ -11,6 +11,10 @@ and what LogitStd's trainer does: forward, the teacher under no_grad in eval mod
 terms, loss.item() for the divergence check, zero_grad/backward/SGD step, the per-term and accuracy
 read-backs. Data is a fixed synthetic batch on both sides (the loader is benchmarked separately).
 
+The newer methods' losses (rows dist, nkd, wttm, rld and their _ls variants) are written from
+/work/shared/METHODS.md, independently of Core.FSharp; tools/reference/generate_reference_newer.py
+holds the float64 reference form of the same four losses.
+
 The ResNets come from tools/parity/make_parity.py (the parity fixtures' definitions, whose
 state-dict keys match the C# zoo); the Fashion-MNIST nets are written here from
 Shell.CSharp/Models/FashionMnistNets.cs, with the same layers and initialisation.
@@ -146,6 +150,67 @@ def ctkd_kd(student, teacher, g, lam, t_start, t_end, standardize):
     return (per.mean() * temp.square()).reshape(())
 
 
+def pearson_rows(a, b):
+    """Row-wise Pearson: cosine of the row-centred rows, 1e-8 added to the product of the norms (DIST's official eps)."""
+    a = a - a.mean(1, keepdim=True)
+    b = b - b.mean(1, keepdim=True)
+    return (a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1) + 1e-8)
+
+
+def dist(student, teacher, beta, gamma, t, standardize):
+    """DIST (METHODS.md): τ²·(β·(1 − mean_b ρ(p_s, p_t)) + γ·(1 − mean_k ρ(p_sᵀ, p_tᵀ))), p = softmax(·/τ), ρ Pearson."""
+    if standardize:
+        student, teacher = zscore(student), zscore(teacher)
+    ps, pt = F.softmax(student / t, dim=1), F.softmax(teacher / t, dim=1)
+    inter = 1.0 - pearson_rows(ps, pt).mean()
+    intra = 1.0 - pearson_rows(ps.t(), pt.t()).mean()
+    return (inter * beta + intra * gamma) * (t * t)
+
+
+def nkd(student, teacher, y, t, gamma, standardize):
+    """NKD (METHODS.md): −mean_b p_t[y]·log p_s[y] at T 1, plus −γ·T²·mean_b Σ softmax(t'/T)·log_softmax(s'/T) on the K−1 non-target logits."""
+    if standardize:
+        student, teacher = zscore(student), zscore(teacher)
+    b, k = student.shape
+    yy = y.unsqueeze(1)
+    target = -(F.softmax(teacher, dim=1).gather(1, yy) * F.log_softmax(student, dim=1).gather(1, yy)).mean()
+    keep = torch.ones_like(student, dtype=torch.bool).scatter_(1, yy, False)
+    s_rest, t_rest = student[keep].view(b, k - 1), teacher[keep].view(b, k - 1)
+    cross = (F.softmax(t_rest / t, dim=1) * F.log_softmax(s_rest / t, dim=1)).sum(1).mean()
+    return target - cross * (gamma * t * t)
+
+
+def wttm(student, teacher, gamma, standardize):
+    """WTTM (METHODS.md): mean_b w_b·KL(q_b ‖ softmax(s)_b), q = softmax(γ·log p_t), w = Σ p_t^γ via logsumexp; no T²."""
+    if standardize:
+        student, teacher = zscore(student), zscore(teacher)
+    scaled = F.log_softmax(teacher, dim=1) * gamma
+    w = scaled.logsumexp(1).exp()
+    kl = F.kl_div(F.log_softmax(student, dim=1), F.softmax(scaled, dim=1), reduction="none").sum(1)
+    return (kl * w).mean()
+
+
+def rld(student, teacher, y, alpha, beta, t, alpha_t, standardize):
+    """RLD (METHODS.md): α·SCD + β·MCD. SCD: binary KL of the teacher's [p_t[argmax t], rest] against the student's [p_s[y], rest] at α_T, ×α_T²;
+    MCD: KL at T with every class t_k ≥ t_y filled by −1e9 in both, ×T²; both batchmean. The student's binary log is taken in the log domain
+    (as dkd above), so it stays finite where the official log of the sum underflows."""
+    if standardize:
+        student, teacher = zscore(student), zscore(teacher)
+    b = student.shape[0]
+    yy = y.unsqueeze(1)
+    gt = torch.zeros_like(student, dtype=torch.bool).scatter_(1, yy, True)
+    top = torch.zeros_like(teacher, dtype=torch.bool).scatter_(1, teacher.argmax(1, keepdim=True), True)
+    pt = F.softmax(teacher / alpha_t, dim=1)
+    pt2 = torch.cat([pt.masked_fill(~top, 0.0).sum(1, keepdim=True), pt.masked_fill(top, 0.0).sum(1, keepdim=True)], 1)
+    log_p = F.log_softmax(student / alpha_t, dim=1)
+    log_ps2 = torch.cat([log_p.gather(1, yy), log_p.masked_fill(gt, float("-inf")).logsumexp(1, keepdim=True)], 1)
+    scd = F.kl_div(log_ps2, pt2, reduction="sum") * (alpha_t * alpha_t) / b
+    ge = teacher >= teacher.gather(1, yy)
+    mcd = F.kl_div(F.log_softmax((student / t).masked_fill(ge, -1e9), dim=1), F.softmax((teacher / t).masked_fill(ge, -1e9), dim=1),
+                   reduction="sum") * (t * t) / b
+    return scd * alpha + mcd * beta
+
+
 def mlkd_masks(tw):
     with torch.no_grad():
         p = F.softmax(tw.detach(), dim=1)
@@ -190,6 +255,15 @@ CONFIGS = {
     "mlkd": ("resnet8x4", "resnet32x4", 100, "mlkd", 1, 3, 1, 1, True),
     "dkd_ls": ("resnet8x4", "resnet32x4", 100, "dkd_ls", 2, 6, 1, 1, False),
     "ctkd_ls": ("resnet8x4", "resnet32x4", 100, "ctkd_ls", 2, 6, 1, 1, False),
+    # the newer methods with and without LS (METHODS.md's settings; BenchConfig.cs's rows of the same names)
+    "dist": ("resnet8x4", "resnet32x4", 100, "dist", 2, 6, 1, 1, False),
+    "dist_ls": ("resnet8x4", "resnet32x4", 100, "dist_ls", 2, 6, 1, 1, False),
+    "nkd": ("resnet8x4", "resnet32x4", 100, "nkd", 2, 6, 1, 1, False),
+    "nkd_ls": ("resnet8x4", "resnet32x4", 100, "nkd_ls", 2, 6, 1, 1, False),
+    "wttm": ("resnet8x4", "resnet32x4", 100, "wttm", 2, 6, 1, 1, False),
+    "wttm_ls": ("resnet8x4", "resnet32x4", 100, "wttm_ls", 2, 6, 1, 1, False),
+    "rld": ("resnet8x4", "resnet32x4", 100, "rld", 2, 6, 1, 1, False),
+    "rld_ls": ("resnet8x4", "resnet32x4", 100, "rld_ls", 2, 6, 1, 1, False),
     # LogitStd's *_cached configurations take the step with the teacher cache warm; the peer always
     # runs the teacher online: the comparison is LogitStd's cached step against PyTorch's online one.
     "kd_cached": ("resnet8x4", "resnet32x4", 100, "kd", 2, 6, 1, 2, True),
@@ -206,8 +280,9 @@ CONFIGS = {
 }
 
 
-# Epoch 1, as LogitStd's bench steps: DKD's warm-up factor min(1/20, 1), CTKD's λ = cos-schedule(1).
+# Epoch 1, as LogitStd's bench steps: DKD's and RLD's warm-up factor min(1/20, 1), CTKD's λ = cos-schedule(1).
 DKD_WARMUP = min(1 / 20, 1.0)
+RLD_WARMUP = min(1 / 20, 1.0)
 CTKD_LAMBDA = (math.cos(math.pi * 1 / 10) + 1.0) * 0.5 * (0.0 - -1.0) + -1.0
 
 
@@ -224,6 +299,22 @@ def objective_terms(name, s, y, t, ss, ts, g=None):
         return {"ce": F.cross_entropy(s, y) * 1.0, "dkd": dkd(s, t, y, 9.0, 72.0, 2.0, True) * DKD_WARMUP}
     if name == "ctkd_ls":
         return {"ce": F.cross_entropy(s, y) * 0.1, "kd": ctkd_kd(s, t, g, CTKD_LAMBDA, 1.0, 20.0, True) * 9.0}
+    if name == "dist":
+        return {"ce": F.cross_entropy(s, y) * 1.0, "dist": dist(s, t, 1.0, 1.0, 4.0, False) * 2.0}
+    if name == "dist_ls":
+        return {"ce": F.cross_entropy(s, y) * 1.0, "dist": dist(s, t, 9.0, 9.0, 2.0, True) * 2.0}
+    if name == "nkd":
+        return {"ce": F.cross_entropy(s, y) * 1.0, "nkd": nkd(s, t, y, 3.0, 3.5, False) * 1.0}
+    if name == "nkd_ls":
+        return {"ce": F.cross_entropy(s, y) * 1.0, "nkd": nkd(s, t, y, 2.0, 3.5, True) * 9.0}
+    if name == "wttm":
+        return {"ce": F.cross_entropy(s, y) * 1.0, "wttm": wttm(s, t, 0.1, False) * 45.0}
+    if name == "wttm_ls":
+        return {"ce": F.cross_entropy(s, y) * 1.0, "wttm": wttm(s, t, 0.1, True) * 405.0}
+    if name == "rld":
+        return {"ce": F.cross_entropy(s, y) * 1.0, "rld": rld(s, t, y, 1.0, 8.0, 4.0, 4.0, False) * RLD_WARMUP}
+    if name == "rld_ls":
+        return {"ce": F.cross_entropy(s, y) * 1.0, "rld": rld(s, t, y, 9.0, 72.0, 2.0, 2.0, True) * RLD_WARMUP}
     raise ValueError(name)
 
 
