@@ -1,7 +1,7 @@
 #load "build/scale.cake"
 #load "build/package.cake"
 // LogitStd build script.  dotnet tool restore && dotnet cake --target=<Target>
-// Targets: Build, Data, ParityFixtures, Parity, Test (default), Demo, ImageNetPairs, Study, Plots, Table,
+// Targets: Build, Data, ParityFixtures, Parity, Test (default), Test.Fast, Demo, ImageNetPairs, Study, Plots, Table,
 //          Bench [--quick] [--threads=N] [--rounds=N] [--only=A,B] [--wait-policy=default|passive|active],
 //          BenchEpoch [--images=N] [--cached], and in build/scale.cake SystemCheck, Publish, DeviceCheckCpu,
 //          SlurmTest, Scale (Study and Table take --scheduler=slurm), and in build/package.cake Pack, Samples.
@@ -14,6 +14,9 @@ var dataDir = root.Combine("data");
 var fashionDir = dataDir.Combine("fashion-mnist");
 string[] fashionFiles = { "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz" };
 string[] testProjects = { "tests/Core.Tests/Core.Tests.fsproj", "tests/Shell.Tests/Shell.Tests.fsproj", "tests/Models.Tests/Models.Tests.fsproj", "tests/Plots.Tests/Plots.Tests.fsproj", "tests/Data.Tests/Data.Tests.fsproj", "tests/Export.Tests/Export.Tests.fsproj", "tests/Integrity.Tests/Integrity.Tests.fsproj", "tests/Fuzz.Tests/Fuzz.Tests.fsproj", "tests/Hardening.Tests/Hardening.Tests.fsproj" };
+// Test.Fast's projects (build/Fast.slnf builds them); each runs only what its Main.fs declares fast
+// (TestMain.runSplit). The other projects are all slow.
+string[] fastTestProjects = { "tests/Core.Tests/Core.Tests.fsproj", "tests/Shell.Tests/Shell.Tests.fsproj", "tests/Data.Tests/Data.Tests.fsproj", "tests/Plots.Tests/Plots.Tests.fsproj" };
 var python = Argument("python", "/usr/bin/python3");
 var generatedFixtures = root.Combine("tests/fixtures/generated");
 
@@ -126,11 +129,11 @@ Task("Parity")
             throw new Exception($"{list}: failed");
 });
 
-Task("Test")
-    .Description("Builds everything and runs every test project as an executable (Expecto).")
-    .IsDependentOn("Build")
-    .IsDependentOn("Data")
-    .Does(() =>
+/// Runs each test project as an executable (Expecto) with `args` and adds its `N passed, M failed, K skipped`
+/// line to the tally (a project that crashed before printing its summary counts as one failure). `direct`:
+/// start the built assembly itself (tests/X/bin/…/LogitStd.X.dll) rather than `dotnet run --no-build`,
+/// which spends a second or two per project evaluating it.
+void RunTestProjects(IEnumerable<string> projects, string args, bool direct = false)
 {
     testsRan = true;
     var tally = root.CombineWithFilePath("artifacts/test-tally.txt");
@@ -139,16 +142,14 @@ Task("Test")
     var env = new Dictionary<string, string> { ["LOGITSTD_TEST_TALLY"] = tally.FullPath };
     int TallyLines() => FileExists(tally) ? System.IO.File.ReadAllLines(tally.FullPath).Count(l => l.Trim().Length > 0) : 0;
     int crashed = 0;
-    // The model parity tests skip (visibly) without the generated fixtures; make them when PyTorch is here.
-    if (!(FileExists(generatedFixtures.CombineWithFilePath("fmnist_mlp.io.pt")) && FileExists(generatedFixtures.CombineWithFilePath("preprocessing/preprocessing.pt"))) && FileExists(python) && MakeParityFixtures() != 0)
-        Warning("Parity fixtures could not be generated (no torch for {0}?); those parity tests will be skipped.", python);
-    foreach (var p in testProjects)
+    foreach (var p in projects)
     {
         Information($"==> {p}");
         var linesBefore = TallyLines();
-        var code = Run("dotnet", $"run --no-build --project {p} -c {configuration} -- --fail-on-focused-tests --colours 0", env: env);
+        var dir = System.IO.Path.GetDirectoryName(p);
+        var start = direct ? $"{dir}/bin/{configuration}/net10.0/linux-x64/LogitStd.{System.IO.Path.GetFileName(dir)}.dll" : $"run --no-build --project {p} -c {configuration} --";
+        var code = Run("dotnet", $"{start} --fail-on-focused-tests --colours 0{args}", env: env);
         if (code != 0) Error($"{p} exited with {code}");
-        // A project that crashed before printing its summary counts as one failure.
         if (code != 0 && TallyLines() == linesBefore) crashed++;
     }
     if (FileExists(tally))
@@ -160,11 +161,32 @@ Task("Test")
             if (parts.Length > 2) testsSkipped += int.Parse(parts[2]);
         }
     testsFailed += crashed;
+}
+
+Task("Test")
+    .Description("Builds everything and runs every test project as an executable (Expecto); what CI runs.")
+    .IsDependentOn("Build")
+    .IsDependentOn("Data")
+    .Does(() =>
+{
+    // The model parity tests skip (visibly) without the generated fixtures; make them when PyTorch is here.
+    if (!(FileExists(generatedFixtures.CombineWithFilePath("fmnist_mlp.io.pt")) && FileExists(generatedFixtures.CombineWithFilePath("preprocessing/preprocessing.pt"))) && FileExists(python) && MakeParityFixtures() != 0)
+        Warning("Parity fixtures could not be generated (no torch for {0}?); those parity tests will be skipped.", python);
+    RunTestProjects(testProjects, "");
     Information("==> logitstd check-reference (the official sample and the committed vectors)");
     var refs = new List<string> { "tests/reference/logitstd-reference.json", "tests/reference/logitstd-reference-newer.json" };
     if (FileExists("../shared/reference-sample.json")) refs.Insert(0, "../shared/reference-sample.json");
     var refCode = Run("dotnet", $"Shell.CSharp/bin/{configuration}/net10.0/linux-x64/logitstd.dll check-reference {string.Join(" ", refs)}");
     if (refCode == 0) testsPassed++; else testsFailed++;
+});
+
+Task("Test.Fast")
+    .Description("The inner loop, under a minute after a build: builds what it runs (build/Fast.slnf), then the tests each project's Main.fs declares fast (`--fast`: the core and its losses, the command-line grammar, the commands in-process, the file formats) of Core, Shell, Data and Plots. No kill tests, fuzzing, trainings, sweeps or model parity: Test runs those.")
+    .Does(() =>
+{
+    // Only the projects it runs (and what they reference): a no-op build of the whole solution takes longer.
+    DotNetBuild("build/Fast.slnf", new DotNetBuildSettings { Configuration = configuration });
+    RunTestProjects(fastTestProjects, " --fast", direct: true);
 });
 
 // ---------------------------------------------------------------- experiments
@@ -225,7 +247,7 @@ void Experiment(string command, string args, string outDir)
 string FashionConfig(string tag, string student = "fmnist_mlp") =>
     tag == "vanilla" ? $"configs/fashion-mnist/vanilla/{student}.yaml" : $"configs/fashion-mnist/{tag}/fmnist_wide_cnn_{student}.yaml";
 
-// The study (README "The Fashion-MNIST study"): both students, the same teacher. "vanilla" is the student alone.
+// The study (docs/study.md): both students, the same teacher. "vanilla" is the student alone.
 var studyStudents = new[] { "fmnist_mlp", "fmnist_small_cnn" };
 var studyArms = new[] { "kd", "kd_ls", "ctkd", "ctkd_ls", "dkd", "dkd_ls", "mlkd", "mlkd_ls", "kd_raw_tau2_w9", "kd_ls_tau0.5", "kd_ls_tau1", "kd_ls_tau4",
     // MLKD+LS with its suspects separated; not the paper's objective (configs/fashion-mnist/mlkd_ls_*).
@@ -649,6 +671,7 @@ Task("Bench")
         ? new[] { "resnet8x4", "fmnist_wide_cnn", "fmnist_small_cnn", "fmnist_mlp", "kd", "kd_ls", "mlkd", "kd_cached", "kd_ls_cached", "dkd_ls_cached", "ctkd_ls_cached",
                   "resnet8x4_cl", "fmnist_small_cnn_cl" }
         : new[] { "resnet8x4", "resnet32x4", "fmnist_wide_cnn", "fmnist_small_cnn", "fmnist_mlp", "kd", "kd_ls", "dkd_ls", "ctkd_ls", "mlkd",
+                  "dist", "dist_ls", "nkd", "nkd_ls", "wttm", "wttm_ls", "rld", "rld_ls",
                   "kd_cached", "kd_ls_cached", "dkd_ls_cached", "ctkd_ls_cached", "resnet8x4_cl", "fmnist_wide_cnn_cl", "fmnist_small_cnn_cl", "kd_ls_cl", "memory" };
     // The *_cached rows: LogitStd's step with the teacher cache warm (the teacher's logits are given) against
     // PyTorch's online step of the same configuration (the peer runs the teacher every step).

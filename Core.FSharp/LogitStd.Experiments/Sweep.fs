@@ -12,13 +12,14 @@ type SweepRun =
 
 /// The label of each config: its file stem; configs that share a stem (kd/x.yaml, kd_ls/x.yaml) are
 /// told apart by their folder, `kd.x` and `kd_ls.x`. The same config list always gives the same labels.
+/// The configs are full paths (the shell resolves them): the core reads no current folder.
 let labels (configs: string list) : Result<(string * string) list, string> =
     let stem (c: string) = Path.GetFileNameWithoutExtension c
     let counts = configs |> List.countBy stem |> Map.ofList
     let label (c: string) =
         if counts.[stem c] = 1 then stem c
         else
-            let folder = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath c))
+            let folder = Path.GetFileName(Path.GetDirectoryName c)
             folder + "." + stem c
     let labelled = configs |> List.map (fun c -> c, label c)
     match labelled |> List.groupBy snd |> List.tryFind (fun (_, g) -> g.Length > 1) with

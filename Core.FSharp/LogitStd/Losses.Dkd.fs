@@ -47,9 +47,7 @@ let internal partsUnchecked (prep: Prep) (temperature: float) (student: torch.Te
 /// (it agrees with the reference vectors to 1e-12), and finite everywhere else.
 let parts (prep: Prep) (temperature: float) (student: torch.Tensor) (teacher: torch.Tensor) (target: torch.Tensor) : Parts =
     Validate.temperature "temperature" temperature
-    Validate.pairShape student teacher
-    Validate.targetsShape target student.shape.[0]
-    Validate.values [ "student", student; "teacher", teacher ] (Some (target, student.shape.[1]))
+    Validate.pairWithTargets student teacher target
     partsUnchecked prep temperature student teacher target
 
 /// dkd(s, t, y; α, β, T) = α · TCKD + β · NCKD.

@@ -45,7 +45,7 @@ let kd (prep: Prep) (temperature: float) (student: torch.Tensor) (teacher: torch
 /// tensor too, so the gradient reaches the temperature (CTKD).
 let internal kdAtTensorTemperatureUnchecked (prep: Prep) (temperature: torch.Tensor) (student: torch.Tensor) (teacher: torch.Tensor) : torch.Tensor =
     use scope = torch.NewDisposeScope()
-    let loss = (perSampleKl (apply prep student) (apply prep teacher) temperature).mean() * temperature.square()
+    let loss = (perSampleKl (apply prep student) (apply prep teacher) temperature).mean() * (temperature * temperature)
     loss.MoveToOuterDisposeScope()
 
 let kdAtTensorTemperature (prep: Prep) (temperature: torch.Tensor) (student: torch.Tensor) (teacher: torch.Tensor) : torch.Tensor =

@@ -51,7 +51,7 @@ let internal classConsistency (temperature: float) (student: torch.Tensor) (teac
     let ps = (student / temperature).softmax(1L)
     let pt = (teacher / temperature).softmax(1L)
     let d = pt.t().mm(pt) - ps.t().mm(ps)
-    (d.square().sum() / float student.shape.[1]).MoveToOuterDisposeScope()
+    ((d * d).sum() / float student.shape.[1]).MoveToOuterDisposeScope()
 
 /// Batch-level consistency: Σ (P_t P_tᵀ − P_s P_sᵀ)² / B with P = softmax(x/T) on raw logits.
 let internal batchConsistency (temperature: float) (student: torch.Tensor) (teacher: torch.Tensor) : torch.Tensor =
@@ -59,7 +59,7 @@ let internal batchConsistency (temperature: float) (student: torch.Tensor) (teac
     let ps = (student / temperature).softmax(1L)
     let pt = (teacher / temperature).softmax(1L)
     let d = pt.mm(pt.t()) - ps.mm(ps.t())
-    (d.square().sum() / float student.shape.[0]).MoveToOuterDisposeScope()
+    ((d * d).sum() / float student.shape.[0]).MoveToOuterDisposeScope()
 
 /// The four logit batches of one MLKD step.
 type Views =
@@ -101,7 +101,7 @@ let instanceLevel (prep: Prep) (tau: float) (v: Views) (mask: torch.Tensor) : to
 
 /// Class level, unweighted: Σ_T mean(cc(prep(s_w), prep(t_w), T) · class_mask). The official
 /// objective uses raw logits (`classLevel`); the Z-scored form exists for the ablation arms that
-/// separate MLKD+LS's suspects (README "MLKD, explained") and is not the paper's objective.
+/// separate MLKD+LS's suspects (docs/study.md, "MLKD at ten classes, explained") and is not the paper's objective.
 let classLevelWith (prep: Prep) (tau: float) (studentWeak: torch.Tensor) (teacherWeak: torch.Tensor) (classMask: torch.Tensor) : torch.Tensor =
     use scope = torch.NewDisposeScope()
     let s, t0 = apply prep studentWeak, apply prep teacherWeak

@@ -43,9 +43,7 @@ let internal partsUnchecked (prep: Prep) (temperature: float) (gamma: float) (st
 let parts (prep: Prep) (temperature: float) (gamma: float) (student: torch.Tensor) (teacher: torch.Tensor) (target: torch.Tensor) : Parts =
     Validate.temperature "temperature" temperature
     Validate.weight "gamma" gamma
-    Validate.pairShape student teacher
-    Validate.targetsShape target student.shape.[0]
-    Validate.values [ "student", student; "teacher", teacher ] (Some (target, student.shape.[1]))
+    Validate.pairWithTargets student teacher target
     partsUnchecked prep temperature gamma student teacher target
 
 /// The unchecked `nkd`, for callers that validated their inputs once (the objective).

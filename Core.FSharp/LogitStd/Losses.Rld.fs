@@ -53,9 +53,7 @@ let internal partsUnchecked (prep: Prep) (temperature: float) (alphaTemperature:
 let parts (prep: Prep) (temperature: float) (alphaTemperature: float) (student: torch.Tensor) (teacher: torch.Tensor) (target: torch.Tensor) : Parts =
     Validate.temperature "temperature" temperature
     Validate.temperature "alpha_temperature" alphaTemperature
-    Validate.pairShape student teacher
-    Validate.targetsShape target student.shape.[0]
-    Validate.values [ "student", student; "teacher", teacher ] (Some (target, student.shape.[1]))
+    Validate.pairWithTargets student teacher target
     partsUnchecked prep temperature alphaTemperature student teacher target
 
 /// The unchecked `rld`, for callers that validated their inputs once (the objective).

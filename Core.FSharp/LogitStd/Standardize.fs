@@ -23,7 +23,9 @@ type Prep =
 let private rowStd (centered: torch.Tensor) : torch.Tensor =
     let k = centered.shape.[centered.shape.Length - 1]
     let tiny = torch.finfo(centered.dtype).tiny
-    let var = centered.square().sum([| -1L |], true) / float (k - 1L)
+    // x * x, not square(): TorchSharp's square() passes a temporary Scalar to pow that the GC may free
+    // mid-call ("Unknown scalar type", seen once under memory pressure; dotnet/TorchSharp#1434).
+    let var = (centered * centered).sum([| -1L |], true) / float (k - 1L)
     var.clamp_min(tiny).sqrt()
 
 /// Z(x) without validation, inside the caller's dispose scope.

@@ -89,3 +89,9 @@ let internal temperature (name: string) (t: float) =
 /// A weight must be a finite number.
 let internal weight (name: string) (w: float) =
     if not (Double.IsFinite w) then invalidArg name (sprintf "%s must be finite, got %g" name w)
+
+/// A teacher/student pair with labels: shapes, then finiteness and the labels' range in one host read.
+let internal pairWithTargets (student: torch.Tensor) (teacher: torch.Tensor) (target: torch.Tensor) =
+    pairShape student teacher
+    targetsShape target student.shape.[0]
+    values [ "student", student; "teacher", teacher ] (Some (target, student.shape.[1]))

@@ -119,7 +119,7 @@ public sealed class DistillationStep
         var termGradSquares = LogsTermGradients ? TermGradientSquares(terms, logits, sStrong) : [];
         optimizer.zero_grad();
         total.backward();
-        var gradSquares = parameters.Where(p => p.grad is not null).Select(p => p.grad!.square().sum());
+        var gradSquares = parameters.Where(p => p.grad is not null).Select(p => (p.grad! * p.grad!).sum());
         var readBack = new List<Tensor> { total.detach() };
         readBack.AddRange(terms.Select(kv => kv.Value.detach()));
         readBack.Add(logits.argmax(1).eq(labels).sum().to_type(total.dtype));
@@ -149,7 +149,7 @@ public sealed class DistillationStep
         {
             Tensor[] wrt = termUsesStrong[i] && strong is not null ? [logits, strong] : [logits];
             var grads = torch.autograd.grad([terms[i].Value], wrt, retain_graph: true);
-            squares.Add(grads.Select(g => g.square().sum()).Aggregate((a, c) => a + c));
+            squares.Add(grads.Select(g => (g * g).sum()).Aggregate((a, c) => a + c));
         }
         return squares;
     }

@@ -1,5 +1,5 @@
-// Your own TorchSharp loop with the LogitStd package: a teacher, then a KD+LS and a DKD+LS student,
-// one epoch each on Fashion-MNIST, printing every named loss term.
+// Your own TorchSharp loop with the LogitStd package: a teacher, then a KD+LS, a DKD+LS and an RLD+LS
+// student, one epoch each on Fashion-MNIST, printing every named loss term.
 // Run: dotnet run -- DATA_FOLDER   (the four Fashion-MNIST .gz files; default data/fashion-mnist)
 using LogitStd.Core;
 using TorchSharp;
@@ -17,12 +17,14 @@ using var kdStudent = Mlp(hidden: 16);
 Fit("KD+LS", kdStudent, Objectives.Kd(temperature: 2, ceWeight: 0.1, kdWeight: 9, standardize: true), teacher);
 using var dkdStudent = Mlp(hidden: 16);
 Fit("DKD+LS", dkdStudent, Objectives.Dkd(standardize: true), teacher);
+using var rldStudent = Mlp(hidden: 16);
+Fit("RLD+LS", rldStudent, Objectives.ForMethod("rld", standardize: true), teacher); // any of the eight methods by name
 
 Module<Tensor, Tensor> Mlp(int hidden) => Sequential(Linear(784, hidden), ReLU(), Linear(hidden, 10));
 
 void Fit(string name, Module<Tensor, Tensor> model, Objective.Objective objective, Module<Tensor, Tensor>? teacher)
 {
-    const int epoch = 1; // DKD's warm-up reads it: Distillation.Evaluate requires it there
+    const int epoch = 1; // DKD's and RLD's warm-up read it: Distillation.Evaluate requires it there
     using var optimizer = optim.SGD(model.parameters(), learningRate: 0.05, momentum: 0.9);
     model.train();
     teacher?.eval();

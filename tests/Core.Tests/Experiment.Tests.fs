@@ -147,7 +147,7 @@ objective:
             | Error es -> Expect.stringContains (String.concat " " es) "no distillation objective" "distill"
             | Ok _ -> failtest "expected an error"
             match resolve { options true with Method = Some Domain.Method.Kd } None with
-            | Error es -> Expect.stringContains (String.concat " " es) "models.teacher" "needs a teacher"
+            | Error es -> Expect.stringContains (String.concat " " es) "models.teacher: the objective" "needs a teacher"
             | Ok _ -> failtest "expected an error"
             match resolve (options false) (Some kdLs) with
             | Error es -> Expect.stringContains (String.concat " " es) "use `logitstd distill`" "train"

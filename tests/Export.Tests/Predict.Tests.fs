@@ -173,7 +173,7 @@ let tests =
                 Expect.stringContains err "junk.dat: not a PNG/JPEG image" "names the file"
                 let code, _, err = predict (predictOptions junk idx (Some 0))
                 Expect.equal code 1 err
-                Expect.stringContains err "junk.dat" "an ONNX file that is not one"
+                Expect.stringContains err "junk.dat: ONNX Runtime cannot load it" "an ONNX file that is not one"
 
         testCase "a CIFAR-100 record through an exported resnet8x4: CIFAR-100 class names" <| fun () ->
             use dir = new TempDir()

@@ -1,4 +1,4 @@
-/// The samples as the documentation shows them: the README's library example is the C# sample that CI
+/// The samples as the documentation shows them: the library page's whole program is the C# sample that CI
 /// builds from the package and runs (the Cake target Samples), and samples/ stays outside the
 /// repository's build files, so that it proves what a stranger's project gets from the packages.
 module LogitStd.Shell.Tests.SamplesTests
@@ -18,12 +18,12 @@ let fencedAfter (heading: string) (language: string) (markdown: string) =
 
 let tests =
     testList "samples" [
-        testCase "the README's C# library example is samples/Consumer/Program.cs, whole" <| fun () ->
-            let readme = File.ReadAllText(repoFile "README.md")
+        testCase "docs/library.md's whole C# program is samples/Consumer/Program.cs, whole" <| fun () ->
+            let page = File.ReadAllText(repoFile "docs/library.md")
             let program = File.ReadAllText(repoFile "samples/Consumer/Program.cs").TrimEnd('\n')
-            match fencedAfter "## Using the losses in your own TorchSharp loop" "csharp" readme with
-            | Some code -> Expect.equal code program "the README shows the sample CI compiles and runs; copy Program.cs into it"
-            | None -> failtest "README.md: no ```csharp block after '## Using the losses in your own TorchSharp loop'"
+            match fencedAfter "## A whole program" "csharp" page with
+            | Some code -> Expect.equal code program "docs/library.md shows the sample CI compiles and runs; copy Program.cs into it"
+            | None -> failtest "docs/library.md: no ```csharp block after '## A whole program'"
 
         testCase "the block finder sees a difference (the check itself can fail)" <| fun () ->
             let md = "## Using the losses in your own TorchSharp loop\n\n```csharp\nvar x = 1;\n```\n"

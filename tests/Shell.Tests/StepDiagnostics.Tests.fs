@@ -15,19 +15,34 @@ type private Trial =
       Teacher: Classifier
       Step: DistillationStep }
 
-/// A seeded student and teacher (random weights) and a step over `objective`.
+/// The zoo's model with every parameter drawn from its own generator (uniform in ±1/√fan-in, the
+/// scale of PyTorch's default Linear and Conv initialisation); its buffers are the zoo's constants. Two
+/// calls with one seed give bit-identical weights whatever other tests draw from torch's global
+/// generator meanwhile (Expecto runs them in parallel; `torch.manual_seed` here would race with them).
+let private seededModel (name: string) (seed: uint64) =
+    let m = ModelZoo.Create(name, 10)
+    use g = new torch.Generator(seed)
+    use _ = torch.no_grad ()
+    for p in m.parameters () do
+        let fanIn = if p.dim () >= 2L then p.numel () / p.shape.[0] else p.numel ()
+        let bound = 1.0 / sqrt (float fanIn)
+        use draw = torch.rand(p.shape, generator = g)
+        p.copy_(draw * (2.0 * bound) - bound) |> ignore
+    m
+
+/// A seeded student and teacher and a step over `objective`.
 let private trial (objective: Objective.Objective) (logGradients: bool) =
-    torch.manual_seed 11L |> ignore
-    let student = ModelZoo.Create("fmnist_mlp", 10)
-    let teacher = ModelZoo.Create("fmnist_small_cnn", 10)
+    let student = seededModel "fmnist_mlp" 11UL
+    let teacher = seededModel "fmnist_small_cnn" 12UL
     teacher.eval ()
     let parameters = student.parameters().ToList()
     let sgd = torch.optim.SGD(parameters, 0.05, 0.9, 0.0, 5e-4, false)
     { Student = student; Teacher = teacher; Step = DistillationStep(student, teacher, objective, sgd, parameters, null, logGradients) }
 
+/// A batch from its own generator.
 let private batch () : torch.Tensor * torch.Tensor =
-    torch.manual_seed 5L |> ignore
-    torch.randn(16L, 1L, 28L, 28L), torch.randint(10L, [| 16L |], dtype = torch.int64)
+    use g = new torch.Generator(5UL)
+    torch.randn([| 16L; 1L; 28L; 28L |], generator = g), torch.randint(10L, [| 16L |], dtype = torch.int64, generator = g)
 
 let private logitsOf (m: Classifier) (x: torch.Tensor) : torch.Tensor =
     let struct (logits, _) = m.Forward x

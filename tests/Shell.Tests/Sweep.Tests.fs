@@ -32,19 +32,53 @@ let program = [| "dotnet"; Path.Combine(AppContext.BaseDirectory, "logitstd.dll"
 
 let runSweep args = runCommand (fun o e -> SweepCommand.Run(sweepOptions args, o, e, program))
 
+/// A fresh folder with a tiny generated Fashion-MNIST and the two experiment files the sweeps run.
+let private setup () =
+    let dir = new TempDir()
+    let data = dir.File "data"
+    Directory.CreateDirectory data |> ignore
+    writeTinyFashionMnist data 200 60 7
+    dir, [ writeConfig dir.Path "fmnist_mlp" data; writeConfig dir.Path "fmnist_small_cnn" data ]
+
+/// 2 configs × 2 seeds into `out`, two child processes of one thread each.
+let private sweepArgs (configs: string list) (out: string) =
+    [ "--configs" ] @ configs @ [ "--seeds"; "2"; "--out"; out; "--max-parallel"; "2"; "--"; "--threads"; "1" ]
+
+let private names = [ "fmnist_mlp-s0"; "fmnist_mlp-s1"; "fmnist_small_cnn-s0"; "fmnist_small_cnn-s1" ]
+
+/// One sweep run to the end, made on first use by whichever test needs it first, with what the sweep
+/// returned and printed: no test depends on another having run before it, and none changes this
+/// folder (those that change a sweep work on `copyOfFinished`).
+let private finished =
+    lazy
+        (let dir, configs = setup ()
+         let out = dir.File "sweep"
+         dir, configs, out, runSweep (sweepArgs configs out))
+
+/// The finished sweep, checked to have ended with exit 0.
+let private finishedSweep () =
+    let _, configs, out, (code, stdout, err) = finished.Force()
+    Expect.equal code 0 ("the finished sweep this test starts from: " + stdout + err)
+    configs, out
+
+let rec private copyTree (source: string) (target: string) =
+    Directory.CreateDirectory target |> ignore
+    for f in Directory.GetFiles source do File.Copy(f, Path.Combine(target, Path.GetFileName f))
+    for d in Directory.GetDirectories source do copyTree d (Path.Combine(target, Path.GetFileName d))
+
+/// A copy of the finished sweep in a fresh folder (the experiment files and the data stay shared,
+/// read only), for a test that runs the sweep again or damages its run folders.
+let private copyOfFinished () =
+    let configs, out = finishedSweep ()
+    let dir = new TempDir()
+    let copy = dir.File "sweep"
+    copyTree out copy
+    dir, configs, copy
+
 let tests =
     testSequenced <| testList "sweep" [
-        let dir = new TempDir()
-        let data = dir.File "data"
-        Directory.CreateDirectory data |> ignore
-        writeTinyFashionMnist data 200 60 7
-        let configs = [ writeConfig dir.Path "fmnist_mlp" data; writeConfig dir.Path "fmnist_small_cnn" data ]
-        let out = dir.File "sweep"
-        let args = [ "--configs" ] @ configs @ [ "--seeds"; "2"; "--out"; out; "--max-parallel"; "2"; "--"; "--threads"; "1" ]
-        let names = [ "fmnist_mlp-s0"; "fmnist_mlp-s1"; "fmnist_small_cnn-s0"; "fmnist_small_cnn-s1" ]
-
-        yield testCase "a local sweep runs configs × seeds as child processes, one finished run folder each" <| fun () ->
-            let code, stdout, err = runSweep args
+        testCase "a local sweep runs configs × seeds as child processes, one finished run folder each" <| fun () ->
+            let _, _, out, (code, stdout, err) = finished.Force()
             Expect.equal code 0 (stdout + err)
             for n in names do
                 Expect.equal (RunState.Of(Path.Combine(out, n))) RunStatus.Finished n
@@ -55,13 +89,17 @@ let tests =
             Expect.equal (plan.Runs |> Seq.map (fun r -> r.Name) |> List.ofSeq) names "plan"
             Expect.sequenceEqual plan.Program program "the children's program"
 
-        yield testCase "a second sweep skips finished runs" <| fun () ->
-            let code, stdout, err = runSweep args
+        testCase "a second sweep skips finished runs" <| fun () ->
+            let dir, configs, out = copyOfFinished ()
+            use _ = dir
+            let code, stdout, err = runSweep (sweepArgs configs out)
             Expect.equal code 0 (stdout + err)
-            Expect.stringContains stdout "4 finished already" "counted"
+            Expect.stringContains stdout "4 finished already, 0 to resume, 0 to start" "counted"
             Expect.stringContains stdout "nothing to run" "nothing run"
 
-        yield testCase "an unfinished run with a checkpoint is resumed, a start without one is begun again" <| fun () ->
+        testCase "an unfinished run with a checkpoint is resumed, a start without one is begun again" <| fun () ->
+            let dir, configs, out = copyOfFinished ()
+            use _ = dir
             // s0: stopped after its last epoch's checkpoint, before the analysis; s1: died before any checkpoint.
             let resumable = Path.Combine(out, "fmnist_mlp-s0")
             File.Delete(Path.Combine(resumable, "analysis", "student_test_logits.csv"))
@@ -74,22 +112,25 @@ let tests =
             LogitStd.Shell.Runs.RunMarker(null).WriteInto(restarted)
             File.WriteAllText(Path.Combine(restarted, "experiment.yaml"), "left by a killed start")
             File.WriteAllText(Path.Combine(restarted, "notes.txt"), "the user's")
-            let code, stdout, err = runSweep args
+            let code, stdout, err = runSweep (sweepArgs configs out)
             Expect.equal code 0 (stdout + err)
-            Expect.stringContains stdout "1 to resume, 1 to start" "the plan"
+            Expect.stringContains stdout "2 finished already, 1 to resume, 1 to start" "the plan"
             Expect.stringContains (File.ReadAllText(Path.Combine(out, "sweep", "logs", "fmnist_mlp-s0.log"))) "resuming from" "resumed"
             Expect.stringContains (File.ReadAllText(Path.Combine(out, "sweep", "logs", "fmnist_mlp-s1.log"))) "removing" "restarted"
             Expect.equal (File.ReadAllText(Path.Combine(restarted, "notes.txt"))) "the user's" "the user's file is kept"
             for n in names do Expect.equal (RunState.Of(Path.Combine(out, n))) RunStatus.Finished n
             Expect.equal (File.ReadAllText(Path.Combine(resumable, "summary.json"))) bestBefore "the resumed run's summary is unchanged"
 
-        yield testCase "results collects the sweep's table" <| fun () ->
+        testCase "results collects the sweep's table" <| fun () ->
+            let _, out = finishedSweep ()
             let code, stdout, err = runCommand (fun o e -> LogitStd.Shell.Cli.ResultsCommand.Run([ out ], null, null, o, e))
             Expect.equal code 0 err
             Expect.stringContains stdout "| fmnist_mlp | — | none | no | `1·CE` | 2 |" "two seeds of the MLP"
             Expect.stringContains stdout "| fmnist_small_cnn | — | none | no | `1·CE` | 2 |" "two seeds of the CNN"
 
-        yield testCase "sweep-task: a missing plan exits 1 (a file at fault), an index past its end 2" <| fun () ->
+        testCase "sweep-task: a missing plan exits 1 (a file at fault), an index past its end 2" <| fun () ->
+            let _, out = finishedSweep ()
+            use dir = new TempDir()
             let code, _, err = runCommand (fun o e -> SweepTask.Run(dir.File "none.json", 0, o, e))
             Expect.equal code 1 "missing"
             Expect.stringContains err "none.json" "names the file"
@@ -97,7 +138,8 @@ let tests =
             Expect.equal code2 2 "past the end"
             Expect.stringContains err2 "has 4 runs" "says how many"
 
-        yield testCase "the Slurm script: one array task per unfinished run, %P, requeue, appended per-task logs" <| fun () ->
+        testCase "the Slurm script: one array task per unfinished run, %P, requeue, appended per-task logs" <| fun () ->
+            let _, out = finishedSweep ()
             let plan = SweepPlan.Read(SweepPlan.PlanFile out)
             let weird = SweepPlan(plan.Format, plan.Out, [| "/opt/it's here/logitstd" |], plan.Runs)
             let script = SlurmScheduler.Script(weird, "/p/plan.json", [| 1; 3 |], SlurmResources(4, Nullable 2, "gpu", "gpu:1", "2:00:00"))
@@ -110,7 +152,9 @@ let tests =
             Expect.stringContains plain "#SBATCH --array=0\n" "no %P without --max-parallel"
             Expect.isFalse (plain.Contains "--gres") "no gres on CPU"
 
-        yield testCase "bad configs exit 2 naming the file or folder" <| fun () ->
+        testCase "bad configs exit 2 naming the file or folder" <| fun () ->
+            let dir, _ = setup ()
+            use _ = dir
             let code, _, err = runSweep [ "--configs"; dir.File "nope.yaml"; "--out"; dir.File "o2" ]
             Expect.equal code 2 "missing"
             Expect.stringContains err "nope.yaml" "names it"
@@ -125,7 +169,9 @@ let tests =
             Expect.equal code3 2 "invalid"
             Expect.stringContains err3 "broken.yaml" "names the file"
 
-        yield testCase "--scheduler slurm without sbatch on PATH exits 1 naming sbatch" <| fun () ->
+        testCase "--scheduler slurm without sbatch on PATH exits 1 naming sbatch" <| fun () ->
+            let dir, configs = setup ()
+            use _ = dir
             let path = Environment.GetEnvironmentVariable "PATH"
             try
                 Environment.SetEnvironmentVariable("PATH", dir.File "no-bin")

@@ -185,8 +185,8 @@ def imagenet():
 
 
 def fashion():
-    # The Fashion-MNIST study (README "Study"): a wide CNN teacher trained on all 60,000 images, an MLP
-    # student trained on a seeded 10,000-image subset for 8 epochs (README explains the choice).
+    # The Fashion-MNIST study (docs/study.md): a wide CNN teacher trained on all 60,000 images, an MLP
+    # student trained on a seeded 10,000-image subset for 8 epochs (docs/study.md explains the choice).
     teacher = "fmnist_wide_cnn"
     weights = "runs/fashion-mnist/teacher/checkpoints/best.ckpt"
     write("fashion-mnist/vanilla/fmnist_wide_cnn.yaml",
@@ -236,7 +236,7 @@ def fashion():
                   document(f"{tag}_{teacher}_{student}", "fashion-mnist", student, teacher, weights,
                            dict(solver, lr=newer_lr(tag.split("_")[0], student)), obj,
                            extra_dataset=ds, header=f"Fashion-MNIST, {teacher} -> {student}, {what}"))
-        # MLKD+LS with its suspects separated (README "MLKD, explained"); NOT the paper's objective.
+        # MLKD+LS with its suspects separated (docs/study.md, "MLKD at ten classes, explained"); NOT the paper's objective.
         ce2, t, w = term("ce", 0.1, "cross_entropy_two_views"), 2.0, 9.0
         inst = term("kd", w, "mlkd_instance", temperature=t, standardize=True)
         cc = lambda std: term("cc", w, "mlkd_class", temperature=t, standardize=std)

@@ -739,6 +739,11 @@ def generate(out_path):
               "raw DKD takes log(0) = -inf for an underflowed binary probability, and torch "
               "1.13's kl_div (xlogy form) turns 0 * -inf into NaN, so those values and gradients "
               "are NaN or Infinity." % (torch.__version__, SEED))
+    write_file(out_path, source, lines, cases, ("zscore", "kd", "dkd", "kd-objective", "dkd-objective", "mlkd-objective", "ctkd"))
+
+
+def write_file(out_path, source, lines, cases, kinds):
+    """Writes the file (one case per line, the same bytes on every run) and prints the count of each kind."""
     head = json.dumps({"format": FORMAT, "source": source})
     text = head[:-1] + ', "cases": [\n' + ",\n".join(lines) + "\n]}\n"
     with open(out_path, "w", encoding="utf-8", newline="\n") as f:
@@ -747,7 +752,7 @@ def generate(out_path):
     for c in cases:
         counts[c["loss"]] = counts.get(c["loss"], 0) + 1
     print("wrote %d cases to %s (%d bytes)" % (len(cases), out_path, len(text.encode())))
-    for k in ("zscore", "kd", "dkd", "kd-objective", "dkd-objective", "mlkd-objective", "ctkd"):
+    for k in kinds:
         print("  %-15s %d" % (k, counts.get(k, 0)))
 
 

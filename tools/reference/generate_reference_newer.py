@@ -400,16 +400,7 @@ def generate(out_path):
               "student probability (official, unclamped) and torch 1.13's kl_div turns it into "
               "Infinity or NaN; those values and gradients are recorded as the official formula "
               "gives them." % (torch.__version__, SEED))
-    head = json.dumps({"format": FORMAT, "source": source})
-    text = head[:-1] + ', "cases": [\n' + ",\n".join(lines) + "\n]}\n"
-    with open(out_path, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
-    counts = {}
-    for c in cases:
-        counts[c["loss"]] = counts.get(c["loss"], 0) + 1
-    print("wrote %d cases to %s (%d bytes)" % (len(cases), out_path, len(text.encode())))
-    for k in KINDS:
-        print("  %-6s %d" % (k, counts.get(k, 0)))
+    base.write_file(out_path, source, lines, cases, KINDS)
     nonfinite = [n for n in flagged if has_nonfinite(
         next(c["expected"] for c in cases if c["name"] == n))]
     print("  %d cases with |entries| > 1e12 or non-finite entries (%d non-finite), each named "
