@@ -45,7 +45,7 @@ public static class Program
         Core.Cli.Parsed.Classify p => PredictCommand.Run(p.Item, Console.Out, Console.Error),
         Core.Cli.Parsed.ShowInfo i => InfoCommand.Run(i.@out.ToNullable(), Console.Out, Console.Error),
         Core.Cli.Parsed.RunSweep s => Sweep.SweepCommand.Run(s.Item, Console.Out, Console.Error),
-        Core.Cli.Parsed.RunSweepTask t => Sweep.SweepTask.Run(t.plan, t.index, Console.Out, Console.Error),
+        Core.Cli.Parsed.RunSweepTask t => Sweep.SweepTask.Run(t.plan, t.index, Console.Out, Console.Error, (o, stdout, stderr) => TrainCommand.Run(o, stdout, stderr)),
         Core.Cli.Parsed.CacheTeacher c => TeacherCacheCommand.Run(c.Item, Console.Out, Console.Error),
         _ => throw new InvalidOperationException($"unhandled command {command}"),
     };

@@ -75,7 +75,7 @@ public static class TrainCommand
         else
         {
             // The file's own problems are the file's (exit 1, naming it); what the flags make of it, the flags' (exit 2).
-            var resolved = ExperimentFile.Resolve(o, chooseCommand: false, who: command);
+            var resolved = ExperimentResolver.Resolve(o);
             experiment = resolved.Experiment;
             RunOutput.CheckCreatable(outDir!); // before the slow work: a folder that is not the program's is refused at once
             if (o.TeacherCache.ToNullable() is { } dir)

@@ -49,43 +49,26 @@ public static class ExperimentFile
     public static void Write(string path, Exp.Experiment experiment) => Persistence.Atomic.WriteText(path, Core.Experiments.ToYaml(experiment));
 
     /// <summary>
-    /// The experiment a <c>train</c>, <c>distill</c> or <c>sweep</c> command line describes, resolved once,
-    /// before anything is chosen by it: the <c>--config</c> file (its own problems are the file's: exit 1,
-    /// naming it), the teacher's architecture read from a LogitStd checkpoint when <c>--teacher-model</c> is
-    /// not given, the flags merged over the file; then the command — given by the user, or, with
-    /// <paramref name="chooseCommand"/> (a sweep), <c>distill</c> exactly when the merged experiment distils
-    /// from a teacher — and one validation of the whole (exit 2 for what the flags make of the file).
+    /// The command of one run of a sweep — <c>train</c> or <c>distill</c> — chosen after its config and the
+    /// sweep's flags are merged (<c>distill</c> exactly when the merged experiment distils from a teacher),
+    /// and the run checked as its command will check it, so that a run that could not start is refused
+    /// before any starts. A teacher whose architecture the run reads from its checkpoint (<c>--teacher</c>
+    /// without <c>--teacher-model</c>) is checked by the run itself: reading checkpoints is not the sweep's.
     /// </summary>
-    /// <param name="o">The flags (for a sweep: the training flags after <c>--</c> with the run's <c>--config</c>).</param>
-    /// <param name="chooseCommand">Decide train or distill from the merged experiment, not from <c>o.Distill</c>.</param>
-    /// <param name="who">The command the messages name (<c>train</c>, <c>distill</c>, <c>sweep</c>).</param>
+    /// <param name="flags">The sweep's training flags after <c>--</c>.</param>
+    /// <param name="config">The run's experiment file.</param>
     /// <exception cref="ExperimentFileException">The config file is missing, unreadable or malformed.</exception>
-    /// <exception cref="MissingFileException">The teacher checkpoint whose architecture is to be read is missing.</exception>
     /// <exception cref="UsageException">The merged experiment is not a valid experiment of its command.</exception>
-    public static ResolvedExperiment Resolve(Core.TrainCli.TrainOptions o, bool chooseCommand, string who)
+    public static string CommandOf(Core.TrainCli.TrainOptions flags, string config)
     {
-        var config = o.Config.ToNullable();
-        var fromFile = config is null ? Core.Experiments.Default : ReadForFlags(config);
-        if (o.Teacher.ToNullable() is { } teacherFile && o.TeacherModel.ToNullable() is null)
-        {
-            if (!File.Exists(teacherFile)) throw new MissingFileException("teacher checkpoint", teacherFile);
-            // A LogitStd checkpoint names its architecture; a PyTorch file does not.
-            var name = Persistence.Checkpoints.Inspect(teacherFile).ModelName
-                ?? throw new UsageException($"{who}: {teacherFile} is a PyTorch checkpoint, which does not record its architecture: add --teacher-model NAME");
-            o = Core.Experiments.WithTeacherModel(o, name);
-        }
-        var distill = chooseCommand ? Core.Experiments.IsDistillation(Core.Experiments.Merge(o, fromFile)) : o.Distill;
-        o = Core.Experiments.WithCommand(o, distill);
-        if (!Core.Experiments.TryResolve(o, fromFile, out var experiment, out var problems))
-            throw new UsageException(problems.Select(p => $"{who}: {(config is null ? "" : config + ": ")}{p}").ToList());
-        return new ResolvedExperiment(experiment, o);
+        var fromFile = ReadForFlags(config);
+        var options = Core.Experiments.WithConfig(flags, config);
+        var distill = Core.Experiments.IsDistillation(Core.Experiments.Merge(options, fromFile));
+        options = Core.Experiments.WithCommand(options, distill);
+        bool architectureFromCheckpoint = options.Teacher.ToNullable() is not null && options.TeacherModel.ToNullable() is null;
+        if (!architectureFromCheckpoint && !Core.Experiments.TryResolve(options, fromFile, out _, out var problems))
+            throw new UsageException(problems.Select(p => $"sweep: {config}: {p}").ToList());
+        return distill ? "distill" : "train";
     }
 }
 
-/// <summary>An experiment resolved from a command line, and the options that describe it (the command
-/// chosen, the teacher's architecture filled in).</summary>
-public sealed record ResolvedExperiment(Exp.Experiment Experiment, Core.TrainCli.TrainOptions Options)
-{
-    /// <summary><c>distill</c> or <c>train</c>.</summary>
-    public string Command => Options.Distill ? "distill" : "train";
-}

@@ -45,8 +45,7 @@ public static class SweepCommand
             // Each run's experiment is the file with the flags after `--` merged over it, resolved once, here:
             // the command (train or distill) is the merged experiment's, and a run that could not start is
             // refused now, naming its file, not once per seed.
-            var options = Core.Experiments.WithConfig(o.Flags, config);
-            commands[config] = Runs.ExperimentFile.Resolve(options, chooseCommand: true, who: "sweep").Command;
+            commands[config] = ExperimentFile.CommandOf(o.Flags, config);
         }
         var expanded = CoreSweep.expand(ListModule.OfSeq(configs), o.FirstSeed, o.Seeds);
         if (expanded.IsError) throw Usage(expanded.ErrorValue);

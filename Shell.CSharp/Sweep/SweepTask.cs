@@ -11,7 +11,14 @@ namespace LogitStd.Shell.Sweep;
 /// </summary>
 public static class SweepTask
 {
-    public static int Run(string planFile, int index, TextWriter stdout, TextWriter stderr)
+    /// <param name="planFile">The sweep's plan.json.</param>
+    /// <param name="index">The run's index in the plan.</param>
+    /// <param name="stdout">Where progress goes.</param>
+    /// <param name="stderr">Where the run's warnings go.</param>
+    /// <param name="train">Runs a <c>train</c>/<c>distill</c> command line (the program's <c>TrainCommand.Run</c>,
+    /// handed in by <c>Program</c>: a sweep knows how to start a run, not what a run is).</param>
+    public static int Run(string planFile, int index, TextWriter stdout, TextWriter stderr,
+        Func<Core.TrainCli.TrainOptions, TextWriter, TextWriter, int>? train = null)
     {
         var plan = SweepPlan.Read(planFile);
         if (index >= plan.Runs.Count)
@@ -45,7 +52,7 @@ public static class SweepTask
         switch (Core.Cli.parse(args.ToArray()))
         {
             case Core.Cli.ParseOutcome.Run { Item: Core.Cli.Parsed.Fit fit }:
-                return Cli.TrainCommand.Run(fit.Item, stdout, stderr);
+                return (train ?? throw new InvalidOperationException("sweep-task: no training command was handed in"))(fit.Item, stdout, stderr);
             case Core.Cli.ParseOutcome.Error e:
                 throw new UsageException($"sweep-task: run {run.Name} of {planFile}: {e.text}");
             default:

@@ -86,11 +86,10 @@ let private narrowEdges =
 
 /// Known indirect violations, not followed by the transitive rule until they are removed (each is
 /// checked to be still there, so that a removed one leaves this list).
-let private knownIndirect =
-    [ // `sweep-task` runs `Cli.TrainCommand.Run` in-process, so Sweep reaches all that training uses
-      // (Training, Data, Models, TeacherCache, …). The fix: Program.cs hands SweepTask the command
-      // runner, so Sweep knows how to start a run, not what a run is (issue 21, item 1 reworks this path).
-      "Sweep", "Cli" ]
+let private knownIndirect : (string * string) list =
+    // None left: `sweep-task` was Sweep → Cli (it ran `Cli.TrainCommand.Run` itself); Program.cs now hands
+    // SweepTask the command runner, so Sweep knows how to start a run, not what a run is.
+    []
 
 let private narrowInto (from: string) (into: string) =
     narrowEdges |> List.tryPick (fun (f, i, files) -> if f = from && i = into then Some files else None)
