@@ -258,12 +258,14 @@ var studyArms = new[] { "kd", "kd_ls", "ctkd", "ctkd_ls", "dkd", "dkd_ls", "mlkd
 var studyNewerArms = new[] { "dist", "dist_ls", "nkd", "nkd_ls", "wttm", "wttm_ls", "rld", "rld_ls", "wttm_ls_w5", "wttm_ls_w45", "nkd_ls_w1" };
 var studyTeacher = "runs/fashion-mnist/teacher";
 var studyCache = "cache/teacher";
-// Where a study run lives: the sweeps' folders (`logitstd sweep` names a run <label>-s<seed>); the
-// extra seeds of a wide comparison's arm are in runs/study/more/<tag> (StudySeedsOf).
+// Where a study run lives: the sweeps' folders (`logitstd sweep` names a run <label>-s<seed>; the newer
+// methods' arms are in runs/study/newer); the extra seeds of a wide comparison's arm are in
+// runs/study/more/<tag>-<student> (StudySeedsOf).
 string StudyRun(string tag, string student, int seed)
 {
-    var main = tag == "vanilla" ? $"runs/study/alone/{student}-s{seed}" : $"runs/study/distill/{tag}.fmnist_wide_cnn_{student}-s{seed}";
-    var more = tag == "vanilla" ? $"runs/study/more/vanilla/{student}-s{seed}" : $"runs/study/more/{tag}/fmnist_wide_cnn_{student}-s{seed}";
+    var sweep = studyNewerArms.Contains(tag) ? "newer" : "distill";
+    var main = tag == "vanilla" ? $"runs/study/alone/{student}-s{seed}" : $"runs/study/{sweep}/{tag}.fmnist_wide_cnn_{student}-s{seed}";
+    var more = tag == "vanilla" ? $"runs/study/more/vanilla-{student}/{student}-s{seed}" : $"runs/study/more/{tag}-{student}/fmnist_wide_cnn_{student}-s{seed}";
     return System.IO.Directory.Exists(main) || !System.IO.Directory.Exists(more) ? main : more;
 }
 
@@ -412,13 +414,14 @@ void StudySeeds(int first, int count)
     StudySweep(studyNewerArms.SelectMany(tag => studyStudents.Select(st => FashionConfig(tag, st))), "runs/study/newer", first, count, $"--teacher-cache {studyCache}");
 }
 
-/// One arm of one student for more seeds, in a folder of its own (runs/study/more/<tag>): a sweep's
+/// One arm of one student for more seeds, in a folder of its own (runs/study/more/<tag>-<student>): a sweep's
 /// run names depend on its config list, so the main sweeps' lists stay as they are.
 void StudySeedsOf(string tag, string student, int first, int count)
 {
     for (int seed = first; seed < first + count; seed++) BuildStudyCache(seed);
     var config = FashionConfig(tag, student);
-    StudySweep(new[] { config }, $"runs/study/more/{tag}", first, count, tag == "vanilla" ? "" : $"--teacher-cache {studyCache}");
+    // One folder per arm and student: a sweep's folder holds one plan, and an arm can be wide for both students.
+    StudySweep(new[] { config }, $"runs/study/more/{tag}-{student}", first, count, tag == "vanilla" ? "" : $"--teacher-cache {studyCache}");
 }
 
 /// The teacher's logits for the seed's 10,000-image subset (each seed draws its own), once.
